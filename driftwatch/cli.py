@@ -1,0 +1,65 @@
+"""Command line: parse, call, print, exit code. One module per command in ``commands/``.
+
+Exit codes: 0 nothing to report · 1 drift found / findings at or above ``--fail-on`` ·
+2 usage, config or input error · 3 target unreachable. Errors are one line on stderr,
+never a traceback, and never carry a DSN password.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from driftwatch import __version__, commands
+from driftwatch.dsn import redact
+from driftwatch.errors import DriftwatchError
+
+# Help lists commands in this order; any other module in commands/ follows alphabetically.
+ORDER = ("snapshot", "diff", "check", "docs", "baseline", "history", "probe", "serve", "demo")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {redact(message)} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="driftwatch",
+        description="Schema drift and tenant-isolation watch for multi-tenant PostgreSQL.",
+    )
+    parser.add_argument("--version", action="version", version=f"driftwatch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
+    names.sort(key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+    for name in names:
+        module = importlib.import_module(f"driftwatch.commands.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        code: int = args.func(args)
+        return code
+    except DriftwatchError as exc:
+        print(f"driftwatch: error: {redact(exc.message)}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("driftwatch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

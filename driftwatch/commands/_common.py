@@ -1,0 +1,81 @@
+"""Arguments and helpers shared by several commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from driftwatch import config as configmod
+from driftwatch.dsn import resolve_dsn
+from driftwatch.errors import UsageError
+from driftwatch.fileio import atomic_write
+from driftwatch.introspect import SnapshotOptions
+
+Subparsers = Any  # argparse._SubParsersAction is private
+
+
+def add_config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="config file (default: config/driftwatch.toml if present)")
+
+
+def add_target_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--dsn", help="database URL or keyword string (default: $DRIFTWATCH_DSN, then $DOCS_DB_URL)")
+    g.add_argument("--target", metavar="NAME", help="a target from the config file")
+    p.add_argument("--schema", action="append", metavar="GLOB", dest="schemas",
+                   help="include only schemas matching GLOB (repeatable; default all)")
+    p.add_argument("--exclude-schema", action="append", metavar="GLOB", dest="exclude_schemas",
+                   help="exclude schemas matching GLOB (repeatable)")
+    p.add_argument("--include-managed", action="store_true",
+                   help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)")
+    add_config_arg(p)
+
+
+@dataclass(frozen=True)
+class LiveSource:
+    dsn: str
+    target: str | None
+    options: SnapshotOptions
+
+
+def load_config(args: argparse.Namespace) -> configmod.Config:
+    return configmod.load(getattr(args, "config", None))
+
+
+def live_source(args: argparse.Namespace, cfg: configmod.Config, *, required: bool = True) -> LiveSource | None:
+    """The database named by --dsn / --target / environment, with its snapshot options."""
+    target = None
+    if getattr(args, "target", None):
+        target = cfg.target(args.target)
+        dsn: str | None = target.dsn
+        if not dsn:
+            raise UsageError(f"target {target.name!r} has no dsn in the config")
+    else:
+        dsn = resolve_dsn(getattr(args, "dsn", None))
+    if not dsn:
+        if not required:
+            return None
+        raise UsageError("no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL")
+    include = tuple(args.schemas or (target.schemas if target else ["*"]))
+    exclude = tuple((args.exclude_schemas or []) + (target.exclude_schemas if target else []))
+    return LiveSource(
+        dsn=dsn,
+        target=target.name if target else None,
+        options=SnapshotOptions(
+            include_schemas=include,
+            exclude_schemas=exclude,
+            include_managed=bool(getattr(args, "include_managed", False)),
+            target=target.name if target else None,
+        ),
+    )
+
+
+def emit(data: bytes, output: str | None) -> None:
+    """Write to ``output`` atomically, or to stdout."""
+    if output and output != "-":
+        atomic_write(output, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()

@@ -1,0 +1,200 @@
+"""Configuration: TOML with ``${ENV}`` interpolation, validated into frozen dataclasses.
+
+Every key is optional. Unknown keys, wrong types and unset ``${ENV}`` references are
+one-line ``ConfigError``s naming the key. Each section is a dataclass below; adding a
+setting means adding a field with a default (and a line in ``docs/configuration.md``,
+which is generated from these dataclasses and their field docs).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from driftwatch.errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("config/driftwatch.toml")
+CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
+
+
+def _doc(text: str) -> dict[str, str]:
+    return {"doc": text}
+
+
+@dataclass(frozen=True)
+class Exemption:
+    table: str = field(metadata=_doc("qualified table name (globs allowed)"))
+    reason: str = field(metadata=_doc("why the table is global; shown in reports"))
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str = field(metadata=_doc("rule id the waiver silences"))
+    object: str = field(metadata=_doc("object name (globs allowed)"))
+    reason: str = field(metadata=_doc("why; shown in reports"))
+    expires: str | None = field(default=None, metadata=_doc("YYYY-MM-DD; expired waivers are reported"))
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str = field(metadata=_doc("target name; metric label and store key"))
+    dsn: str = field(default="", metadata=_doc("libpq URL or keyword string; use ${ENV}"))
+    schedule: str = field(default="every 15m", metadata=_doc("'every 15m' / '30s' / '1h', or a 5-field cron"))
+    schemas: list[str] = field(default_factory=lambda: ["*"], metadata=_doc("schema include globs"))
+    exclude_schemas: list[str] = field(default_factory=list, metadata=_doc("schema exclude globs"))
+    baseline: str | None = field(default=None, metadata=_doc("baseline for drift: a snapshot file or migrations:DIR"))
+    docs_output: str | None = field(default=None, metadata=_doc("docs directory for this target"))
+    probe: bool = field(default=False, metadata=_doc("allow the write-and-rollback isolation probe"))
+
+
+@dataclass(frozen=True)
+class Server:
+    listen: str = field(default="127.0.0.1:9187", metadata=_doc("HOST:PORT of /metrics, /healthz, /readyz"))
+
+
+@dataclass(frozen=True)
+class Tenancy:
+    column: str = field(default="organization_id", metadata=_doc("tenant column"))
+    claim: str = field(default=CLAIM_DEFAULT, metadata=_doc("SQL expression of the tenant claim"))
+    root_table: str = field(default="organizations", metadata=_doc("tenancy root table (scoped by its PK)"))
+    app_roles: list[str] = field(default_factory=lambda: ["authenticated", "anon"], metadata=_doc("roles the app uses"))
+    exposed_schemas: list[str] = field(default_factory=lambda: ["public"], metadata=_doc("schemas reachable through the API"))
+    exempt: list[Exemption] = field(default_factory=list, metadata=_doc("global tables exempt from tenancy rules"))
+    waivers: list[Waiver] = field(default_factory=list, metadata=_doc("accepted findings"))
+
+
+@dataclass(frozen=True)
+class Docs:
+    output: str = field(default="reference/database", metadata=_doc("docs output directory"))
+    groups: str = field(default="config/table-groups.toml", metadata=_doc("table groups file"))
+    baseline: str = field(default="reference/database/schema.json", metadata=_doc("documented baseline snapshot"))
+    templates: str | None = field(default=None, metadata=_doc("directory of your own *.md.j2 templates"))
+
+
+@dataclass(frozen=True)
+class Config:
+    state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
+    store_url: str | None = field(default=None, metadata=_doc("SQLAlchemy URL; default sqlite under state_dir"))
+    targets: list[Target] = field(default_factory=list)
+    server: Server = field(default_factory=Server)
+    tenancy: Tenancy = field(default_factory=Tenancy)
+    docs: Docs = field(default_factory=Docs)
+    source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
+
+    def target(self, name: str) -> Target:
+        for t in self.targets:
+            if t.name == name:
+                return t
+        known = ", ".join(t.name for t in self.targets) or "none configured"
+        raise ConfigError(f"unknown target {name!r} (known: {known})")
+
+    @property
+    def effective_store_url(self) -> str:
+        return self.store_url or f"sqlite:///{Path(self.state_dir) / 'driftwatch.db'}"
+
+
+# --------------------------------------------------------------------------- loading
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+T = TypeVar("T")
+
+
+def _interpolate(value: str, where: str) -> str:
+    def sub(m: re.Match[str]) -> str:
+        var = m.group(1)
+        if var not in os.environ:
+            raise ConfigError(f"{where}: environment variable ${{{var}}} is not set")
+        return os.environ[var]
+
+    return _ENV_REF.sub(sub, value)
+
+
+def _convert(tp: Any, value: Any, where: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _convert(inner[0], value, where)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {type(value).__name__}")
+        return _build(tp, value, where)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
+        return [_convert(args[0], v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {type(value).__name__}")
+        return _interpolate(value, where)
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    raise ConfigError(f"{where}: unsupported setting type")  # pragma: no cover
+
+
+def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{where}.{key}" if where else key
+        if key not in fields or key == "source":
+            known = ", ".join(sorted(k for k in fields if k != "source"))
+            raise ConfigError(f"unknown config key {path!r} (known here: {known})")
+        kwargs[key] = _convert(hints[key], value, path)
+    for name, f in fields.items():
+        if (
+            name not in kwargs
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
+            raise ConfigError(f"{where or 'config'}: missing required key {name!r}")
+    return cls(**kwargs)
+
+
+def from_dict(data: dict[str, Any], source: str | None = None) -> Config:
+    cfg = _build(Config, data, "")
+    names = [t.name for t in cfg.targets]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"duplicate target name(s): {', '.join(dupes)}")
+    return dataclasses.replace(cfg, source=source)
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Load ``path``; with None, ``config/driftwatch.toml`` if it exists, else defaults."""
+    if path is None:
+        if not DEFAULT_CONFIG_PATH.is_file():
+            return Config()
+        path = DEFAULT_CONFIG_PATH
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return from_dict(data, source=str(path))

@@ -1,0 +1,36 @@
+-- Columns of tables, views and materialized views. position is the dense ordinal among
+-- live columns (attnum has gaps after DROP COLUMN, which is history, not schema).
+select n.nspname as schema,
+       c.relname as relation,
+       a.attname as name,
+       row_number() over (partition by a.attrelid order by a.attnum)::int as position,
+       format_type(a.atttypid, a.atttypmod) as type,
+       not a.attnotnull as nullable,
+       case when a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end as default,
+       case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
+       case when a.attgenerated <> '' then pg_get_expr(ad.adbin, ad.adrelid) end as generated,
+       case when a.attcollation <> 0 and a.attcollation <> t.typcollation
+            then case when cn.nspname = 'pg_catalog' then quote_ident(co.collname)
+                      else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
+       end as collation,
+       d.description as comment,
+       case when a.attacl is not null then (
+         select json_agg(json_build_array(
+                  case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee) end,
+                  x.privilege_type, x.is_grantable))
+         from aclexplode(a.attacl) x)
+       end as grants
+from pg_attribute a
+join pg_class c on c.oid = a.attrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_type t on t.oid = a.atttypid
+left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+left join pg_collation co on co.oid = a.attcollation
+left join pg_namespace cn on cn.oid = co.collnamespace
+left join pg_description d
+  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
+where a.attnum > 0
+  and not a.attisdropped
+  and c.relkind in ('r', 'p', 'f', 'v', 'm')
+  and n.nspname = any(%(schemas)s::text[])
+order by 1, 2, 4

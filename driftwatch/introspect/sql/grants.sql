@@ -1,0 +1,31 @@
+-- Object privileges per grantee, with PostgreSQL's defaults made explicit (acldefault):
+-- a function nobody revoked is executable by PUBLIC, and the snapshot says so.
+-- The owner's own implicit privileges are left out.
+select 'relation' as kind, n.nspname || '.' || c.relname as key,
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end as grantee,
+       x.privilege_type as privilege, x.is_grantable as grantable
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+cross join lateral aclexplode(coalesce(
+  c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))) x
+where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S')
+  and n.nspname = any(%(schemas)s::text[])
+  and x.grantee <> c.relowner
+union all
+select 'function', n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type, x.is_grantable
+from pg_proc p
+join pg_namespace n on n.oid = p.pronamespace
+cross join lateral aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x
+where n.nspname = any(%(schemas)s::text[])
+  and x.grantee <> p.proowner
+union all
+select 'schema', n.nspname,
+       case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end,
+       x.privilege_type, x.is_grantable
+from pg_namespace n
+cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x
+where n.nspname = any(%(schemas)s::text[])
+  and x.grantee <> n.nspowner
+order by 1, 2, 3, 4

@@ -1,0 +1,24 @@
+select n.nspname as schema,
+       c.relname as relation,
+       i.relname as name,
+       pg_get_indexdef(x.indexrelid) as definition,
+       array(select pg_get_indexdef(x.indexrelid, k, true)
+             from generate_series(1, x.indnkeyatts::int) k order by k) as columns,
+       array(select pg_get_indexdef(x.indexrelid, k, true)
+             from generate_series(x.indnkeyatts::int + 1, x.indnatts::int) k order by k) as include,
+       x.indisunique as is_unique,
+       x.indisprimary as is_primary,
+       am.amname as method,
+       pg_get_expr(x.indpred, x.indrelid) as predicate,
+       con.conname as constraint_name,
+       x.indisvalid as valid
+from pg_index x
+join pg_class i on i.oid = x.indexrelid
+join pg_class c on c.oid = x.indrelid
+join pg_namespace n on n.oid = c.relnamespace
+join pg_am am on am.oid = i.relam
+left join pg_constraint con
+  on con.conindid = x.indexrelid and con.conrelid = x.indrelid and con.contype in ('p', 'u', 'x')
+where c.relkind in ('r', 'p', 'm')
+  and n.nspname = any(%(schemas)s::text[])
+order by 1, 2, 3

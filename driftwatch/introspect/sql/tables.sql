@@ -1,0 +1,31 @@
+-- Ordinary, partitioned and foreign tables; extension members are left out.
+select n.nspname as schema,
+       c.relname as name,
+       c.relkind as relkind,
+       pg_get_userbyid(c.relowner) as owner,
+       c.relrowsecurity as rls_enabled,
+       c.relforcerowsecurity as rls_forced,
+       d.description as comment,
+       c.relispartition as is_partition,
+       array(
+         select pn.nspname || '.' || pc.relname
+         from pg_inherits i
+         join pg_class pc on pc.oid = i.inhparent
+         join pg_namespace pn on pn.oid = pc.relnamespace
+         where i.inhrelid = c.oid
+         order by i.inhseqno
+       ) as parents,
+       case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
+       case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
+       c.relpersistence as persistence,
+       coalesce(c.reloptions, '{}') as options
+from pg_class c
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_description d
+  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
+where c.relkind in ('r', 'p', 'f')
+  and n.nspname = any(%(schemas)s::text[])
+  and not exists (
+    select 1 from pg_depend e
+    where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')
+order by 1, 2

@@ -1,0 +1,314 @@
+"""The schema model: frozen dataclasses keyed by stable names, never by OID.
+
+Every object compares by value (dataclass ``__eq__`` over all fields), so two snapshots
+of the same schema are equal whatever server or OIDs they came from. The JSON form is
+the ``objects`` part of a ``driftwatch.snapshot/1`` file; ``to_data``/``from_data``
+convert both ways generically from the field annotations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+Grants = Mapping[str, tuple[str, ...]]
+"""Role (or ``PUBLIC``) → sorted privileges; ``"SELECT*"`` marks WITH GRANT OPTION."""
+
+
+def _grants() -> Grants:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    position: int
+    type: str
+    nullable: bool
+    default: str | None = None
+    identity: str | None = None  # "always" | "by default"
+    generated: str | None = None  # generation expression of a GENERATED ... STORED column
+    collation: str | None = None  # only when it differs from the type's default
+    comment: str | None = None
+    grants: Grants = field(default_factory=_grants)  # column-level privileges only
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    table: str  # qualified referenced table
+    columns: tuple[str, ...]
+    on_update: str  # "no action" | "restrict" | "cascade" | "set null" | "set default"
+    on_delete: str
+    match: str  # "simple" | "full" | "partial"
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    type: str  # "primary_key" | "foreign_key" | "unique" | "check" | "exclusion"
+    definition: str  # pg_get_constraintdef
+    columns: tuple[str, ...] = ()
+    references: ForeignKey | None = None
+    deferrable: bool = False
+    deferred: bool = False
+    validated: bool = True
+    inherited: bool = False  # cloned from a partitioned parent or inherited via INHERITS
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    definition: str  # pg_get_indexdef
+    columns: tuple[str, ...]  # key columns / expressions, in order
+    unique: bool = False
+    primary: bool = False
+    method: str = "btree"
+    predicate: str | None = None  # partial index WHERE
+    include: tuple[str, ...] = ()
+    constraint: str | None = None  # name of the constraint this index backs
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    command: str  # "SELECT" | "INSERT" | "UPDATE" | "DELETE" | "ALL"
+    permissive: bool
+    roles: tuple[str, ...]  # sorted; "public" when TO PUBLIC
+    using: str | None = None
+    with_check: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    definition: str  # pg_get_triggerdef
+    function: str  # qualified name of the trigger function
+    timing: str  # "BEFORE" | "AFTER" | "INSTEAD OF"
+    events: tuple[str, ...]  # sorted: DELETE, INSERT, TRUNCATE, UPDATE
+    level: str  # "ROW" | "STATEMENT"
+    enabled: str = "origin"  # "origin" | "always" | "replica" | "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Rls:
+    enabled: bool = False
+    forced: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    kind: str  # "table" | "partitioned" | "foreign"
+    owner: str
+    rls: Rls = field(default_factory=Rls)
+    columns: Mapping[str, Column] = field(default_factory=dict)
+    constraints: Mapping[str, Constraint] = field(default_factory=dict)
+    indexes: Mapping[str, Index] = field(default_factory=dict)
+    policies: Mapping[str, Policy] = field(default_factory=dict)
+    triggers: Mapping[str, Trigger] = field(default_factory=dict)
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+    partition_of: str | None = None  # qualified parent of a partition
+    partition_bound: str | None = None  # "FOR VALUES ..." of a partition
+    partition_key: str | None = None  # "RANGE (created_at)" of a partitioned table
+    inherits: tuple[str, ...] = ()  # classic INHERITS parents (not partitions)
+    persistence: str = "permanent"  # "permanent" | "unlogged"
+    options: tuple[str, ...] = ()  # reloptions, sorted
+
+
+@dataclass(frozen=True, slots=True)
+class ViewColumn:
+    position: int
+    type: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    definition: str  # pg_get_viewdef, fully qualified
+    owner: str
+    columns: Mapping[str, ViewColumn] = field(default_factory=dict)
+    security_invoker: bool = False
+    security_barrier: bool = False
+    check_option: str | None = None  # "local" | "cascaded"
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+    triggers: Mapping[str, Trigger] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializedView:
+    definition: str
+    owner: str
+    columns: Mapping[str, ViewColumn] = field(default_factory=dict)
+    indexes: Mapping[str, Index] = field(default_factory=dict)
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    kind: str  # "function" | "procedure" | "aggregate" | "window"
+    arguments: str  # pg_get_function_arguments
+    returns: str | None  # pg_get_function_result; None for procedures
+    language: str
+    volatility: str  # "immutable" | "stable" | "volatile"
+    security_definer: bool
+    owner: str
+    strict: bool = False
+    leakproof: bool = False
+    parallel: str = "unsafe"  # "safe" | "restricted" | "unsafe"
+    config: tuple[str, ...] = ()  # proconfig, e.g. ("search_path=''",)
+    body: str = ""  # prosrc, or the SQL-standard body (PG 14+)
+    body_digest: str = ""  # sha256 of body
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+
+    @property
+    def search_path(self) -> str | None:
+        for item in self.config:
+            if item.startswith("search_path="):
+                return item.partition("=")[2]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    type: str
+    start: int
+    increment: int
+    min_value: int
+    max_value: int
+    cache: int
+    cycle: bool
+    owner: str
+    owned_by: str | None = None  # "schema.table.column" for serial-style sequences
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    labels: tuple[str, ...]  # in sort order, which is the enum's order
+    owner: str
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    base_type: str
+    nullable: bool
+    owner: str
+    default: str | None = None
+    collation: str | None = None
+    constraints: Mapping[str, str] = field(default_factory=dict)  # name → CHECK definition
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    version: str
+    schema: str
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    owner: str
+    grants: Grants = field(default_factory=_grants)
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Objects:
+    """Everything a snapshot holds; top-level keys are qualified ``schema.name``."""
+
+    schemas: Mapping[str, Schema] = field(default_factory=dict)
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    views: Mapping[str, View] = field(default_factory=dict)
+    materialized_views: Mapping[str, MaterializedView] = field(default_factory=dict)
+    functions: Mapping[str, Function] = field(default_factory=dict)  # key: schema.name(args)
+    sequences: Mapping[str, Sequence] = field(default_factory=dict)
+    enums: Mapping[str, Enum] = field(default_factory=dict)
+    domains: Mapping[str, Domain] = field(default_factory=dict)
+    extensions: Mapping[str, Extension] = field(default_factory=dict)  # key: extension name
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    taken_at: str
+    target: str | None
+    database: str
+    server_version: str
+    driftwatch_version: str
+    schemas: tuple[str, ...] = ()  # the schemas that were included
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    meta: Meta
+    objects: Objects
+    digest: str
+
+
+OBJECT_KINDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Objects))
+
+
+# --------------------------------------------------------------------------- conversion
+
+T = TypeVar("T")
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def to_data(obj: Any) -> Any:
+    """Dataclass tree → JSON-native data (dicts, lists, scalars)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        names = _FIELDS.get(type(obj))
+        if names is None:
+            names = _FIELDS[type(obj)] = tuple(f.name for f in dataclasses.fields(obj))
+        return {name: to_data(getattr(obj, name)) for name in names}
+    if isinstance(obj, Mapping):
+        return {k: to_data(v) for k, v in obj.items()}
+    if isinstance(obj, tuple | list):
+        return [to_data(v) for v in obj]
+    return obj
+
+
+_Decoder = typing.Callable[[Any], Any]
+_DECODERS: dict[Any, _Decoder] = {}
+
+
+def _decoder(tp: Any) -> _Decoder:
+    cached = _DECODERS.get(tp)
+    if cached is not None:
+        return cached
+    dec: _Decoder
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        plan = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(tp)]
+        cls = tp
+
+        def dec(v: Any) -> Any:
+            return cls(**{name: d(v[name]) for name, d in plan if name in v})
+
+    elif origin in (Mapping, dict) or (origin is not None and origin.__name__ == "Mapping"):
+        value_dec = _decoder(args[1])
+        dec = lambda v: {k: value_dec(x) for k, x in v.items()}  # noqa: E731
+    elif origin is tuple:
+        item_dec = _decoder(args[0])
+        dec = lambda v: tuple(item_dec(x) for x in v)  # noqa: E731
+    elif origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        inner_dec = _decoder(inner[0])
+        dec = lambda v: None if v is None else inner_dec(v)  # noqa: E731
+    else:
+        dec = lambda v: v  # noqa: E731
+    _DECODERS[tp] = dec
+    return dec
+
+
+def from_data(cls: type[T], data: Any) -> T:
+    """JSON-native data → dataclass tree (data is assumed schema-valid)."""
+    result: T = _decoder(cls)(data)
+    return result

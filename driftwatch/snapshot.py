@@ -1,0 +1,110 @@
+"""Canonical JSON for snapshots (``driftwatch.snapshot/1``): encode, digest, read, write.
+
+Canonical means: orjson with sorted keys, no OIDs, no timestamps inside ``objects``; the
+``digest`` is the sha256 of the canonical JSON of ``objects`` alone, so two snapshots of
+an unchanged schema have the same digest whenever and wherever they were taken.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import orjson
+
+from driftwatch import model
+from driftwatch.errors import InputError, SnapshotFormatError
+from driftwatch.fileio import atomic_write
+from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH
+
+__all__ = ["FORMAT", "canonical", "digest_of", "dumps", "loads", "read", "write"]
+
+_OPTS = orjson.OPT_SORT_KEYS
+
+
+def canonical(data: Any) -> bytes:
+    """Canonical compact JSON bytes of JSON-native data or a model object."""
+    if not isinstance(data, dict | list | str | int | float | bool) and data is not None:
+        data = model.to_data(data)
+    return orjson.dumps(data, option=_OPTS)
+
+
+def digest_of(data: Any) -> str:
+    return "sha256:" + hashlib.sha256(canonical(data)).hexdigest()
+
+
+def make(meta: model.Meta, objects: model.Objects) -> model.Snapshot:
+    return model.Snapshot(meta=meta, objects=objects, digest=digest_of(objects))
+
+
+def to_document(snap: model.Snapshot) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "digest": snap.digest,
+        "meta": model.to_data(snap.meta),
+        "objects": model.to_data(snap.objects),
+    }
+
+
+def dumps(snap: model.Snapshot, *, indent: bool = True) -> bytes:
+    opts = _OPTS | (orjson.OPT_INDENT_2 if indent else 0)
+    return orjson.dumps(to_document(snap), option=opts) + b"\n"
+
+
+@functools.cache
+def _validator() -> Callable[[Any], Any]:
+    schema = orjson.loads(SCHEMA_PATH.read_bytes())
+    validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
+    return validate
+
+
+def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
+    """Parse and validate a snapshot document; every problem is a one-line SnapshotFormatError."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise SnapshotFormatError(f"{source}: not valid JSON ({exc})") from None
+    if not isinstance(doc, dict):
+        raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (top level is not an object)")
+    fmt = doc.get("format")
+    if not isinstance(fmt, str) or not fmt.startswith("driftwatch.snapshot/"):
+        raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (format={fmt!r})")
+    if fmt != FORMAT:
+        raise SnapshotFormatError(
+            f"{source}: snapshot format {fmt!r} is not supported by this version "
+            f"(reads {FORMAT!r}); upgrade driftwatch"
+        )
+    try:
+        _validator()(doc)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = exc.name.replace("data.", "", 1) if exc.name else "document"
+        raise SnapshotFormatError(f"{source}: invalid snapshot at {where}: {exc.message}") from None
+    objects = model.from_data(model.Objects, doc["objects"])
+    actual = digest_of(doc["objects"])
+    if actual != doc["digest"]:
+        raise SnapshotFormatError(
+            f"{source}: digest mismatch (file says {doc['digest'][:19]}…, content is "
+            f"{actual[:19]}…): the file was edited or truncated"
+        )
+    return model.Snapshot(meta=model.from_data(model.Meta, doc["meta"]), objects=objects, digest=actual)
+
+
+def read(path: Path | str) -> model.Snapshot:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"snapshot file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"snapshot path is a directory: {path}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
+    return loads(data, source=str(path))
+
+
+def write(snap: model.Snapshot, path: Path | str) -> None:
+    atomic_write(path, dumps(snap))

@@ -1,0 +1,54 @@
+"""Where a schema state comes from: a snapshot file, a live DSN, or the documented baseline.
+
+``resolve(spec, cfg)`` is what every command uses for a snapshot side (``diff OLD NEW``,
+``check --snapshot``, ``docs --snapshot``). Spellings:
+
+* a path to a ``driftwatch.snapshot/1`` file;
+* a DSN (``postgresql://…``, ``postgres://…`` or a ``key=value`` string): snapshotted live;
+* ``baseline``: the documented baseline file (``[docs] baseline`` in config);
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from driftwatch import config as configmod
+from driftwatch import model
+from driftwatch import snapshot as snapmod
+from driftwatch.errors import InputError
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+
+_KEYWORD_DSN = re.compile(r"^\s*\w+\s*=")
+
+
+def is_dsn(spec: str) -> bool:
+    return spec.startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
+
+
+def read_baseline(cfg: configmod.Config, path: str | None = None) -> model.Snapshot:
+    """The documented baseline. Missing or corrupt is an error, never an empty schema."""
+    p = Path(path or cfg.docs.baseline)
+    if not p.exists():
+        raise InputError(
+            f"no baseline at {p}: run 'driftwatch baseline accept' or 'driftwatch docs' first"
+        )
+    return snapmod.read(p)
+
+
+def resolve(
+    spec: str,
+    cfg: configmod.Config,
+    *,
+    options: SnapshotOptions | None = None,
+) -> model.Snapshot:
+    if spec == "baseline":
+        return read_baseline(cfg)
+    if is_dsn(spec):
+        return take_snapshot(spec, options)
+    path = Path(spec)
+    if not path.exists():
+        raise InputError(
+            f"{spec!r} is not a snapshot file, a DSN, 'baseline', 'last' or 'migrations:DIR'"
+        )
+    return snapmod.read(path)
