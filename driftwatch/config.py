@@ -39,34 +39,82 @@ class Waiver:
     rule: str = field(metadata=_doc("rule id the waiver silences"))
     object: str = field(metadata=_doc("object name (globs allowed)"))
     reason: str = field(metadata=_doc("why; shown in reports"))
-    expires: str | None = field(default=None, metadata=_doc("YYYY-MM-DD; expired waivers are reported"))
+    expires: str | None = field(
+        default=None, metadata=_doc("YYYY-MM-DD; expired waivers are reported")
+    )
 
 
 @dataclass(frozen=True)
 class Target:
     name: str = field(metadata=_doc("target name; metric label and store key"))
     dsn: str = field(default="", metadata=_doc("libpq URL or keyword string; use ${ENV}"))
-    schedule: str = field(default="every 15m", metadata=_doc("'every 15m' / '30s' / '1h', or a 5-field cron"))
+    schedule: str = field(
+        default="every 15m", metadata=_doc("'every 15m' / '30s' / '1h', or a 5-field cron")
+    )
     schemas: list[str] = field(default_factory=lambda: ["*"], metadata=_doc("schema include globs"))
     exclude_schemas: list[str] = field(default_factory=list, metadata=_doc("schema exclude globs"))
-    baseline: str | None = field(default=None, metadata=_doc("baseline for drift: a snapshot file or migrations:DIR"))
+    baseline: str | None = field(
+        default=None, metadata=_doc("baseline for drift: a snapshot file or migrations:DIR")
+    )
     docs_output: str | None = field(default=None, metadata=_doc("docs directory for this target"))
-    probe: bool = field(default=False, metadata=_doc("allow the write-and-rollback isolation probe"))
+    probe: bool = field(
+        default=False, metadata=_doc("allow the write-and-rollback isolation probe")
+    )
 
 
 @dataclass(frozen=True)
 class Server:
-    listen: str = field(default="127.0.0.1:9187", metadata=_doc("HOST:PORT of /metrics, /healthz, /readyz"))
+    listen: str = field(
+        default="127.0.0.1:9187", metadata=_doc("HOST:PORT of /metrics, /healthz, /readyz")
+    )
+    metrics_username: str = field(
+        default="",
+        metadata=_doc(
+            "basic-auth user for /metrics (or $DRIFTWATCH_METRICS_USERNAME); needs a password"
+        ),
+    )
+    metrics_password: str = field(
+        default="",
+        metadata=_doc("basic-auth password for /metrics (or $DRIFTWATCH_METRICS_PASSWORD)"),
+    )
+    metrics_token: str = field(
+        default="",
+        metadata=_doc(
+            "bearer token for /metrics (or $DRIFTWATCH_METRICS_TOKEN); either credential is accepted"
+        ),
+    )
+    jitter_max: str = field(
+        default="30s",
+        metadata=_doc("each run starts up to 10% of its interval late, at most this much"),
+    )
+    backoff_max: str = field(
+        default="1h",
+        metadata=_doc(
+            "a failing target is retried on every 1st, 2nd, 4th… tick, waiting at most this long"
+        ),
+    )
+    shutdown_timeout: str = field(
+        default="30s",
+        metadata=_doc("on SIGTERM/SIGINT, how long a running snapshot may take to finish"),
+    )
 
 
 @dataclass(frozen=True)
 class Tenancy:
     column: str = field(default="organization_id", metadata=_doc("tenant column"))
     claim: str = field(default=CLAIM_DEFAULT, metadata=_doc("SQL expression of the tenant claim"))
-    root_table: str = field(default="organizations", metadata=_doc("tenancy root table (scoped by its PK)"))
-    app_roles: list[str] = field(default_factory=lambda: ["authenticated", "anon"], metadata=_doc("roles the app uses"))
-    exposed_schemas: list[str] = field(default_factory=lambda: ["public"], metadata=_doc("schemas reachable through the API"))
-    exempt: list[Exemption] = field(default_factory=list, metadata=_doc("global tables exempt from tenancy rules"))
+    root_table: str = field(
+        default="organizations", metadata=_doc("tenancy root table (scoped by its PK)")
+    )
+    app_roles: list[str] = field(
+        default_factory=lambda: ["authenticated", "anon"], metadata=_doc("roles the app uses")
+    )
+    exposed_schemas: list[str] = field(
+        default_factory=lambda: ["public"], metadata=_doc("schemas reachable through the API")
+    )
+    exempt: list[Exemption] = field(
+        default_factory=list, metadata=_doc("global tables exempt from tenancy rules")
+    )
     waivers: list[Waiver] = field(default_factory=list, metadata=_doc("accepted findings"))
 
 
@@ -74,18 +122,54 @@ class Tenancy:
 class Docs:
     output: str = field(default="reference/database", metadata=_doc("docs output directory"))
     groups: str = field(default="config/table-groups.toml", metadata=_doc("table groups file"))
-    baseline: str = field(default="reference/database/schema.json", metadata=_doc("documented baseline snapshot"))
-    templates: str | None = field(default=None, metadata=_doc("directory of your own *.md.j2 templates"))
+    baseline: str = field(
+        default="reference/database/schema.json", metadata=_doc("documented baseline snapshot")
+    )
+    templates: str | None = field(
+        default=None, metadata=_doc("directory of your own *.md.j2 templates")
+    )
+    rule_docs: str = field(
+        default="docs/rules",
+        metadata=_doc(
+            "finding links: a directory holding <rule>.md (relative to the working"
+            " directory), or an http(s) URL base"
+        ),
+    )
+    mkdocs: bool = field(
+        default=False, metadata=_doc("also write an mkdocs.yml (nav by table group)")
+    )
+    mkdocs_config: str | None = field(
+        default=None, metadata=_doc("path of that mkdocs.yml; default: beside the output dir")
+    )
+    site_name: str = field(
+        default="Database reference", metadata=_doc("title of the index and the MkDocs site")
+    )
+    er_neighbours: int = field(
+        default=30, metadata=_doc("most neighbour tables drawn in a page's ER diagram")
+    )
+
+
+@dataclass(frozen=True)
+class Migrations:
+    scratch_url: str | None = field(default=None, metadata=_doc(
+        "server for migration replay: a fresh database is created there and dropped "
+        "(default: a throwaway PostgreSQL)"))
+    server: str = field(default="auto", metadata=_doc(
+        "throwaway kind when no scratch_url: auto (the target's major if available), embedded, local"))
+    cache: bool = field(default=True, metadata=_doc("cache replayed snapshots under state_dir"))
 
 
 @dataclass(frozen=True)
 class Config:
     state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
-    store_url: str | None = field(default=None, metadata=_doc("SQLAlchemy URL; default sqlite under state_dir"))
+    store_url: str | None = field(
+        default=None, metadata=_doc("SQLAlchemy URL; default sqlite under state_dir")
+    )
     targets: list[Target] = field(default_factory=list)
     server: Server = field(default_factory=Server)
     tenancy: Tenancy = field(default_factory=Tenancy)
     docs: Docs = field(default_factory=Docs)
+    migrations: Migrations = field(default_factory=Migrations)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:

@@ -11,10 +11,10 @@ from driftwatch.errors import UsageError
 
 DSN_ENV_VARS = ("DRIFTWATCH_DSN", "DOCS_DB_URL")
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.I)
-_KW_PASSWORD = re.compile(
-    r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I
+_URL_PASSWORD = re.compile(
+    r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.I
 )
+_KW_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I)
 
 
 def resolve_dsn(explicit: str | None) -> str | None:

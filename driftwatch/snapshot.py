@@ -69,7 +69,9 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
     except orjson.JSONDecodeError as exc:
         raise SnapshotFormatError(f"{source}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):
-        raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (top level is not an object)")
+        raise SnapshotFormatError(
+            f"{source}: not a driftwatch snapshot (top level is not an object)"
+        )
     fmt = doc.get("format")
     if not isinstance(fmt, str) or not fmt.startswith("driftwatch.snapshot/"):
         raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (format={fmt!r})")
@@ -90,7 +92,9 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
             f"{source}: digest mismatch (file says {doc['digest'][:19]}…, content is "
             f"{actual[:19]}…): the file was edited or truncated"
         )
-    return model.Snapshot(meta=model.from_data(model.Meta, doc["meta"]), objects=objects, digest=actual)
+    return model.Snapshot(
+        meta=model.from_data(model.Meta, doc["meta"]), objects=objects, digest=actual
+    )
 
 
 def read(path: Path | str) -> model.Snapshot:

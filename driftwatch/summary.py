@@ -31,10 +31,23 @@ def summarize(snap: model.Snapshot) -> str:
         f"schemas: {', '.join(snap.meta.schemas) or '-'}",
         f"digest   {snap.digest}",
         f"tables   {c['tables']} ({partitions} partitions), RLS enabled on {rls_on}",
-        "objects  " + ", ".join(
+        "objects  "
+        + ", ".join(
             f"{c[k]} {k.replace('_', ' ')}"
-            for k in ("columns", "constraints", "indexes", "policies", "triggers", "views",
-                      "materialized_views", "functions", "sequences", "enums", "domains", "extensions")
+            for k in (
+                "columns",
+                "constraints",
+                "indexes",
+                "policies",
+                "triggers",
+                "views",
+                "materialized_views",
+                "functions",
+                "sequences",
+                "enums",
+                "domains",
+                "extensions",
+            )
         ),
         "policies " + (", ".join(f"{cmd} {by_cmd[cmd]}" for cmd in sorted(by_cmd)) or "none"),
     ]

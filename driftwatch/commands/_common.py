@@ -17,19 +17,36 @@ Subparsers = Any  # argparse._SubParsersAction is private
 
 
 def add_config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="FILE", help="config file (default: config/driftwatch.toml if present)")
+    p.add_argument(
+        "--config", metavar="FILE", help="config file (default: config/driftwatch.toml if present)"
+    )
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--dsn", help="database URL or keyword string (default: $DRIFTWATCH_DSN, then $DOCS_DB_URL)")
+    g.add_argument(
+        "--dsn", help="database URL or keyword string (default: $DRIFTWATCH_DSN, then $DOCS_DB_URL)"
+    )
     g.add_argument("--target", metavar="NAME", help="a target from the config file")
-    p.add_argument("--schema", action="append", metavar="GLOB", dest="schemas",
-                   help="include only schemas matching GLOB (repeatable; default all)")
-    p.add_argument("--exclude-schema", action="append", metavar="GLOB", dest="exclude_schemas",
-                   help="exclude schemas matching GLOB (repeatable)")
-    p.add_argument("--include-managed", action="store_true",
-                   help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)")
+    p.add_argument(
+        "--schema",
+        action="append",
+        metavar="GLOB",
+        dest="schemas",
+        help="include only schemas matching GLOB (repeatable; default all)",
+    )
+    p.add_argument(
+        "--exclude-schema",
+        action="append",
+        metavar="GLOB",
+        dest="exclude_schemas",
+        help="exclude schemas matching GLOB (repeatable)",
+    )
+    p.add_argument(
+        "--include-managed",
+        action="store_true",
+        help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)",
+    )
     add_config_arg(p)
 
 
@@ -44,7 +61,9 @@ def load_config(args: argparse.Namespace) -> configmod.Config:
     return configmod.load(getattr(args, "config", None))
 
 
-def live_source(args: argparse.Namespace, cfg: configmod.Config, *, required: bool = True) -> LiveSource | None:
+def live_source(
+    args: argparse.Namespace, cfg: configmod.Config, *, required: bool = True
+) -> LiveSource | None:
     """The database named by --dsn / --target / environment, with its snapshot options."""
     target = None
     if getattr(args, "target", None):
@@ -57,7 +76,9 @@ def live_source(args: argparse.Namespace, cfg: configmod.Config, *, required: bo
     if not dsn:
         if not required:
             return None
-        raise UsageError("no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL")
+        raise UsageError(
+            "no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL"
+        )
     include = tuple(args.schemas or (target.schemas if target else ["*"]))
     exclude = tuple((args.exclude_schemas or []) + (target.exclude_schemas if target else []))
     return LiveSource(

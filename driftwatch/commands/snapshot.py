@@ -12,11 +12,16 @@ from driftwatch.summary import summarize
 
 
 def register(sub: Subparsers) -> None:
-    p = sub.add_parser("snapshot", help="snapshot the catalog of a database as canonical JSON",
-                       description=__doc__)
+    p = sub.add_parser(
+        "snapshot", help="snapshot the catalog of a database as canonical JSON", description=__doc__
+    )
     add_target_args(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
-    p.add_argument("--summary", action="store_true", help="print a one-screen summary instead of JSON")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
+    )
+    p.add_argument(
+        "--summary", action="store_true", help="print a one-screen summary instead of JSON"
+    )
     p.set_defaults(func=run)
 
 

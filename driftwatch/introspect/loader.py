@@ -13,7 +13,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,7 +51,13 @@ DEFAULT_EXCLUDED_SCHEMAS: tuple[str, ...] = (
     "information_schema",
 )
 
-_FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
+_FK_ACTIONS = {
+    "a": "no action",
+    "r": "restrict",
+    "c": "cascade",
+    "n": "set null",
+    "d": "set default",
+}
 _FK_MATCH = {"s": "simple", "f": "full", "p": "partial"}
 _CONTYPES = {"p": "primary_key", "f": "foreign_key", "u": "unique", "c": "check", "x": "exclusion"}
 _POLCMD = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
@@ -95,7 +101,9 @@ def connect(dsn: str, *, connect_timeout_s: int = 10) -> Iterator[psycopg.Connec
             dsn, application_name="driftwatch", connect_timeout=connect_timeout_s, autocommit=False
         )
     except psycopg.Error as exc:
-        reason = redact(str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__)
+        reason = redact(
+            str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        )
         raise TargetUnreachable(f"cannot connect to {describe(dsn)}: {reason}") from None
     try:
         yield conn
@@ -103,11 +111,41 @@ def connect(dsn: str, *, connect_timeout_s: int = 10) -> Iterator[psycopg.Connec
         conn.close()
 
 
-def take_snapshot(dsn: str, opts: SnapshotOptions | None = None) -> model.Snapshot:
+QUERY_KINDS: tuple[str, ...] = (
+    "schemas",
+    "tables",
+    "columns",
+    "constraints",
+    "indexes",
+    "policies",
+    "triggers",
+    "views",
+    "functions",
+    "sequences",
+    "types",
+    "extensions",
+    "grants",
+)
+
+# Queries whose deparse functions lock user relations; run in a rolled-back savepoint.
+LOCKING_KINDS = frozenset({"views"})
+
+Observer = Callable[[psycopg.Cursor[Row]], None]
+
+
+def take_snapshot(
+    dsn: str,
+    opts: SnapshotOptions | None = None,
+    *,
+    observer: Observer | None = None,
+    stats: dict[str, int] | None = None,
+) -> model.Snapshot:
+    """Snapshot ``dsn``. ``observer`` runs inside the snapshot transaction after the catalog
+    queries (tests use it to look at pg_locks); ``stats`` receives ``queries`` sent."""
     opts = opts or SnapshotOptions()
     with connect(dsn, connect_timeout_s=opts.connect_timeout_s) as conn:
         try:
-            return _snapshot(conn, opts)
+            return _snapshot(conn, opts, observer, stats)
         except pgerrors.QueryCanceled:
             raise IntrospectionError(
                 f"snapshot of {describe(dsn)} stopped: statement_timeout "
@@ -133,13 +171,22 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _snapshot(conn: psycopg.Connection[Any], opts: SnapshotOptions) -> model.Snapshot:
+def _snapshot(
+    conn: psycopg.Connection[Any],
+    opts: SnapshotOptions,
+    observer: Observer | None,
+    stats: dict[str, int] | None,
+) -> model.Snapshot:
     conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     conn.read_only = True
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+        # Fixed output settings: names schema-qualified (empty search_path), timestamps in
+        # partition bounds and defaults printed in UTC/ISO whatever the role's defaults are.
         cur.execute(
             "select set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
-            " set_config('search_path', '', true)",
+            " set_config('search_path', '', true), set_config('TimeZone', 'UTC', true),"
+            " set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true),"
+            " set_config('extra_float_digits', '1', true)",
             (str(opts.statement_timeout_ms), str(opts.lock_timeout_ms)),
         )
         cur.execute(query("server"))
@@ -148,29 +195,27 @@ def _snapshot(conn: psycopg.Connection[Any], opts: SnapshotOptions) -> model.Sna
         major = int(server["server_version_num"]) // 10000
         schemas = select_schemas(server["schemas"], opts)
         params = {"schemas": schemas}
+        sent = 2  # the settings and the server query above
 
         def run(kind: str) -> list[Row]:
-            cur.execute(query(kind, major), params)
-            return cur.fetchall()
+            nonlocal sent
+            sent += 1
+            if kind not in LOCKING_KINDS:
+                cur.execute(query(kind, major), params)
+                return cur.fetchall()
+            # pg_get_viewdef takes AccessShareLock on the view and every relation it reads
+            # (AcquireRewriteLocks). Locks taken in a subtransaction are released when it
+            # rolls back, so they last for this one query, not the whole snapshot; the
+            # REPEATABLE READ snapshot is the top-level one and does not change.
+            with conn.transaction(force_rollback=True):
+                cur.execute(query(kind, major), params)
+                return cur.fetchall()
 
-        rows = {
-            kind: run(kind)
-            for kind in (
-                "schemas",
-                "tables",
-                "columns",
-                "constraints",
-                "indexes",
-                "policies",
-                "triggers",
-                "views",
-                "functions",
-                "sequences",
-                "types",
-                "extensions",
-                "grants",
-            )
-        }
+        rows = {kind: run(kind) for kind in QUERY_KINDS}
+        if stats is not None:
+            stats["queries"] = sent
+        if observer is not None:
+            observer(cur)
     objects = assemble(rows)
     meta = model.Meta(
         taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -203,8 +248,11 @@ def _options(raw: Sequence[str]) -> dict[str, str]:
 
 def _tgtype(tgtype: int) -> tuple[str, tuple[str, ...], str]:
     timing = "INSTEAD OF" if tgtype & 64 else ("BEFORE" if tgtype & 2 else "AFTER")
-    events = [name for bit, name in ((4, "INSERT"), (8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE"))
-              if tgtype & bit]
+    events = [
+        name
+        for bit, name in ((4, "INSERT"), (8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE"))
+        if tgtype & bit
+    ]
     return timing, tuple(sorted(events)), "ROW" if tgtype & 1 else "STATEMENT"
 
 
@@ -291,7 +339,7 @@ def assemble(rows: dict[str, list[Row]]) -> model.Objects:
             timing=timing,
             events=events,
             level=level,
-            enabled=_TRIGGER_ENABLED.get(r["enabled"], r["enabled"]),
+            enabled=_TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
         )
 
     tables: dict[str, model.Table] = {}
@@ -387,7 +435,9 @@ def assemble(rows: dict[str, list[Row]]) -> model.Objects:
     domains: dict[str, model.Domain] = {}
     for r in rows["types"]:
         if r["typtype"] == "e":
-            enums[_q(r)] = model.Enum(labels=tuple(r["labels"]), owner=r["owner"], comment=r["comment"])
+            enums[_q(r)] = model.Enum(
+                labels=tuple(r["labels"]), owner=r["owner"], comment=r["comment"]
+            )
         else:
             domains[_q(r)] = model.Domain(
                 base_type=r["base_type"],
