@@ -22,6 +22,7 @@ from driftwatch.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("config/driftwatch.toml")
 CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
+ROLE_CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'org_role'"
 
 
 def _doc(text: str) -> dict[str, str]:
@@ -100,6 +101,15 @@ class Server:
 
 
 @dataclass(frozen=True)
+class DeleteRoleCheck:
+    tables: list[str] = field(default_factory=list, metadata=_doc(
+        "tables (globs) whose DELETE policies must also check the role claim"))
+    claim: str = field(default=ROLE_CLAIM_DEFAULT, metadata=_doc("SQL expression of the role claim"))
+    roles: list[str] = field(default_factory=lambda: ["owner", "admin"], metadata=_doc(
+        "roles allowed to delete"))
+
+
+@dataclass(frozen=True)
 class Tenancy:
     column: str = field(default="organization_id", metadata=_doc("tenant column"))
     claim: str = field(default=CLAIM_DEFAULT, metadata=_doc("SQL expression of the tenant claim"))
@@ -116,6 +126,34 @@ class Tenancy:
         default_factory=list, metadata=_doc("global tables exempt from tenancy rules")
     )
     waivers: list[Waiver] = field(default_factory=list, metadata=_doc("accepted findings"))
+    trusted_functions: list[str] = field(default_factory=list, metadata=_doc(
+        "helper functions that scope a row by tenant, e.g. 'private.is_org_member(organization_id)';"
+        " a zero-argument one compared with the tenant column stands for the claim"))
+    delete_role_check: DeleteRoleCheck = field(default_factory=DeleteRoleCheck, metadata=_doc(
+        "tables whose DELETE must also check a role claim (owner/admin)"))
+
+
+@dataclass(frozen=True)
+class RuleSeverity:
+    rule: str = field(metadata=_doc("rule id"))
+    severity: str = field(metadata=_doc("error | warning | info"))
+
+    def __post_init__(self) -> None:
+        if self.severity not in ("error", "warning", "info"):
+            raise ConfigError(
+                f"rules.severity: {self.severity!r} for {self.rule!r} is not error, warning or info"
+            )
+
+
+@dataclass(frozen=True)
+class Rules:
+    enable: list[str] = field(default_factory=lambda: ["*"], metadata=_doc(
+        "rule ids (globs) to run"))
+    disable: list[str] = field(default_factory=list, metadata=_doc("rule ids (globs) to skip"))
+    severity: list[RuleSeverity] = field(default_factory=list, metadata=_doc(
+        "severity overrides: [{ rule = ..., severity = ... }]"))
+    allow_security_definer: list[str] = field(default_factory=list, metadata=_doc(
+        "SECURITY DEFINER functions (globs on 'schema.name(args)') the app roles may execute"))
 
 
 @dataclass(frozen=True)
@@ -170,6 +208,7 @@ class Config:
     tenancy: Tenancy = field(default_factory=Tenancy)
     docs: Docs = field(default_factory=Docs)
     migrations: Migrations = field(default_factory=Migrations)
+    rules: Rules = field(default_factory=Rules)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:
