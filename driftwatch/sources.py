@@ -6,6 +6,8 @@
 * a path to a ``driftwatch.snapshot/1`` file;
 * a DSN (``postgresql://…``, ``postgres://…`` or a ``key=value`` string): snapshotted live;
 * ``baseline``: the documented baseline file (``[docs] baseline`` in config);
+* ``migrations:DIR`` (or ``migrations:FILE``): the migrations replayed into a scratch
+  PostgreSQL (``driftwatch.migrations``); ``target_major`` picks the server's major version;
 """
 
 from __future__ import annotations
@@ -41,9 +43,14 @@ def resolve(
     cfg: configmod.Config,
     *,
     options: SnapshotOptions | None = None,
+    target_major: int | None = None,
 ) -> model.Snapshot:
     if spec == "baseline":
         return read_baseline(cfg)
+    if spec.startswith("migrations:"):  # replayed into a scratch PostgreSQL (cached)
+        from driftwatch.migrations import resolve_spec
+
+        return resolve_spec(spec, cfg, options=options, target_major=target_major)
     if is_dsn(spec):
         return take_snapshot(spec, options)
     path = Path(spec)
