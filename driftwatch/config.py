@@ -188,6 +188,21 @@ class Docs:
 
 
 @dataclass(frozen=True)
+class Probe:
+    claim_path: str | None = field(default=None, metadata=_doc(
+        "dotted JWT claim path of the tenant id (default: derived from tenancy.claim)"))
+    claims: str = field(default="{}", metadata=_doc(
+        "extra JWT claims (a JSON object) merged into every impersonated tenant's claims,"
+        " e.g. '{\"app_metadata\": {\"org_role\": \"owner\"}}'"))
+    exclude_tables: list[str] = field(default_factory=list, metadata=_doc(
+        "tables (globs on schema.table) never probed, e.g. ones whose triggers call out"))
+    statement_timeout_ms: int = field(default=5000, metadata=_doc(
+        "statement_timeout of every probe transaction"))
+    lock_timeout_ms: int = field(default=1000, metadata=_doc(
+        "lock_timeout of every probe transaction"))
+
+
+@dataclass(frozen=True)
 class Migrations:
     scratch_url: str | None = field(default=None, metadata=_doc(
         "server for migration replay: a fresh database is created there and dropped "
@@ -209,6 +224,7 @@ class Config:
     docs: Docs = field(default_factory=Docs)
     migrations: Migrations = field(default_factory=Migrations)
     rules: Rules = field(default_factory=Rules)
+    probe: Probe = field(default_factory=Probe)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:
