@@ -1,0 +1,171 @@
+"""The tenant-isolation / RLS audit: one module per rule, discovered by a registry.
+
+A rule module (any module here whose name does not start with ``_``) defines ``ID``,
+``SEVERITY``, ``SUMMARY`` (one line: when it fires), ``check(ctx) -> Iterable[Finding]``
+and a ruff-style module docstring (What it does / Why is this bad? / Example / Use
+instead) from which ``docs/rules/<id>.md`` is generated.
+
+``audit(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
+(a waived finding is dropped; an expired waiver is reported as ``waiver-expired``) and
+returns the findings sorted by severity, object, rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from types import ModuleType
+
+from driftwatch import config as configmod
+from driftwatch import model
+from driftwatch.errors import ConfigError
+from driftwatch.findings import SEVERITIES, Finding, severity_rank
+from driftwatch.rules._context import Context, glob_match
+
+__all__ = ["REGISTRY", "Rule", "all_rules", "audit", "get_rule"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str  # default severity
+    summary: str  # one line: when it fires
+    doc: str  # ruff-style docstring (markdown)
+    check: Callable[[Context], Iterable[Finding]]
+    module: str
+
+    @property
+    def title(self) -> str:
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else self.id
+
+
+def _load(module: ModuleType) -> Rule:
+    rule = Rule(
+        id=module.ID,
+        severity=module.SEVERITY,
+        summary=module.SUMMARY,
+        doc=(module.__doc__ or "").strip(),
+        check=module.check,
+        module=module.__name__,
+    )
+    if rule.severity not in SEVERITIES:  # pragma: no cover - guarded by tests
+        raise ValueError(f"rule {rule.id}: bad severity {rule.severity!r}")
+    return rule
+
+
+def _discover() -> dict[str, Rule]:
+    found: dict[str, Rule] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if not hasattr(module, "ID"):
+            continue
+        rule = _load(module)
+        if rule.id in found:  # pragma: no cover - guarded by tests
+            raise ValueError(f"duplicate rule id {rule.id!r}")
+        found[rule.id] = rule
+    return dict(sorted(found.items()))
+
+
+REGISTRY: dict[str, Rule] = _discover()
+
+
+def all_rules() -> list[Rule]:
+    return list(REGISTRY.values())
+
+
+def get_rule(rule_id: str) -> Rule:
+    return REGISTRY[rule_id]
+
+
+# ---------------------------------------------------------------------------- config
+
+
+def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, str]]:
+    rc = cfg.rules
+    for where, patterns in (("rules.enable", rc.enable), ("rules.disable", rc.disable)):
+        for p in patterns:
+            if not any(glob_match(r, [p]) for r in REGISTRY):
+                raise ConfigError(f"{where}: {p!r} matches no rule (known: {', '.join(REGISTRY)})")
+    severities = {r.id: r.severity for r in REGISTRY.values()}
+    for ov in rc.severity:
+        if ov.rule not in REGISTRY:
+            raise ConfigError(
+                f"rules.severity: unknown rule {ov.rule!r} (known: {', '.join(REGISTRY)})"
+            )
+        severities[ov.rule] = ov.severity
+    for i, w in enumerate(cfg.tenancy.waivers):
+        if w.rule not in REGISTRY and not any(glob_match(r, [w.rule]) for r in REGISTRY):
+            raise ConfigError(f"tenancy.waivers[{i}].rule: unknown rule {w.rule!r}")
+        if w.expires is not None:
+            _expiry(w, i)
+    enabled = [
+        r
+        for r in REGISTRY.values()
+        if glob_match(r.id, rc.enable) and not glob_match(r.id, rc.disable)
+    ]
+    return enabled, severities
+
+
+def _expiry(w: configmod.Waiver, index: int) -> dt.date:
+    try:
+        return dt.date.fromisoformat(w.expires or "")
+    except ValueError:
+        raise ConfigError(
+            f"tenancy.waivers[{index}].expires: {w.expires!r} is not a YYYY-MM-DD date"
+        ) from None
+
+
+def _sort_key(f: Finding) -> tuple[int, str, str, str]:
+    return (severity_rank(f.severity), f.object, f.rule, f.fingerprint)
+
+
+def audit(
+    snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
+) -> list[Finding]:
+    """Run every enabled rule on ``snapshot``; sorted findings with waivers applied."""
+    enabled, severities = _validate(cfg)
+    ctx = Context(snapshot, cfg)
+    ctx.set_severities(severities)
+    ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
+    findings: list[Finding] = []
+    for rule in enabled:
+        findings.extend(rule.check(ctx))
+    findings = _apply_waivers(findings, ctx, today or dt.date.today(), {r.id for r in enabled})
+    findings = [
+        replace(f, severity=severities[f.rule]) if f.rule in severities else f for f in findings
+    ]
+    return sorted(set(findings), key=_sort_key)
+
+
+def _apply_waivers(
+    findings: list[Finding], ctx: Context, today: dt.date, enabled: set[str]
+) -> list[Finding]:
+    active: list[configmod.Waiver] = []
+    out: list[Finding] = []
+    for i, w in enumerate(ctx.cfg.tenancy.waivers):
+        if w.expires is not None and _expiry(w, i) < today:
+            if "waiver-expired" in enabled:
+                out.append(
+                    ctx.finding(
+                        "waiver-expired",
+                        w.object,
+                        f"the waiver of {w.rule} on {w.object} expired on {w.expires}"
+                        f" (reason given: {w.reason}); the findings it silenced are reported again",
+                        "Fix the findings, or renew the waiver with a new 'expires' date in the"
+                        " [tenancy] waivers of the config file.",
+                        detail=f"{w.rule}\0{w.expires}",
+                    )
+                )
+            continue
+        active.append(w)
+    for f in findings:
+        if not any(
+            glob_match(f.rule, [w.rule]) and glob_match(f.object, [w.object]) for w in active
+        ):
+            out.append(f)
+    return out

@@ -1,0 +1,64 @@
+"""Several permissive policies for the same role and command.
+
+## What it does
+Reports a table in an exposed schema where more than one permissive policy applies to the
+same app role and command (a `FOR ALL` or `TO public` policy counts for every command or
+role it covers).
+
+## Why is this bad?
+Permissive policies are OR-ed, and PostgreSQL evaluates every one of them for every row:
+slower queries, and the effective rule is spread over several places, so loosening one
+silently loosens the table. Fold the conditions into one policy, or make the extra
+conditions RESTRICTIVE.
+
+## Example
+```sql
+create policy inventory_items_select on public.inventory_items for select to authenticated
+  using (organization_id = ((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid);
+create policy inventory_items_select_active on public.inventory_items for select to authenticated
+  using (organization_id = ((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid and is_active);
+```
+
+## Use instead
+```sql
+drop policy inventory_items_select_active on public.inventory_items;
+-- or keep one permissive policy and express extra conditions AS RESTRICTIVE
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from driftwatch.findings import Finding
+from driftwatch.rules._context import COMMANDS, Context, policy_applies
+from driftwatch.rules._sql import quote_ident, quote_qualified
+
+ID = "multiple-permissive-policies"
+SEVERITY = "warning"
+SUMMARY = "several permissive policies for one role and command"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for key in ctx.audited:
+        table = ctx.tables[key]
+        if len(table.policies) < 2:
+            continue
+        for role in ctx.app_roles:
+            for cmd in COMMANDS:
+                names = [
+                    n for n, p in ctx.policies(key) if p.permissive and policy_applies(p, cmd, role)
+                ]
+                if len(names) < 2:
+                    continue
+                drops = "\n".join(
+                    f"-- DROP POLICY {quote_ident(n)} ON {quote_qualified(key)};" for n in names[1:]
+                )
+                yield ctx.finding(
+                    ID,
+                    key,
+                    f"{key} has {len(names)} permissive {cmd} policies for {role}: {', '.join(names)}",
+                    "Merge them into one policy (OR the conditions), or turn the extra conditions"
+                    f" into AS RESTRICTIVE policies, then drop the rest:\n{drops}",
+                    detail=f"{role}:{cmd}",
+                )

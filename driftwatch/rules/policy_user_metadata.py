@@ -1,0 +1,61 @@
+"""Policy reads `user_metadata`, which the user can edit.
+
+## What it does
+Reports any policy of a table in an exposed schema whose USING or WITH CHECK expression
+reads the `user_metadata` claim of the JWT (`auth.jwt() -> 'user_metadata'`, a
+`#> '{user_metadata,…}'` path) or `auth.users.raw_user_meta_data`.
+
+## Why is this bad?
+On Supabase, `user_metadata` is written by the user through `supabase.auth.updateUser()`.
+A policy that takes the tenant id (or a role) from it lets anyone put another
+organization's id there and read its rows. Authorization data belongs in `app_metadata`,
+which only the service role can write.
+
+## Example
+```sql
+create policy customers_select on public.customers for select to authenticated
+  using (organization_id = ((select auth.jwt()) -> 'user_metadata' ->> 'organization_id')::uuid);
+```
+
+## Use instead
+```sql
+create policy customers_select on public.customers for select to authenticated
+  using (organization_id = ((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid);
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from driftwatch.findings import Finding
+from driftwatch.rules._context import Context
+from driftwatch.rules._sql import quote_ident, quote_qualified
+
+ID = "policy-user-metadata"
+SEVERITY = "error"
+SUMMARY = "a policy reads user_metadata (user-editable)"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    an = ctx.analyser
+    for key in ctx.audited:
+        for name, pol in ctx.policies(key):
+            clauses = [
+                (clause, text)
+                for clause, text in (("USING", pol.using), ("WITH CHECK", pol.with_check))
+                if an.reads_user_metadata(text)
+            ]
+            if not clauses:
+                continue
+            fixed = " ".join(
+                f"{clause} ({(text or '').replace('user_metadata', 'app_metadata')})"
+                for clause, text in clauses
+            )
+            yield ctx.finding(
+                ID,
+                f"{key}.{name}",
+                f"policy {name} on {key} reads user_metadata in its "
+                f"{' and '.join(c for c, _ in clauses)}: users can edit that claim themselves",
+                f"ALTER POLICY {quote_ident(name)} ON {quote_qualified(key)} {fixed};",
+            )

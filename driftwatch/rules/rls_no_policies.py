@@ -1,0 +1,56 @@
+"""Row level security enabled but no policy at all.
+
+## What it does
+Reports a table in an exposed schema that has RLS enabled and not a single policy.
+Partitions are skipped: they are reached through their partitioned parent, whose policies
+apply.
+
+## Why is this bad?
+With RLS on and no policy, PostgreSQL denies every row to every role except the owner and
+roles with BYPASSRLS. The table is not leaking, but the application is silently denied
+everything: usually a sign that policies were dropped in a migration and not recreated.
+
+## Example
+```sql
+alter table public.competition_alerts enable row level security;
+-- every policy dropped
+```
+
+## Use instead
+```sql
+create policy competition_alerts_select on public.competition_alerts
+  for select to authenticated
+  using (organization_id = ((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid);
+-- … and one per command the app needs
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from driftwatch.findings import Finding
+from driftwatch.rules._context import Context
+from driftwatch.rules._remedy import tenant_policies
+
+ID = "rls-no-policies"
+SEVERITY = "warning"
+SUMMARY = "RLS on, no policy at all (everything denied)"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    for key in ctx.audited:
+        table = ctx.tables[key]
+        if not table.rls.enabled or table.policies:
+            continue
+        cmds = tuple(
+            c
+            for c in ("SELECT", "INSERT", "UPDATE", "DELETE")
+            if any(c in p for p in ctx.app_privileges(table.grants).values())
+        ) or ("SELECT", "INSERT", "UPDATE", "DELETE")
+        yield ctx.finding(
+            ID,
+            key,
+            f"{key} has row level security enabled but no policies: every app role is denied every row",
+            tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else "",
+        )
