@@ -1,0 +1,87 @@
+"""Table groups (``config/table-groups.toml``): group name, prefix patterns, description.
+
+Patterns are shell globs (``organizations*``, ``customer_*``, ``*_analytics``) matched
+against the bare table name, or against ``schema.table`` when the pattern holds a dot.
+Groups are tried in file order and the first match wins; tables matching none land in
+"Other".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from driftwatch.errors import ConfigError
+
+OTHER = "Other"
+
+
+@dataclass(frozen=True, slots=True)
+class TableGroup:
+    name: str
+    patterns: tuple[str, ...]
+    description: str = ""
+
+    def matches(self, qualified: str) -> bool:
+        bare = qualified.partition(".")[2] or qualified
+        return any(fnmatch.fnmatchcase(qualified if "." in p else bare, p) for p in self.patterns)
+
+
+def parse_groups(data: dict[str, Any], source: str) -> tuple[TableGroup, ...]:
+    groups = data.get("groups", [])
+    unknown = sorted(set(data) - {"groups"})
+    if unknown:
+        raise ConfigError(f"{source}: unknown key(s) {', '.join(unknown)} (expected [[groups]])")
+    if not isinstance(groups, list):
+        raise ConfigError(f"{source}: 'groups' must be an array of tables ([[groups]])")
+    result: list[TableGroup] = []
+    seen: set[str] = set()
+    for i, g in enumerate(groups):
+        where = f"{source}: groups[{i}]"
+        if not isinstance(g, dict):
+            raise ConfigError(f"{where}: expected a table")
+        extra = sorted(set(g) - {"name", "patterns", "description"})
+        if extra:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(extra)}")
+        name, patterns, desc = g.get("name"), g.get("patterns"), g.get("description", "")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}: 'name' must be a non-empty string")
+        if name in seen or name == OTHER:
+            raise ConfigError(f"{where}: duplicate or reserved group name {name!r}")
+        seen.add(name)
+        if (
+            not isinstance(patterns, list)
+            or not patterns
+            or not all(isinstance(p, str) and p for p in patterns)
+        ):
+            raise ConfigError(f"{where} ({name}): 'patterns' must be a non-empty list of strings")
+        if not isinstance(desc, str):
+            raise ConfigError(f"{where} ({name}): 'description' must be a string")
+        result.append(TableGroup(name, tuple(patterns), desc))
+    return tuple(result)
+
+
+def load_groups(path: str | Path | None) -> tuple[TableGroup, ...]:
+    """The groups of ``path``; no file (or None) means no groups: everything is "Other"."""
+    if path is None:
+        return ()
+    p = Path(path)
+    if not p.is_file():
+        return ()
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {p}: {exc.strerror or exc}") from None
+    return parse_groups(data, str(p))
+
+
+def group_of(qualified: str, groups: tuple[TableGroup, ...]) -> str:
+    for g in groups:
+        if g.matches(qualified):
+            return g.name
+    return OTHER

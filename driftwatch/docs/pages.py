@@ -1,0 +1,422 @@
+"""Page models: the rows each template prints, prepared from the snapshot in Python.
+
+Values are raw (unescaped) strings; the templates escape them with the ``text`` and
+``code`` filters. Links are DIR-relative paths already turned into page-relative hrefs.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from driftwatch import model
+from driftwatch.docs.er import er_diagram
+from driftwatch.docs.groups import OTHER
+from driftwatch.docs.naming import encode, relative_link
+from driftwatch.docs.site import INDEX, SNAPSHOT, Site, function_name, split_qualified
+
+COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+UNCOVERED = "✗ no policy"
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    label: str
+    href: str | None  # None: the object is not documented here (other schema, dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRow:
+    severity: str
+    rule: str
+    rule_href: str
+    object: str
+    message: str
+    remediation: str
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRow:
+    command: str
+    cells: tuple[tuple[str, ...], ...]  # per role: policy labels; () = uncovered
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """Everything besides the snapshot that shows in pages (part of every page's key)."""
+
+    app_roles: tuple[str, ...]
+    rule_docs: str  # URL base, URL template with {rule}, or a directory
+    out_dir: str  # absolute, to link to a local rule_docs directory
+    site_name: str
+    er_neighbours: int
+
+    def rule_href(self, page: str, rule: str) -> str:
+        if re.match(r"^[a-z][a-z0-9+.-]*://", self.rule_docs, re.I):
+            if "{rule}" in self.rule_docs:
+                return self.rule_docs.replace("{rule}", encode(rule))
+            return f"{self.rule_docs.rstrip('/')}/{encode(rule)}.md"
+        target = Path(self.rule_docs).absolute() / f"{encode(rule)}.md"
+        page_dir = Path(self.out_dir, page).parent
+        return Path(posixpath.relpath(target.as_posix(), page_dir.as_posix())).as_posix()
+
+
+def _link(site: Site, page: str, target_key: str) -> Link:
+    target = site.relation_path(target_key)
+    return Link(target_key, relative_link(page, target) if target else None)
+
+
+def _finding_rows(site: Site, opts: PageOptions, page_id: str, page: str) -> list[FindingRow]:
+    return [
+        FindingRow(
+            f.severity, f.rule, opts.rule_href(page, f.rule), f.object, f.message, f.remediation
+        )
+        for f in site.findings.get(page_id, [])
+    ]
+
+
+def _grant_rows(grants: model.Grants, column: str | None = None) -> list[dict[str, Any]]:
+    return [
+        {"role": role, "privileges": ", ".join(privs), "column": column}
+        for role, privs in sorted(grants.items())
+    ]
+
+
+def _sorted_columns(columns: Any) -> list[tuple[str, Any]]:
+    return sorted(columns.items(), key=lambda kv: (kv[1].position, kv[0]))
+
+
+def policy_matrix(
+    table: model.Table, app_roles: tuple[str, ...]
+) -> tuple[list[str], list[MatrixRow]]:
+    """Command × role: the policies that apply (``ALL`` fills every row; ``public`` every role)."""
+    seen = {r for p in table.policies.values() for r in p.roles}
+    roles = [r for r in app_roles] + sorted(seen - set(app_roles))
+    rows = []
+    for cmd in COMMANDS:
+        cells = []
+        for role in roles:
+            labels = []
+            for name, pol in sorted(table.policies.items()):
+                if pol.command not in (cmd, "ALL"):
+                    continue
+                if role not in pol.roles and "public" not in pol.roles:
+                    continue
+                tags = []
+                if pol.command == "ALL":
+                    tags.append("ALL")
+                if not pol.permissive:
+                    tags.append("restrictive")
+                if role not in pol.roles:
+                    tags.append("via public")
+                labels.append(f"{name} ({', '.join(tags)})" if tags else name)
+            cells.append(tuple(labels))
+        rows.append(MatrixRow(cmd, tuple(cells)))
+    return roles, rows
+
+
+def covered(labels: tuple[str, ...]) -> bool:
+    return any("restrictive" not in label for label in labels)
+
+
+def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
+    objs = site.snapshot.objects
+    table = objs.tables[key]
+    page = site.paths[f"table:{key}"]
+    schema, name = split_qualified(key, set(objs.schemas))
+    pk_cols: set[str] = set()
+    uk_cols: set[str] = set()
+    fk_by_col: dict[str, list[Link]] = {}
+    outgoing = []
+    for cname, con in sorted(table.constraints.items()):
+        if con.type == "primary_key":
+            pk_cols.update(con.columns)
+        elif con.type == "unique" and len(con.columns) == 1:
+            uk_cols.update(con.columns)
+        if con.references is not None:
+            ref = con.references
+            link = _link(site, page, ref.table)
+            for col, rcol in zip(con.columns, ref.columns, strict=False):
+                fk_by_col.setdefault(col, []).append(Link(f"{ref.table}.{rcol}", link.href))
+            outgoing.append(
+                {
+                    "constraint": cname,
+                    "columns": ", ".join(con.columns),
+                    "target": link,
+                    "target_columns": ", ".join(ref.columns),
+                    "on_delete": ref.on_delete,
+                    "on_update": ref.on_update,
+                }
+            )
+    columns = []
+    column_grants = []
+    for cname, col in _sorted_columns(table.columns):
+        keys = [
+            k for k, s in (("PK", pk_cols), ("FK", set(fk_by_col)), ("UK", uk_cols)) if cname in s
+        ]
+        default = col.default
+        if col.identity:
+            default = f"generated {col.identity} as identity"
+        elif col.generated:
+            default = f"generated always as ({col.generated}) stored"
+        columns.append(
+            {
+                "name": cname,
+                "type": col.type,
+                "nullable": col.nullable,
+                "default": default,
+                "comment": col.comment,
+                "key_marks": keys,
+                "references": fk_by_col.get(cname, []),
+                "collation": col.collation,
+            }
+        )
+        column_grants.extend(_grant_rows(col.grants, cname))
+    incoming = [
+        {
+            "source": _link(site, page, fk.source),
+            "constraint": fk.name,
+            "columns": ", ".join(fk.constraint.columns),
+            "target_columns": ", ".join(fk.constraint.references.columns)
+            if fk.constraint.references
+            else "",
+            "on_delete": fk.constraint.references.on_delete if fk.constraint.references else "",
+        }
+        for fk in site.incoming.get(key, [])
+    ]
+    roles, matrix = policy_matrix(table, opts.app_roles)
+    return {
+        "site_name": opts.site_name,
+        "kind": table.kind,
+        "key": key,
+        "schema": schema,
+        "name": name,
+        "group": site.table_group.get(key, OTHER),
+        "index_href": relative_link(page, INDEX),
+        "comment": table.comment,
+        "owner": table.owner,
+        "rls": table.rls,
+        "partition_of": _link(site, page, table.partition_of) if table.partition_of else None,
+        "partition_bound": table.partition_bound,
+        "partition_key": table.partition_key,
+        "inherits": [_link(site, page, t) for t in table.inherits],
+        "persistence": table.persistence,
+        "options": list(table.options),
+        "columns": columns,
+        "constraints": [
+            {
+                "name": n,
+                "type": c.type.replace("_", " "),
+                "definition": c.definition,
+                "deferrable": c.deferrable,
+                "validated": c.validated,
+            }
+            for n, c in sorted(table.constraints.items())
+        ],
+        "indexes": [
+            {
+                "name": n,
+                "definition": i.definition,
+                "unique": i.unique,
+                "primary": i.primary,
+                "method": i.method,
+                "valid": i.valid,
+                "constraint": i.constraint,
+            }
+            for n, i in sorted(table.indexes.items())
+        ],
+        "outgoing": outgoing,
+        "incoming": incoming,
+        "roles": roles,
+        "matrix": matrix,
+        "uncovered": UNCOVERED,
+        "policies": [
+            {
+                "name": n,
+                "command": p.command,
+                "permissive": p.permissive,
+                "roles": ", ".join(p.roles),
+                "using": p.using,
+                "with_check": p.with_check,
+            }
+            for n, p in sorted(table.policies.items())
+        ],
+        "triggers": [
+            {
+                "name": n,
+                "timing": t.timing,
+                "events": " OR ".join(t.events),
+                "level": t.level,
+                "function": t.function,
+                "enabled": t.enabled,
+                "definition": t.definition,
+            }
+            for n, t in sorted(table.triggers.items())
+        ],
+        "grants": _grant_rows(table.grants) + column_grants,
+        "findings": _finding_rows(site, opts, f"table:{key}", page),
+        "er": er_diagram(site, key, opts.er_neighbours),
+    }
+
+
+_QUALIFIED = re.compile(
+    r'((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))\.((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))'
+)
+
+
+def _unquote(ident: str) -> str:
+    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident
+
+
+def referenced_relations(site: Site, definition: str) -> list[str]:
+    """Relations named (schema-qualified, as PostgreSQL prints them) in a view body."""
+    found = set()
+    for m in _QUALIFIED.finditer(definition):
+        key = f"{_unquote(m.group(1))}.{_unquote(m.group(2))}"
+        if site.relation_path(key) is not None:
+            found.add(key)
+    return sorted(found)
+
+
+def view_page(site: Site, opts: PageOptions, kind: str, key: str) -> dict[str, Any]:
+    objs = site.snapshot.objects
+    view: model.View | model.MaterializedView = (
+        objs.views[key] if kind == "view" else objs.materialized_views[key]
+    )
+    page = site.paths[f"{kind}:{key}"]
+    schema, name = split_qualified(key, set(objs.schemas))
+    reads = [_link(site, page, k) for k in referenced_relations(site, view.definition) if k != key]
+    return {
+        "site_name": opts.site_name,
+        "kind": "view" if kind == "view" else "materialized view",
+        "key": key,
+        "schema": schema,
+        "name": name,
+        "index_href": relative_link(page, INDEX),
+        "comment": view.comment,
+        "owner": view.owner,
+        "security_invoker": getattr(view, "security_invoker", None),
+        "security_barrier": getattr(view, "security_barrier", None),
+        "check_option": getattr(view, "check_option", None),
+        "columns": [
+            {"name": n, "type": c.type, "comment": c.comment}
+            for n, c in _sorted_columns(view.columns)
+        ],
+        "definition": view.definition.strip(),
+        "reads": reads,
+        "indexes": [
+            {"name": n, "definition": i.definition}
+            for n, i in sorted(getattr(view, "indexes", {}).items())
+        ],
+        "triggers": [
+            {"name": n, "definition": t.definition}
+            for n, t in sorted(getattr(view, "triggers", {}).items())
+        ],
+        "grants": _grant_rows(view.grants),
+        "findings": _finding_rows(site, opts, f"{kind}:{key}", page),
+    }
+
+
+def function_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
+    objs = site.snapshot.objects
+    fn = objs.functions[key]
+    page = site.paths[f"function:{key}"]
+    schema, rest = split_qualified(key, set(objs.schemas))
+    return {
+        "site_name": opts.site_name,
+        "key": key,
+        "schema": schema,
+        "name": function_name(rest),
+        "signature": rest,
+        "index_href": relative_link(page, INDEX),
+        "fn": fn,
+        "search_path": fn.search_path,
+        "config": list(fn.config),
+        "grants": _grant_rows(fn.grants),
+        "findings": _finding_rows(site, opts, f"function:{key}", page),
+    }
+
+
+@dataclass
+class GroupSection:
+    name: str
+    description: str
+    patterns: tuple[str, ...]
+    tables: list[dict[str, Any]] = field(default_factory=list)
+
+
+def index_page(site: Site, opts: PageOptions) -> dict[str, Any]:
+    snap = site.snapshot
+    objs = snap.objects
+    sections = {g.name: GroupSection(g.name, g.description, g.patterns) for g in site.groups}
+    sections[OTHER] = GroupSection(OTHER, "Tables matching no group", ())
+    for key in sorted(objs.tables):
+        table = objs.tables[key]
+        page = site.paths[f"table:{key}"]
+        n_findings = len(site.findings.get(f"table:{key}", []))
+        sections[site.table_group[key]].tables.append(
+            {
+                "link": Link(key, page),
+                "kind": table.kind,
+                "rls": table.rls,
+                "policies": len(table.policies),
+                "findings": n_findings,
+                "comment": first_line(table.comment),
+            }
+        )
+
+    def rel_rows(kind: str, mapping: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "link": Link(k, site.paths[f"{kind}:{k}"]),
+                "comment": first_line(v.comment),
+                "findings": len(site.findings.get(f"{kind}:{k}", [])),
+            }
+            for k, v in sorted(mapping.items())
+        ]
+
+    return {
+        "site_name": opts.site_name,
+        "database": snap.meta.database,
+        "digest": snap.digest,
+        "snapshot_href": SNAPSHOT,
+        "table_count": len(objs.tables),
+        "finding_count": sum(len(v) for v in site.findings.values()) + len(site.unplaced_findings),
+        "groups": [s for s in sections.values() if s.name != OTHER or s.tables],
+        "views": rel_rows("view", objs.views),
+        "materialized_views": rel_rows("materialized_view", objs.materialized_views),
+        "functions": [
+            {
+                "link": Link(k, site.paths[f"function:{k}"]),
+                "returns": f.returns or "",
+                "security_definer": f.security_definer,
+                "comment": first_line(f.comment),
+                "findings": len(site.findings.get(f"function:{k}", [])),
+            }
+            for k, f in sorted(objs.functions.items())
+        ],
+        "enums": [
+            {"name": k, "labels": ", ".join(e.labels), "comment": first_line(e.comment)}
+            for k, e in sorted(objs.enums.items())
+        ],
+        "other_findings": [
+            FindingRow(
+                f.severity,
+                f.rule,
+                opts.rule_href(INDEX, f.rule),
+                f.object,
+                f.message,
+                f.remediation,
+            )
+            for f in site.unplaced_findings
+        ],
+    }
+
+
+def first_line(text: str | None) -> str:
+    if not text:
+        return ""
+    return text.strip().splitlines()[0] if text.strip() else ""

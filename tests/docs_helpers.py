@@ -1,0 +1,83 @@
+"""Shared helpers of the docs tests: config, snapshots, link and Mermaid checks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from driftwatch import config as configmod
+from driftwatch import model
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+
+REPO = Path(__file__).resolve().parent.parent
+GROUPS = REPO / "config" / "table-groups.toml"
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+_FENCE = re.compile(r"^(`{3,})mermaid\n(.*?)\n\1$", re.S | re.M)
+
+
+def make_config(tmp: Path, **docs: Any) -> configmod.Config:
+    rules = tmp / "rules"
+    rules.mkdir(exist_ok=True)
+    data: dict[str, Any] = {"groups": str(GROUPS), "rule_docs": str(rules)}
+    data.update(docs)
+    return configmod.from_dict({"docs": data})
+
+
+def snap_of(dsn: str) -> model.Snapshot:
+    return take_snapshot(dsn, SnapshotOptions(include_schemas=("public", "app*", "../*", "Wei*")))
+
+
+def tree_state(root: Path) -> dict[str, tuple[str, int]]:
+    """Every file under root: sha256 and mtime (ns), to prove nothing was touched."""
+    state = {}
+    for dirpath, _, files in os.walk(root):
+        for name in files:
+            p = Path(dirpath, name)
+            state[str(p.relative_to(root))] = (
+                hashlib.sha256(p.read_bytes()).hexdigest(),
+                p.stat().st_mtime_ns,
+            )
+    return state
+
+
+def markdown_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*.md") if p.is_file())
+
+
+def broken_links(root: Path, extra_roots: tuple[Path, ...] = ()) -> list[str]:
+    """Relative links in every page that do not point to an existing file."""
+    bad = []
+    for page in markdown_files(root):
+        for href in _LINK.findall(page.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href) or href.startswith("#"):
+                continue
+            target = (page.parent / href.split("#", 1)[0]).resolve()
+            if not target.is_file():
+                bad.append(f"{page.relative_to(root)} -> {href}")
+    return bad
+
+
+_ENTITY = r"[A-Za-z_][A-Za-z0-9_]*"
+_WORD = r"[A-Za-z_][A-Za-z0-9_\[\]]*"
+_MERMAID_LINES = [
+    re.compile(r"^erDiagram$"),
+    re.compile(rf"^    {_ENTITY} \{{$"),
+    re.compile(rf"^        {_WORD} {_WORD}( (PK|FK|UK)(, (PK|FK|UK))*)?$"),
+    re.compile(r"^    \}$"),
+    re.compile(rf'^    {_ENTITY} (\}}o|\|o)--(\|\||o\|) {_ENTITY} : "[A-Za-z0-9_ .-]+"$'),
+]
+
+
+def mermaid_problems(root: Path) -> list[str]:
+    """Lines of ```mermaid blocks that do not follow the erDiagram grammar we emit."""
+    problems = []
+    for page in markdown_files(root):
+        for _, body in _FENCE.findall(page.read_text(encoding="utf-8")):
+            for line in body.split("\n"):
+                if not any(p.match(line) for p in _MERMAID_LINES):
+                    problems.append(f"{page.relative_to(root)}: {line!r}")
+    return problems
