@@ -1,0 +1,65 @@
+"""``driftwatch check``: audit tenant isolation and RLS of a database or snapshot.
+
+Runs every enabled rule (see docs/rules/) and prints the findings as text (grouped by
+severity, then table, with the remediation), JSON (``driftwatch.findings/1``) or SARIF
+2.1.0. Exit 1 when a finding is at or above ``--fail-on`` (default: error), else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from driftwatch import rules, sources
+from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
+from driftwatch.errors import UsageError
+from driftwatch.findings import SEVERITIES, severity_rank
+from driftwatch.introspect import take_snapshot
+from driftwatch.report import FORMATS, render
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "check",
+        help="audit tenant isolation and row level security",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_target_args(p)
+    p.add_argument(
+        "--snapshot",
+        metavar="SPEC",
+        help="audit a snapshot instead of a live database: a file, 'baseline', 'last' or 'migrations:DIR'",
+    )
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument(
+        "--fail-on",
+        choices=SEVERITIES,
+        default="error",
+        help="exit 1 when a finding has this severity or a higher one (default: error)",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    if args.snapshot:
+        if args.dsn or args.target:
+            raise UsageError("--snapshot cannot be combined with --dsn or --target")
+        snap = sources.resolve(args.snapshot, cfg)
+    else:
+        src = live_source(args, cfg)
+        assert src is not None
+        snap = take_snapshot(src.dsn, src.options)
+    findings = rules.audit(snap, cfg)
+    emit(render(findings, args.format), args.output)
+    threshold = severity_rank(args.fail_on)
+    failing = [f for f in findings if severity_rank(f.severity) <= threshold]
+    if args.output:
+        print(
+            f"driftwatch: wrote {args.output} ({len(findings)} findings, {len(failing)} at or above"
+            f" {args.fail_on})",
+            file=sys.stderr,
+        )
+    return 1 if failing else 0
