@@ -1,0 +1,118 @@
+"""``driftwatch diff OLD NEW``: what changed between two schema states.
+
+Each side is a snapshot file, a DSN (snapshotted live), ``baseline`` (the documented
+baseline), ``last`` / ``last:TARGET`` (the latest stored snapshot) or ``migrations:DIR``.
+Exit 0: no changes · 1: changes · 2: bad input · 3: a database is unreachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from driftwatch import config as configmod
+from driftwatch import sources
+from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
+from driftwatch.diff import KINDS, DiffOptions, diff
+from driftwatch.diff.render import FORMATS, render
+from driftwatch.errors import UsageError
+from driftwatch.introspect import SnapshotOptions
+
+
+def register(sub: Subparsers) -> None:
+    p = sub.add_parser(
+        "diff",
+        help="semantic diff between two schema states (exit 1 when they differ)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "old", metavar="OLD", help="file, DSN, baseline, last[:TARGET] or migrations:DIR"
+    )
+    p.add_argument("new", metavar="NEW", help="same spellings as OLD")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default text)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
+    )
+    p.add_argument(
+        "--target", metavar="NAME", help="target for 'last' and for live snapshot options"
+    )
+    p.add_argument("--strict-order", action="store_true", help="report column order changes")
+    p.add_argument("--no-renames", action="store_true", help="report renames as removed + added")
+    p.add_argument(
+        "--ignore-schema",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="ignore changes in schemas matching GLOB (repeatable)",
+    )
+    p.add_argument(
+        "--ignore-object",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="ignore changes to objects (or their tables) matching GLOB (repeatable)",
+    )
+    p.add_argument(
+        "--ignore-kind",
+        action="append",
+        default=[],
+        metavar="KIND",
+        help=f"ignore changes of this kind (repeatable): {', '.join(KINDS)}",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="also list the ignored changes")
+    p.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour text output (default: only on a terminal, unless NO_COLOR)",
+    )
+    add_config_arg(p)
+    p.set_defaults(func=run)
+
+
+def options_from(args: argparse.Namespace, cfg: configmod.Config) -> DiffOptions:
+    kinds = tuple(cfg.diff.ignore_kinds) + tuple(args.ignore_kind)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise UsageError(f"unknown change kind(s) {', '.join(unknown)} (known: {', '.join(KINDS)})")
+    return DiffOptions(
+        strict_order=args.strict_order or cfg.diff.strict_order,
+        app_roles=tuple(cfg.tenancy.app_roles),
+        detect_renames=not args.no_renames,
+        ignore_schemas=tuple(cfg.diff.ignore_schemas) + tuple(args.ignore_schema),
+        ignore_objects=tuple(cfg.diff.ignore_objects) + tuple(args.ignore_object),
+        ignore_kinds=kinds,
+    )
+
+
+def _snapshot_options(cfg: configmod.Config, target: str | None) -> SnapshotOptions:
+    if target is None:
+        return SnapshotOptions()
+    t = cfg.target(target)
+    return SnapshotOptions(
+        include_schemas=tuple(t.schemas), exclude_schemas=tuple(t.exclude_schemas), target=t.name
+    )
+
+
+def _use_color(choice: str, output: str | None) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if output and output != "-":
+        return False
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    options = options_from(args, cfg)
+    snap_opts = _snapshot_options(cfg, args.target)
+    old = sources.resolve(args.old, cfg, options=snap_opts, target=args.target)
+    new = sources.resolve(args.new, cfg, options=snap_opts, target=args.target)
+    result = diff(old, new, options)
+    text = render(
+        result, args.format, color=_use_color(args.color, args.output), verbose=args.verbose
+    )
+    emit(text.encode(), args.output)
+    return 1 if result.changes else 0

@@ -1,0 +1,124 @@
+"""Typed change records: what a diff reports, and how it serialises to ``driftwatch.diff/1``.
+
+A :class:`Change` says *what kind* of object changed (``table``, ``column``, ``policy`` …),
+*which* object (qualified; objects attached to a table are ``schema.table.name``), *how*
+(``added`` / ``removed`` / ``modified`` / ``renamed``), what it looked like before and after
+(JSON-native data; for ``modified`` only the fields that changed) and how much it matters
+(``breaking`` / ``security`` / ``info``, see ``docs/diff.md``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+FORMAT = "driftwatch.diff/1"
+
+ADDED = "added"
+REMOVED = "removed"
+MODIFIED = "modified"
+RENAMED = "renamed"
+CHANGE_TYPES = (ADDED, REMOVED, MODIFIED, RENAMED)
+
+BREAKING = "breaking"
+SECURITY = "security"
+INFO = "info"
+SEVERITIES = (SECURITY, BREAKING, INFO)  # most urgent first
+
+KINDS = (
+    "schema",
+    "extension",
+    "enum",
+    "domain",
+    "sequence",
+    "table",
+    "partition",
+    "column",
+    "constraint",
+    "index",
+    "rls",
+    "policy",
+    "trigger",
+    "grant",
+    "view",
+    "materialized_view",
+    "function",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str
+    object: str
+    change: str
+    severity: str
+    before: Any = None
+    after: Any = None
+    group: str = ""  # the table (or top-level object) the change belongs to, for grouping
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "object": self.object,
+            "change": self.change,
+            "before": self.before,
+            "after": self.after,
+            "severity": self.severity,
+        }
+
+    def sort_key(self) -> tuple[str, int, str, int, bytes, bytes]:
+        kind_rank = KINDS.index(self.kind) if self.kind in KINDS else len(KINDS)
+        return (
+            self.group or self.object,
+            kind_rank,
+            self.object,
+            CHANGE_TYPES.index(self.change),
+            orjson.dumps(self.before, option=orjson.OPT_SORT_KEYS),
+            orjson.dumps(self.after, option=orjson.OPT_SORT_KEYS),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A change that an ignore rule removed from the report, and the rule that did it."""
+
+    change: Change
+    rule: str  # e.g. "schema glob 'audit*'"
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    from_digest: str
+    to_digest: str
+    changes: tuple[Change, ...]
+    ignored: tuple[Ignored, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return bool(self.changes)
+
+    def counts(self) -> dict[str, int]:
+        """Change count by severity, plus ``total`` (every key always present)."""
+        c = Counter(ch.severity for ch in self.changes)
+        out = {sev: c.get(sev, 0) for sev in SEVERITIES}
+        out["total"] = len(self.changes)
+        return out
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "from": self.from_digest,
+            "to": self.to_digest,
+            "changes": [ch.to_data() for ch in self.changes],
+        }
+
+
+def sort_changes(changes: Iterable[Change]) -> tuple[Change, ...]:
+    return tuple(sorted(changes, key=Change.sort_key))
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    return sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))

@@ -1,0 +1,512 @@
+"""History store: snapshots and runs, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
+
+Public API (used by the CLI and by the ``serve`` worker)::
+
+    store = Store(url, retention=Retention(keep_snapshots=500, keep_runs=5000, max_age_days=90))
+    store = Store.from_config(cfg)                    # same, from config [store]
+    store.save_snapshot(target, snap) -> bool        # True when a new body was stored
+    store.record_run(target, started=..., finished=..., status="ok"|"error",
+                     error=None, digest=None, counts={"total": 3, "breaking": 1, ...}) -> int
+    store.latest_snapshot(target) -> Snapshot | None
+    store.previous_snapshot(target, digest=None) -> Snapshot | None   # the one seen before it
+    store.get_snapshot(target, digest) -> Snapshot | None
+    store.snapshots(target, limit=50) -> list[SnapshotInfo]          # newest first
+    store.runs(target=None, limit=50) -> list[Run]                    # newest first
+    store.targets() -> list[str]
+    store.prune(target) -> tuple[int, int]                            # (snapshots, runs) deleted
+    store.close()
+
+Tables (created, and migrated, by the program on first use; ``schema_version`` says which
+layout a store has): ``snapshots`` (target, digest, format, taken_at, last_seen, tables,
+size, codec, body = zlib of the canonical JSON; one row per (target, digest), so an
+unchanged schema adds a run, not a body) and ``runs`` (target, started, finished, status,
+error, snapshot digest, change counts).
+
+Concurrency: PostgreSQL writers serialise the schema set-up with an advisory lock and store
+bodies with ``INSERT … ON CONFLICT``; SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` write
+transactions and a busy timeout. Every failure is a one-line :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, make_url
+
+from driftwatch import model
+from driftwatch import snapshot as snapmod
+from driftwatch.dsn import redact
+from driftwatch.errors import DriftwatchError, StoreError
+
+if TYPE_CHECKING:
+    from driftwatch.config import Config
+
+SCHEMA_VERSION = 1
+CODEC = "zlib"
+_LOCK_KEY = 0x64726966  # "drif": advisory lock id for schema set-up on PostgreSQL
+
+metadata = sa.MetaData()
+schema_version = sa.Table(
+    "schema_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("digest", sa.String(80), nullable=False),
+    sa.Column("format", sa.String(40), nullable=False),
+    sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("tables", sa.Integer, nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("codec", sa.String(10), nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("target", "digest", name="snapshots_target_digest_key"),
+    sa.Index("snapshots_target_seen_idx", "target", "last_seen"),
+)
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(200), nullable=False),
+    sa.Column("started", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished", sa.DateTime(timezone=True)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("snapshot_digest", sa.String(80)),
+    sa.Column("changes", sa.Integer, nullable=False, default=0),
+    sa.Column("security", sa.Integer, nullable=False, default=0),
+    sa.Column("breaking", sa.Integer, nullable=False, default=0),
+    sa.Column("info", sa.Integer, nullable=False, default=0),
+    sa.Index("runs_target_started_idx", "target", "started"),
+)
+# version → statements that bring a store from the previous version to it
+MIGRATIONS: dict[int, tuple[str, ...]] = {}
+
+
+@dataclass(frozen=True)
+class Retention:
+    """Keep at most ``keep_*`` rows per target and none older than ``max_age_days``
+    (0 disables a limit). The most recent snapshot of a target is always kept."""
+
+    keep_snapshots: int = 500
+    keep_runs: int = 5000
+    max_age_days: int = 90
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    target: str
+    digest: str
+    taken_at: dt.datetime
+    last_seen: dt.datetime
+    tables: int
+    size: int  # canonical JSON bytes
+    stored_size: int  # compressed bytes
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    target: str
+    started: dt.datetime
+    finished: dt.datetime | None
+    status: str
+    error: str | None
+    digest: str | None
+    counts: Mapping[str, int] = field(default_factory=dict)  # total, security, breaking, info
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _parse_time(text: str) -> dt.datetime:
+    try:
+        return _utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00"))) or _now()
+    except ValueError:
+        return _now()
+
+
+def normalize_url(url: str) -> str:
+    """``postgresql://`` / ``postgres://`` → the psycopg 3 driver; anything else as given."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Store:
+    def __init__(self, url: str, *, retention: Retention | None = None) -> None:
+        self.url = normalize_url(url)
+        self.retention = retention or Retention()
+        self._ready = False
+        try:
+            parsed = make_url(self.url)
+        except sa.exc.ArgumentError:
+            raise StoreError(f"invalid store URL {redact(url)!r}") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise StoreError(f"unsupported store {redact(url)!r}: use sqlite:/// or postgresql://")
+        with self._errors("open"):
+            if self.dialect == "sqlite":
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                self.engine: Engine = sa.create_engine(self.url, connect_args={"timeout": 30})
+                self._sqlite_setup()
+            else:
+                self.engine = sa.create_engine(
+                    self.url, pool_pre_ping=True, connect_args={"connect_timeout": 10}
+                )
+
+    @classmethod
+    def from_config(cls, cfg: Config) -> Store:
+        """The store of a config: ``store_url`` (default sqlite under ``state_dir``) and the
+        ``[store]`` retention settings."""
+        st = cfg.store
+        return cls(
+            cfg.effective_store_url,
+            retention=Retention(st.keep_snapshots, st.keep_runs, st.max_age_days),
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _sqlite_setup(self) -> None:
+        @sa.event.listens_for(self.engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        @sa.event.listens_for(self.engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @contextlib.contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except DriftwatchError:
+            raise
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            detail = getattr(exc, "orig", None) or exc
+            first = (
+                str(detail).strip().splitlines()[0] if str(detail).strip() else type(exc).__name__
+            )
+            raise StoreError(
+                f"history store ({redact(self._where())}): cannot {action}: {redact(first)}"
+            ) from None
+
+    def _where(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextlib.contextmanager
+    def _tx(self, action: str) -> Iterator[Connection]:
+        self._ensure_schema()
+        with self._errors(action), self.engine.begin() as conn:
+            yield conn
+
+    def _ensure_schema(self) -> None:
+        if self._ready:
+            return
+        with self._errors("set up its schema"), self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+            metadata.create_all(conn, checkfirst=True)
+            version = conn.execute(sa.select(schema_version.c.version)).scalar()
+            if version is None:
+                conn.execute(schema_version.insert().values(id=1, version=SCHEMA_VERSION))
+            elif version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"history store schema version {version} is newer than this driftwatch "
+                    f"understands ({SCHEMA_VERSION}); upgrade driftwatch"
+                )
+            elif version < SCHEMA_VERSION:
+                for v in range(version + 1, SCHEMA_VERSION + 1):
+                    for stmt in MIGRATIONS.get(v, ()):
+                        conn.execute(sa.text(stmt))
+                conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
+        self._ready = True
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ snapshots
+
+    def save_snapshot(self, target: str, snap: model.Snapshot) -> bool:
+        """Store ``snap`` for ``target``; an already stored digest only updates ``last_seen``."""
+        body = snapmod.dumps(snap, indent=False)
+        seen = _parse_time(snap.meta.taken_at)
+        with self._tx("save a snapshot") as conn:
+            exists = conn.execute(
+                sa.select(snapshots.c.id, snapshots.c.last_seen).where(
+                    snapshots.c.target == target, snapshots.c.digest == snap.digest
+                )
+            ).first()
+            if exists is not None:
+                if (_utc(exists.last_seen) or seen) < seen:
+                    conn.execute(
+                        snapshots.update().where(snapshots.c.id == exists.id).values(last_seen=seen)
+                    )
+                return False
+            values = {
+                "target": target,
+                "digest": snap.digest,
+                "format": snapmod.FORMAT,
+                "taken_at": seen,
+                "last_seen": seen,
+                "tables": len(snap.objects.tables),
+                "size": len(body),
+                "codec": CODEC,
+                "body": zlib.compress(body, 6),
+            }
+            if self.dialect == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                pg_stmt = pg_insert(snapshots).values(**values)
+                pg_stmt = pg_stmt.on_conflict_do_update(
+                    constraint="snapshots_target_digest_key",
+                    set_={"last_seen": pg_stmt.excluded.last_seen},
+                )
+                conn.execute(pg_stmt)
+            else:
+                from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+                lite_stmt = lite_insert(snapshots).values(**values)
+                lite_stmt = lite_stmt.on_conflict_do_update(
+                    index_elements=["target", "digest"],
+                    set_={"last_seen": lite_stmt.excluded.last_seen},
+                )
+                conn.execute(lite_stmt)
+            return True
+
+    def _load(self, row: Any, target: str) -> model.Snapshot:
+        if row.codec != CODEC:
+            raise StoreError(
+                f"stored snapshot {row.digest[:19]}… of {target!r}: unknown codec {row.codec!r}"
+            )
+        try:
+            raw = zlib.decompress(row.body)
+        except zlib.error:
+            raise StoreError(
+                f"stored snapshot {row.digest[:19]}… of {target!r} is corrupt"
+            ) from None
+        try:
+            return snapmod.loads(raw, source=f"stored snapshot of {target!r}")
+        except DriftwatchError as exc:
+            raise StoreError(exc.message) from None
+
+    def _nth_latest(self, target: str, exclude: str | None) -> model.Snapshot | None:
+        q = sa.select(snapshots.c.digest, snapshots.c.codec, snapshots.c.body).where(
+            snapshots.c.target == target
+        )
+        if exclude is not None:
+            q = q.where(snapshots.c.digest != exclude)
+        q = q.order_by(snapshots.c.last_seen.desc(), snapshots.c.id.desc()).limit(1)
+        with self._tx("read a snapshot") as conn:
+            row = conn.execute(q).first()
+        return None if row is None else self._load(row, target)
+
+    def latest_snapshot(self, target: str) -> model.Snapshot | None:
+        return self._nth_latest(target, None)
+
+    def previous_snapshot(self, target: str, digest: str | None = None) -> model.Snapshot | None:
+        """The most recently seen snapshot of ``target`` other than ``digest`` (default: other
+        than the latest one) — what the schema looked like before its last change."""
+        if digest is None:
+            with self._tx("read a snapshot") as conn:
+                digest = conn.execute(
+                    sa.select(snapshots.c.digest)
+                    .where(snapshots.c.target == target)
+                    .order_by(snapshots.c.last_seen.desc(), snapshots.c.id.desc())
+                    .limit(1)
+                ).scalar()
+            if digest is None:
+                return None
+        return self._nth_latest(target, digest)
+
+    def get_snapshot(self, target: str, digest: str) -> model.Snapshot | None:
+        q = sa.select(snapshots.c.digest, snapshots.c.codec, snapshots.c.body).where(
+            snapshots.c.target == target, snapshots.c.digest == digest
+        )
+        with self._tx("read a snapshot") as conn:
+            row = conn.execute(q).first()
+        return None if row is None else self._load(row, target)
+
+    def snapshots(self, target: str, limit: int = 50) -> list[SnapshotInfo]:
+        c = snapshots.c
+        q = (
+            sa.select(
+                c.target,
+                c.digest,
+                c.taken_at,
+                c.last_seen,
+                c.tables,
+                c.size,
+                sa.func.length(c.body).label("stored"),
+            )
+            .where(c.target == target)
+            .order_by(c.last_seen.desc(), c.id.desc())
+            .limit(limit)
+        )
+        with self._tx("list snapshots") as conn:
+            rows = conn.execute(q).all()
+        return [
+            SnapshotInfo(
+                r.target,
+                r.digest,
+                _utc(r.taken_at) or _now(),
+                _utc(r.last_seen) or _now(),
+                r.tables,
+                r.size,
+                r.stored,
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ runs
+
+    def record_run(
+        self,
+        target: str,
+        *,
+        started: dt.datetime,
+        finished: dt.datetime | None = None,
+        status: str = "ok",
+        error: str | None = None,
+        digest: str | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> int:
+        """Record one snapshot run (and apply retention to ``target``); returns its id."""
+        counts = counts or {}
+        values = {
+            "target": target,
+            "started": _utc(started),
+            "finished": _utc(finished),
+            "status": status,
+            "error": " ".join(error.split())[:2000] if error else None,
+            "snapshot_digest": digest,
+            "changes": int(counts.get("total", 0)),
+            "security": int(counts.get("security", 0)),
+            "breaking": int(counts.get("breaking", 0)),
+            "info": int(counts.get("info", 0)),
+        }
+        with self._tx("record a run") as conn:
+            key = conn.execute(runs.insert().values(**values)).inserted_primary_key
+            run_id = int(key[0]) if key is not None else 0
+        self.prune(target)
+        return run_id
+
+    def runs(self, target: str | None = None, limit: int = 50) -> list[Run]:
+        q = sa.select(runs)
+        if target is not None:
+            q = q.where(runs.c.target == target)
+        q = q.order_by(runs.c.started.desc(), runs.c.id.desc()).limit(limit)
+        with self._tx("list runs") as conn:
+            rows = conn.execute(q).all()
+        return [
+            Run(
+                id=r.id,
+                target=r.target,
+                started=_utc(r.started) or _now(),
+                finished=_utc(r.finished),
+                status=r.status,
+                error=r.error,
+                digest=r.snapshot_digest,
+                counts={
+                    "total": r.changes,
+                    "security": r.security,
+                    "breaking": r.breaking,
+                    "info": r.info,
+                },
+            )
+            for r in rows
+        ]
+
+    def targets(self) -> list[str]:
+        q = sa.union(sa.select(snapshots.c.target), sa.select(runs.c.target))
+        with self._tx("list targets") as conn:
+            return sorted(r[0] for r in conn.execute(q))
+
+    # ------------------------------------------------------------------ retention
+
+    def prune(self, target: str, *, now: dt.datetime | None = None) -> tuple[int, int]:
+        """Apply the retention policy to ``target``; returns (snapshots, runs) deleted."""
+        r = self.retention
+        now = now or _now()
+        cutoff = now - dt.timedelta(days=r.max_age_days) if r.max_age_days > 0 else None
+        with self._tx("apply retention") as conn:
+            s = self._prune_table(
+                conn,
+                snapshots,
+                snapshots.c.last_seen,
+                target,
+                r.keep_snapshots,
+                cutoff,
+                keep_latest=True,
+            )
+            n = self._prune_table(
+                conn, runs, runs.c.started, target, r.keep_runs, cutoff, keep_latest=False
+            )
+        return s, n
+
+    @staticmethod
+    def _prune_table(
+        conn: Connection,
+        table: sa.Table,
+        when: sa.Column[Any],
+        target: str,
+        keep: int,
+        cutoff: dt.datetime | None,
+        *,
+        keep_latest: bool,
+    ) -> int:
+        ordered = (
+            sa.select(table.c.id)
+            .where(table.c.target == target)
+            .order_by(when.desc(), table.c.id.desc())
+        )
+        doomed: set[int] = set()
+        if keep > 0:
+            doomed |= {row[0] for row in conn.execute(ordered.offset(keep))}
+        if cutoff is not None:
+            doomed |= {
+                row[0]
+                for row in conn.execute(
+                    sa.select(table.c.id).where(table.c.target == target, when < cutoff)
+                )
+            }
+        if keep_latest and doomed:
+            latest = conn.execute(ordered.limit(1)).scalar()
+            doomed.discard(int(latest or 0))
+        if not doomed:
+            return 0
+        ids = sorted(doomed)
+        for i in range(0, len(ids), 500):
+            conn.execute(table.delete().where(table.c.id.in_(ids[i : i + 500])))
+        return len(ids)
