@@ -213,6 +213,21 @@ class Migrations:
 
 
 @dataclass(frozen=True)
+class DiffSettings:
+    ignore_schemas: list[str] = field(default_factory=list, metadata=_doc("schema globs whose changes diff ignores"))
+    ignore_objects: list[str] = field(default_factory=list, metadata=_doc("object globs (e.g. 'public.audit_*') diff ignores"))
+    ignore_kinds: list[str] = field(default_factory=list, metadata=_doc("change kinds diff ignores (grant, index, trigger, ...)"))
+    strict_order: bool = field(default=False, metadata=_doc("report column order changes as drift"))
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    keep_snapshots: int = field(default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)"))
+    keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)"))
+    max_age_days: int = field(default=90, metadata=_doc("drop history older than this (0: keep); the latest snapshot is always kept"))
+
+
+@dataclass(frozen=True)
 class Config:
     state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
     store_url: str | None = field(
@@ -222,6 +237,8 @@ class Config:
     server: Server = field(default_factory=Server)
     tenancy: Tenancy = field(default_factory=Tenancy)
     docs: Docs = field(default_factory=Docs)
+    diff: DiffSettings = field(default_factory=DiffSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
     migrations: Migrations = field(default_factory=Migrations)
     rules: Rules = field(default_factory=Rules)
     probe: Probe = field(default_factory=Probe)

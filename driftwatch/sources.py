@@ -6,6 +6,8 @@
 * a path to a ``driftwatch.snapshot/1`` file;
 * a DSN (``postgresql://…``, ``postgres://…`` or a ``key=value`` string): snapshotted live;
 * ``baseline``: the documented baseline file (``[docs] baseline`` in config);
+* ``last`` / ``last:TARGET``: the latest snapshot of a target in the history store (the
+  target is ``TARGET``, else the ``target`` argument, else the store's only target);
 * ``migrations:DIR`` (or ``migrations:FILE``): the migrations replayed into a scratch
   PostgreSQL (``driftwatch.migrations``); ``target_major`` picks the server's major version;
 """
@@ -14,12 +16,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.errors import InputError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
+
+if TYPE_CHECKING:
+    from driftwatch.store import Store
 
 _KEYWORD_DSN = re.compile(r"^\s*\w+\s*=")
 
@@ -38,15 +44,45 @@ def read_baseline(cfg: configmod.Config, path: str | None = None) -> model.Snaps
     return snapmod.read(p)
 
 
+def read_last(cfg: configmod.Config, target: str | None, store: Store | None = None) -> model.Snapshot:
+    """The latest stored snapshot of ``target`` (or of the store's only target)."""
+    from driftwatch.store import Store
+
+    own = store is None
+    st = store if store is not None else Store.from_config(cfg)
+    try:
+        if not target:
+            known = st.targets()
+            if len(known) != 1:
+                names = ", ".join(known) or "none"
+                raise InputError(
+                    f"'last' needs a target: use last:NAME or --target NAME (stored targets: {names})"
+                )
+            target = known[0]
+        snap = st.latest_snapshot(target)
+    finally:
+        if own:
+            st.close()
+    if snap is None:
+        raise InputError(
+            f"no stored snapshot for target {target!r}: run 'driftwatch snapshot --target {target}' first"
+        )
+    return snap
+
+
 def resolve(
     spec: str,
     cfg: configmod.Config,
     *,
     options: SnapshotOptions | None = None,
     target_major: int | None = None,
+    store: Store | None = None,
+    target: str | None = None,
 ) -> model.Snapshot:
     if spec == "baseline":
         return read_baseline(cfg)
+    if spec == "last" or spec.startswith("last:"):
+        return read_last(cfg, spec.partition(":")[2] or target, store)
     if spec.startswith("migrations:"):  # replayed into a scratch PostgreSQL (cached)
         from driftwatch.migrations import resolve_spec
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 
 from driftwatch import snapshot as snapmod
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
-from driftwatch.introspect import take_snapshot
+from driftwatch.config import Config
+from driftwatch.errors import DriftwatchError
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.model import Snapshot
 from driftwatch.summary import summarize
 
 
@@ -22,14 +26,38 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "--summary", action="store_true", help="print a one-screen summary instead of JSON"
     )
+    p.add_argument(
+        "--no-store", action="store_true", help="with --target: do not record it in the history store"
+    )
     p.set_defaults(func=run)
+
+
+def _take_and_store(
+    cfg: Config, target: str, dsn: str, options: SnapshotOptions, started: dt.datetime
+) -> Snapshot:
+    """With --target, the snapshot (or the failure) is recorded in the history store."""
+    from driftwatch.commands.history import record_failure, record_snapshot
+    from driftwatch.store import Store
+
+    with Store.from_config(cfg) as store:
+        try:
+            snap = take_snapshot(dsn, options)
+        except DriftwatchError as exc:
+            record_failure(store, target, exc, started=started)
+            raise
+        record_snapshot(store, target, snap, started=started, cfg=cfg)
+    return snap
 
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     src = live_source(args, cfg)
     assert src is not None
-    snap = take_snapshot(src.dsn, src.options)
+    started = dt.datetime.now(dt.UTC)
+    if src.target and not args.no_store:
+        snap = _take_and_store(cfg, src.target, src.dsn, src.options, started)
+    else:
+        snap = take_snapshot(src.dsn, src.options)
     if args.summary and not args.output:
         print(summarize(snap))
         return 0
