@@ -43,7 +43,7 @@ def test_flyway_numeric_versions_then_repeatables_by_name(tmp_path: Path) -> Non
 
 
 def test_flyway_trailing_zero_is_same_version(tmp_path: Path) -> None:
-    with pytest.raises(MigrationLayoutError, match="same version: V1.0__a.sql, V1__b.sql"):
+    with pytest.raises(MigrationLayoutError, match=r"same version: V1\.0__a\.sql, V1__b\.sql"):
         layout.detect(_folder(tmp_path, "V1.0__a.sql", "V1__b.sql"))
 
 
@@ -77,7 +77,7 @@ def test_bad_folders_are_clear_errors(tmp_path: Path, names: tuple[str, ...], me
 
 
 def test_empty_and_missing(tmp_path: Path) -> None:
-    with pytest.raises(MigrationLayoutError, match="no .sql migration files"):
+    with pytest.raises(MigrationLayoutError, match=r"no \.sql migration files"):
         layout.detect(tmp_path)
     with pytest.raises(MigrationLayoutError, match="does not exist"):
         layout.detect(tmp_path / "nope")

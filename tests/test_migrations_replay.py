@@ -222,5 +222,5 @@ def test_sources_resolve_and_config(tmp_path: Path, pg: PgServer) -> None:
 def test_unknown_server_kind_is_a_config_error(tmp_path: Path) -> None:
     folder = _write(tmp_path / "k", {"001_t.sql": "select 1;\n"})
     cfg = configmod.from_dict({"migrations": {"server": "docker"}})
-    with pytest.raises(configmod.ConfigError, match="migrations.server"):
+    with pytest.raises(configmod.ConfigError, match=r"migrations\.server"):
         sources.resolve(f"migrations:{folder}", cfg)
