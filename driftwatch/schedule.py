@@ -43,7 +43,9 @@ class Schedule:
         if self.interval_s is not None:
             return IntervalTrigger(seconds=self.interval_s, jitter=jitter, timezone=UTC)
         assert self.cron is not None
-        return CronTrigger.from_crontab(self.cron, timezone=UTC, jitter=jitter)
+        trig = CronTrigger.from_crontab(self.cron, timezone=UTC)
+        trig.jitter = jitter  # from_crontab() has no jitter parameter
+        return trig
 
     @property
     def nominal_interval_s(self) -> float:
@@ -51,15 +53,15 @@ class Schedule:
             return self.interval_s
         trig = self.trigger()
         now = datetime.now(UTC)
-        first = trig.get_next_fire_time(None, now)
-        second = trig.get_next_fire_time(first, first) if first else None
+        first: datetime | None = trig.get_next_fire_time(None, now)
+        second: datetime | None = trig.get_next_fire_time(first, first) if first else None
         if first is None or second is None:  # pragma: no cover - cron always fires again
             return 0.0
         return (second - first).total_seconds()
 
     def default_jitter_s(self, cap_s: float) -> float:
         """10% of the interval, at most ``cap_s``."""
-        return min(self.nominal_interval_s * 0.1, cap_s)
+        return float(min(self.nominal_interval_s * 0.1, cap_s))
 
 
 def parse_schedule(text: str, where: str = "schedule") -> Schedule:

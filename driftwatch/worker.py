@@ -1,0 +1,411 @@
+"""One run of one target: snapshot → store → diff vs last → docs → drift vs baseline → rules.
+
+``Worker.run()`` never raises for a target problem: failure is a state. An unreachable or
+timed-out target publishes ``up=0`` and keeps its last tables/findings/docs; a stage that
+fails after a good snapshot (store, diff, docs, baseline, rules) is logged and counted in
+``driftwatch_stage_errors_total{stage}`` and leaves that stage's previous result in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from driftwatch import config as configmod
+from driftwatch import docs, model, rules, sources
+from driftwatch.diff import Change, DiffOptions, diff
+from driftwatch.dsn import redact
+from driftwatch.errors import DriftwatchError, IntrospectionError
+from driftwatch.findings import Finding
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.logs import log_event
+from driftwatch.metrics import ProcessMetrics, ResultsRegistry, TargetResult
+from driftwatch.store import Store
+
+STAGES = ("store", "diff", "docs", "baseline", "rules")
+
+
+class Stages(Protocol):
+    """The pipeline parts other modules own; ``DefaultStages`` wires the real ones."""
+
+    def latest(self, target: str) -> model.Snapshot | None: ...
+
+    def save(self, target: str, snap: model.Snapshot) -> None: ...
+
+    def record_run(
+        self,
+        target: str,
+        *,
+        started: float,
+        finished: float,
+        error: str | None = None,
+        digest: str | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> None: ...
+
+    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]: ...
+
+    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None: ...
+
+    def baseline(self, spec: str) -> model.Snapshot: ...
+
+    def audit(self, snap: model.Snapshot) -> list[Finding]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    target: str
+    ok: bool
+    error: DriftwatchError | None = None
+    changed: bool = False
+    stage_errors: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok or self.error is None else self.error.exit_code
+
+
+def _safe_dirname(name: str) -> str:
+    return (
+        name
+        if re.fullmatch(r"[A-Za-z0-9._-]+", name) and name not in {".", ".."}
+        else (re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "target")
+    )
+
+
+def docs_dir(target: configmod.Target, cfg: configmod.Config) -> Path:
+    """Where serve writes a target's docs: ``docs_output`` or ``<state_dir>/docs/<target>``."""
+    if target.docs_output:
+        return Path(target.docs_output)
+    return Path(cfg.state_dir) / "docs" / _safe_dirname(target.name)
+
+
+def baseline_spec(target: configmod.Target, cfg: configmod.Config) -> str | None:
+    """The target's ``baseline``, else the documented baseline file if it exists."""
+    if target.baseline:
+        return target.baseline
+    return cfg.docs.baseline if Path(cfg.docs.baseline).is_file() else None
+
+
+def tables_by_schema(snap: model.Snapshot) -> dict[str, int]:
+    """Count tables per schema; table keys are ``schema.name`` (schema names may hold dots)."""
+    schemas = sorted(snap.objects.schemas, key=len, reverse=True)
+    counts: Counter[str] = Counter()
+    for key in snap.objects.tables:
+        schema = next((s for s in schemas if key.startswith(s + ".")), key.split(".", 1)[0])
+        counts[schema] += 1
+    return dict(sorted(counts.items()))
+
+
+class Worker:
+    """Runs one target; owns nothing shared except what it publishes."""
+
+    def __init__(
+        self,
+        target: configmod.Target,
+        cfg: configmod.Config,
+        *,
+        interval_s: float,
+        stages: Stages,
+        metrics: ProcessMetrics,
+        results: ResultsRegistry,
+        log: logging.Logger,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.target = target
+        self.cfg = cfg
+        self.stages = stages
+        self.metrics = metrics
+        self.results = results
+        self.log = log
+        self.clock = clock
+        self.docs_out = docs_dir(target, cfg)
+        self.baseline_spec = baseline_spec(target, cfg)
+        self.options = SnapshotOptions(
+            include_schemas=tuple(target.schemas),
+            exclude_schemas=tuple(target.exclude_schemas),
+            target=target.name,
+        )
+        self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
+        self._last: model.Snapshot | None = None
+        self._docs_failed = False
+        results.register(target.name, interval_s)
+        metrics.init_target(target.name)
+        existing = self.docs_out / "schema.json"
+        if existing.is_file():  # docs from a previous life of the process
+            prev = results.get(target.name)
+            assert prev is not None
+            results.publish(replace(prev, docs_generated_ts=existing.stat().st_mtime))
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    def run(self) -> RunOutcome:
+        with self._lock:
+            return self._run()
+
+    def _current(self) -> TargetResult:
+        cur = self.results.get(self.name)
+        assert cur is not None, "worker results were unregistered"
+        return cur
+
+    def _run(self) -> RunOutcome:
+        started = time.monotonic()
+        started_at = self.clock()
+        try:
+            snap = take_snapshot(self.target.dsn, self.options)
+        except Exception as exc:  # failure is a state: any error here is a failed run
+            return self._failed(exc, started_at, time.monotonic() - started)
+        duration = time.monotonic() - started
+        self.metrics.snapshots.labels(self.name, "success").inc()
+        self.metrics.duration.labels(self.name).observe(duration)
+
+        errors: list[str] = []
+        cur = self._current()
+        prev = self._stage("store", errors, lambda: self.stages.latest(self.name)) or self._last
+        changed = prev is None or prev.digest != snap.digest
+        self._stage("store", errors, lambda: self.stages.save(self.name, snap))
+        changes: Sequence[Change] = ()
+        if prev is not None and changed:
+            changes = self._stage("diff", errors, lambda: self.stages.changes(prev, snap)) or ()
+            for ch in changes:
+                kind, obj, change = str(ch.kind), str(ch.object), str(ch.change)
+                self.metrics.schema_changes.labels(self.name, kind, change).inc()
+                log_event(
+                    self.log,
+                    "schema.change",
+                    target=self.name,
+                    kind=kind,
+                    object=obj,
+                    change=change,
+                    severity=ch.severity,
+                )
+        drift = cur.drift
+        if self.baseline_spec is not None:
+            spec = self.baseline_spec
+            base = self._stage("baseline", errors, lambda: self.stages.baseline(spec))
+            if isinstance(base, model.Snapshot):
+                diffs = self._stage("baseline", errors, lambda: self.stages.changes(base, snap))
+                if diffs is not _FAILED:
+                    tally = Counter((str(c.kind), str(c.change)) for c in diffs or ())
+                    drift = dict(sorted(tally.items()))
+        findings = cur.findings
+        audited = self._stage("rules", errors, lambda: self.stages.audit(snap))
+        if isinstance(audited, list):
+            findings = tuple(sorted(audited))
+        docs_ts = cur.docs_generated_ts
+        stale_docs = changed or findings != cur.findings or self._docs_failed
+        if stale_docs or docs_ts is None or not (self.docs_out / "schema.json").is_file():
+            out = self.docs_out
+            done = self._stage("docs", errors, lambda: self.stages.render_docs(snap, out, findings))
+            self._docs_failed = done is _FAILED
+            if not self._docs_failed:
+                docs_ts = self.clock()
+                log_event(self.log, "docs.generated", target=self.name, output=str(out))
+
+        self._last = snap
+        now = self.clock()
+        counts = Counter(ch.severity for ch in changes)
+        counts["total"] = len(changes)
+        self._stage(
+            "store",
+            errors,
+            lambda: self.stages.record_run(
+                self.name, started=started_at, finished=now, digest=snap.digest, counts=counts
+            ),
+        )
+        self.results.publish(
+            replace(
+                cur,
+                runs=cur.runs + 1,
+                up=True,
+                last_success_ts=now,
+                last_error=None,
+                consecutive_failures=0,
+                digest=snap.digest,
+                tables=tables_by_schema(snap),
+                findings=findings,
+                drift=drift,
+                docs_generated_ts=docs_ts,
+            )
+        )
+        log_event(
+            self.log,
+            "run.finished",
+            target=self.name,
+            duration_s=round(time.monotonic() - started, 3),
+            snapshot_s=round(duration, 3),
+            digest=snap.digest[:19],
+            changed=changed,
+            tables=len(snap.objects.tables),
+            findings=len(findings),
+            drift=sum(drift.values()) if drift is not None else None,
+            stage_errors=",".join(errors) or None,
+        )
+        return RunOutcome(self.name, True, changed=changed, stage_errors=tuple(errors))
+
+    def _stage(self, stage: str, errors: list[str], fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception as exc:
+            errors.append(stage)
+            self.metrics.stage_errors.labels(self.name, stage).inc()
+            log_event(
+                self.log,
+                "stage.failed",
+                logging.ERROR,
+                target=self.name,
+                stage=stage,
+                reason=_reason(exc),
+            )
+            return _FAILED
+
+    def _failed(self, exc: Exception, started_at: float, duration: float) -> RunOutcome:
+        self.metrics.snapshots.labels(self.name, "error").inc()
+        self.metrics.duration.labels(self.name).observe(duration)
+        err = (
+            exc
+            if isinstance(exc, DriftwatchError)
+            else IntrospectionError(f"snapshot failed: {_reason(exc)}")
+        )
+        cur = self._current()
+        failures = cur.consecutive_failures + 1
+        self.results.publish(
+            replace(
+                cur,
+                runs=cur.runs + 1,
+                up=False,
+                last_error=err.message,
+                consecutive_failures=failures,
+            )
+        )
+        log_event(
+            self.log,
+            "run.failed",
+            logging.WARNING,
+            target=self.name,
+            reason=err.message,
+            duration_s=round(duration, 3),
+            consecutive_failures=failures,
+        )
+        try:
+            self.stages.record_run(
+                self.name, started=started_at, finished=self.clock(), error=err.message
+            )
+        except Exception as store_exc:
+            self.metrics.stage_errors.labels(self.name, "store").inc()
+            log_event(
+                self.log,
+                "stage.failed",
+                logging.ERROR,
+                target=self.name,
+                stage="store",
+                reason=_reason(store_exc),
+            )
+        return RunOutcome(self.name, False, err)
+
+
+class _Failed:
+    """The result of a stage that raised: falsy, so ``stage() or fallback`` works."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<stage failed>"
+
+
+_FAILED: Any = _Failed()
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, DriftwatchError):
+        return exc.message
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text}")
+
+
+class DefaultStages:
+    """The real pipeline parts: the history store, the diff engine, the docs renderer,
+    baseline sources and the audit rules (each module owned by its own part)."""
+
+    def __init__(self, cfg: configmod.Config) -> None:
+        self.cfg = cfg
+        self.store = Store(cfg.effective_store_url)
+        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles))
+        self._baselines: dict[str, tuple[tuple[Any, ...], model.Snapshot]] = {}
+        self._baseline_lock = threading.Lock()
+
+    def latest(self, target: str) -> model.Snapshot | None:
+        return self.store.latest_snapshot(target)
+
+    def save(self, target: str, snap: model.Snapshot) -> None:
+        self.store.save_snapshot(target, snap)
+
+    def record_run(
+        self,
+        target: str,
+        *,
+        started: float,
+        finished: float,
+        error: str | None = None,
+        digest: str | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> None:
+        self.store.record_run(
+            target,
+            started=dt.datetime.fromtimestamp(started, dt.UTC),
+            finished=dt.datetime.fromtimestamp(finished, dt.UTC),
+            status="error" if error else "ok",
+            error=error,
+            digest=digest,
+            counts=counts,
+        )
+
+    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]:
+        return diff(old, new, self.diff_options).changes
+
+    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None:
+        docs.render(snap, list(findings), self.cfg, out)
+
+    def baseline(self, spec: str) -> model.Snapshot:
+        key = _source_key(spec)
+        with self._baseline_lock:
+            hit = self._baselines.get(spec)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        snap = sources.resolve(spec, self.cfg)
+        with self._baseline_lock:
+            self._baselines[spec] = (key, snap)
+        return snap
+
+    def audit(self, snap: model.Snapshot) -> list[Finding]:
+        return rules.audit(snap, self.cfg)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _source_key(spec: str) -> tuple[Any, ...]:
+    """What must be unchanged for a cached baseline to be reused: files' size and mtime."""
+    path = Path(spec.removeprefix("migrations:"))
+    try:
+        if path.is_dir():
+            return tuple(
+                sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in path.rglob("*"))
+            )
+        st = path.stat()
+        return (st.st_size, st.st_mtime_ns)
+    except OSError:
+        return ()
