@@ -119,8 +119,12 @@ def _h(*parts: Any) -> str:
 
 
 def table_key(site: Site, base: str, key: str) -> str:
-    """Everything a table page shows, hashed, without building its rows."""
+    """Everything a table page shows, hashed, without building its rows.
+
+    Reads the snapshot's JSON-native tree, so no dataclass is converted on this path.
+    """
     tables = site.snapshot.objects.tables
+    data = site.snapshot.data["tables"]
     table = tables[key]
     linked = {c.references.table for c in table.constraints.values() if c.references}
     linked.update(table.inherits)
@@ -131,7 +135,7 @@ def table_key(site: Site, base: str, key: str) -> str:
             fk.source,
             site.relation_path(fk.source),
             fk.name,
-            model.to_data(fk.constraint),
+            data[fk.source]["constraints"][fk.name],
             _cardinality(tables[fk.source], fk.constraint),
         )
         for fk in site.incoming.get(key, [])
@@ -139,11 +143,11 @@ def table_key(site: Site, base: str, key: str) -> str:
     return _h(
         base,
         site.paths[f"table:{key}"],
-        model.to_data(table),
+        data[key],
         incoming,
         sorted((t, site.relation_path(t)) for t in linked),
         site.table_group.get(key),
-        [model.to_data(f) for f in site.findings.get(f"table:{key}", [])],
+        site.findings.get(f"table:{key}", []),
     )
 
 
