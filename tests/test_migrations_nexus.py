@@ -101,3 +101,31 @@ def test_embedded_server_replay(replayed, capsys: pytest.CaptureFixture[str]) ->
     assert sorted(snap.objects.tables) == sorted(replayed.objects.tables)
     for name, table in replayed.objects.tables.items():
         assert list(snap.objects.tables[name].columns) == list(table.columns), name
+
+
+def test_cli_diff_names_the_direction(
+    make_db, pg: PgServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from driftwatch.cli import main
+
+    dsn = make_db(NEXUS_SQL.read_text())
+    run_sql(dsn, "alter table public.orders add column hotfix_note text;")
+    cfg = tmp_path / "dw.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[migrations]\nscratch_url = "{pg.admin_dsn}"\n'
+    )
+    spec = f"migrations:{NEXUS_MIGRATIONS}"
+    assert main(["diff", spec, dsn, "--config", str(cfg)]) == 1
+    out = capsys.readouterr().out
+    assert "column hotfix_note in the database but not in the migrations" in out
+    assert main(["diff", dsn, spec, "--config", str(cfg), "--format", "markdown"]) == 1
+    assert "| in the database but not in the migrations | column |" in capsys.readouterr().out
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "001_x.sql").write_text("create tabel public.t (id int);\n")
+    assert main(["diff", f"migrations:{bad}", dsn, "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        'driftwatch: error: migration 001_x.sql:1 failed to apply: syntax error at or near "tabel"\n'
+    )

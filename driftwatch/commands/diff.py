@@ -18,6 +18,8 @@ from driftwatch.diff import KINDS, DiffOptions, diff
 from driftwatch.diff.render import FORMATS, render
 from driftwatch.errors import UsageError
 from driftwatch.introspect import SnapshotOptions
+from driftwatch.migrations import direction as migrations_direction
+from driftwatch.migrations import major_of
 
 
 def register(sub: Subparsers) -> None:
@@ -108,11 +110,25 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     options = options_from(args, cfg)
     snap_opts = _snapshot_options(cfg, args.target)
-    old = sources.resolve(args.old, cfg, options=snap_opts, target=args.target)
-    new = sources.resolve(args.new, cfg, options=snap_opts, target=args.target)
+    direction = migrations_direction(args.old, args.new)
+    if direction is False:  # NEW is migrations:…: resolve OLD first, replay on its major
+        old = sources.resolve(args.old, cfg, options=snap_opts, target=args.target)
+        new = sources.resolve(
+            args.new, cfg, options=snap_opts, target=args.target, target_major=major_of(old)
+        )
+    else:
+        new = sources.resolve(args.new, cfg, options=snap_opts, target=args.target)
+        old = sources.resolve(
+            args.old, cfg, options=snap_opts, target=args.target,
+            target_major=major_of(new) if direction else None,
+        )  # fmt: skip
     result = diff(old, new, options)
     text = render(
-        result, args.format, color=_use_color(args.color, args.output), verbose=args.verbose
+        result,
+        args.format,
+        color=_use_color(args.color, args.output),
+        verbose=args.verbose,
+        direction=direction,
     )
     emit(text.encode(), args.output)
     return 1 if result.changes else 0

@@ -105,7 +105,19 @@ def summary_line(result: DiffResult) -> str:
     return f"{c['total']} {noun} ({parts})"
 
 
-def render_text(result: DiffResult, *, color: bool = False, verbose: bool = False) -> str:
+def _word(ch: Change, direction: bool | None) -> str:
+    """The change word; reviewer words when one side is migrations:… (``direction`` =
+    old side is the migrations, see ``driftwatch.migrations.wording``)."""
+    if direction is None:
+        return ch.change
+    from driftwatch.migrations.wording import describe
+
+    return describe(ch, direction)
+
+
+def render_text(
+    result: DiffResult, *, color: bool = False, verbose: bool = False, direction: bool | None = None
+) -> str:
     def paint(style: str, text: str) -> str:
         return f"{_ANSI[style]}{text}{_RESET}" if color else text
 
@@ -116,7 +128,7 @@ def render_text(result: DiffResult, *, color: bool = False, verbose: bool = Fals
         for ch in items:
             local = _local(ch)
             what = f"{ch.kind} {local}" if local else ch.kind
-            text = f"  {_SYMBOL[ch.change]} {what} {ch.change}"
+            text = f"  {_SYMBOL[ch.change]} {what} {_word(ch, direction)}"
             detail = details(ch)
             if detail:
                 text += f": {detail}"
@@ -147,7 +159,9 @@ def _md_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "'")
 
 
-def render_markdown(result: DiffResult, *, verbose: bool = False) -> str:
+def render_markdown(
+    result: DiffResult, *, verbose: bool = False, direction: bool | None = None
+) -> str:
     lines = [f"### Schema drift: {summary_line(result)}", ""]
     lines.append(f"`{result.from_digest[:19]}…` → `{result.to_digest[:19]}…`")
     for group, items in itertools.groupby(result.changes, key=lambda ch: ch.group):
@@ -156,7 +170,7 @@ def render_markdown(result: DiffResult, *, verbose: bool = False) -> str:
         for ch in items:
             obj = f"`{_md_cell(_local(ch))}`" if _local(ch) else ""
             lines.append(
-                f"| {ch.change} | {ch.kind} | {obj} | {_MD_SEVERITY[ch.severity]} "
+                f"| {_word(ch, direction)} | {ch.kind} | {obj} | {_MD_SEVERITY[ch.severity]} "
                 f"| {_md_cell(details(ch))} |"
             )
     if verbose and result.ignored:
@@ -168,9 +182,17 @@ def render_markdown(result: DiffResult, *, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(result: DiffResult, fmt: str, *, color: bool = False, verbose: bool = False) -> str:
+def render(
+    result: DiffResult,
+    fmt: str,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    direction: bool | None = None,
+) -> str:
+    """``direction``: None, or whether the OLD side is ``migrations:…`` (reviewer words)."""
     if fmt == "json":
         return render_json(result, verbose=verbose)
     if fmt == "markdown":
-        return render_markdown(result, verbose=verbose)
-    return render_text(result, color=color, verbose=verbose)
+        return render_markdown(result, verbose=verbose, direction=direction)
+    return render_text(result, color=color, verbose=verbose, direction=direction)
