@@ -242,11 +242,68 @@ class Meta:
     schemas: tuple[str, ...] = ()  # the schemas that were included
 
 
-@dataclass(frozen=True, slots=True)
 class Snapshot:
+    """One schema state: ``meta``, ``digest`` and the objects, immutable.
+
+    The objects exist in two equal forms, each made from the other on first use and kept:
+    ``objects`` (the dataclass tree, for code that reads the schema) and ``data`` (the
+    JSON-native tree, for hashing, writing and diffing). Introspection and file reading
+    produce ``data`` directly, so writing a 10k-table snapshot never builds 300k dataclass
+    instances it does not need. Treat ``data`` as read-only. Equality is by value.
+    """
+
+    __slots__ = ("_data", "_objects", "digest", "meta")
+
     meta: Meta
-    objects: Objects
     digest: str
+    _objects: Objects | None
+    _data: Mapping[str, Any] | None
+
+    def __init__(
+        self,
+        meta: Meta,
+        objects: Objects | None = None,
+        digest: str = "",
+        *,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        if objects is None and data is None:
+            raise TypeError("Snapshot needs objects or data")
+        object.__setattr__(self, "meta", meta)
+        object.__setattr__(self, "digest", digest)
+        object.__setattr__(self, "_objects", objects)
+        object.__setattr__(self, "_data", data)
+
+    @property
+    def objects(self) -> Objects:
+        if self._objects is None:
+            object.__setattr__(self, "_objects", from_data(Objects, self._data))
+        assert self._objects is not None
+        return self._objects
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        if self._data is None:
+            object.__setattr__(self, "_data", to_data(self._objects))
+        assert self._data is not None
+        return self._data
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Snapshot):
+            return NotImplemented
+        return self.meta == other.meta and self.digest == other.digest and self.data == other.data
+
+    def __hash__(self) -> int:
+        return hash((self.meta.database, self.meta.taken_at, self.digest))
+
+    def __repr__(self) -> str:
+        return f"Snapshot(database={self.meta.database!r}, digest={self.digest[:19]!r}…)"
 
 
 OBJECT_KINDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Objects))

@@ -38,7 +38,13 @@ def digest_of(data: Any) -> str:
 
 
 def make(meta: model.Meta, objects: model.Objects) -> model.Snapshot:
-    return model.Snapshot(meta=meta, objects=objects, digest=digest_of(objects))
+    data = model.to_data(objects)
+    return model.Snapshot(meta, objects, digest_of(data), data=data)
+
+
+def make_from_data(meta: model.Meta, data: dict[str, Any]) -> model.Snapshot:
+    """A snapshot from JSON-native objects (exactly the shape ``model.to_data`` gives)."""
+    return model.Snapshot(meta, digest=digest_of(data), data=data)
 
 
 def to_document(snap: model.Snapshot) -> dict[str, Any]:
@@ -46,7 +52,7 @@ def to_document(snap: model.Snapshot) -> dict[str, Any]:
         "format": FORMAT,
         "digest": snap.digest,
         "meta": model.to_data(snap.meta),
-        "objects": model.to_data(snap.objects),
+        "objects": snap.data,
     }
 
 
@@ -85,16 +91,14 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
     except fastjsonschema.JsonSchemaValueException as exc:
         where = exc.name.replace("data.", "", 1) if exc.name else "document"
         raise SnapshotFormatError(f"{source}: invalid snapshot at {where}: {exc.message}") from None
-    objects = model.from_data(model.Objects, doc["objects"])
     actual = digest_of(doc["objects"])
     if actual != doc["digest"]:
         raise SnapshotFormatError(
             f"{source}: digest mismatch (file says {doc['digest'][:19]}…, content is "
             f"{actual[:19]}…): the file was edited or truncated"
         )
-    return model.Snapshot(
-        meta=model.from_data(model.Meta, doc["meta"]), objects=objects, digest=actual
-    )
+    meta = model.from_data(model.Meta, doc["meta"])
+    return model.Snapshot(meta, digest=actual, data=doc["objects"])
 
 
 def read(path: Path | str) -> model.Snapshot:

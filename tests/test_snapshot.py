@@ -202,11 +202,10 @@ def test_sequences_enums_domains_extensions(snap: model.Snapshot) -> None:
     assert e.labels == ("new", "paid", "shipped") and e.comment == "order status"
     d = snap.objects.domains["app.email"]
     assert (
-        (d.base_type == "public.citext"
+        d.base_type == "public.citext"
         and list(d.constraints.values())
-        == ["CHECK ((VALUE OPERATOR(public.~) '@'::public.citext))"])
-        or d.constraints
-    )
+        == ["CHECK ((VALUE OPERATOR(public.~) '@'::public.citext))"]
+    ) or d.constraints
     assert "citext" in snap.objects.extensions
     # extension-owned functions (citext's) are not user objects
     assert not any(k.startswith("public.") for k in snap.objects.functions)
@@ -409,9 +408,24 @@ def test_bad_snapshot_files(tmp_path: Path, content: bytes, message: str) -> Non
 def test_edited_snapshot_fails_digest(tmp_path: Path, snap: model.Snapshot) -> None:
     from driftwatch.errors import SnapshotFormatError
 
-    doc = snapmod.to_document(snap)
+    doc = orjson.loads(snapmod.dumps(snap))  # a copy: snapshot data is shared, read-only
     doc["objects"]["tables"]["app.orders"]["comment"] = "tampered"
     p = tmp_path / "edited.json"
     p.write_bytes(orjson.dumps(doc))
     with pytest.raises(SnapshotFormatError, match="digest mismatch"):
         snapmod.read(p)
+
+
+def test_assembled_data_has_exactly_the_model_shape(snap: model.Snapshot, nexus_db: str) -> None:
+    """Introspection builds JSON-native data directly; it must equal the dataclass form."""
+    for s in (snap, take_snapshot(nexus_db)):
+        objects = model.from_data(model.Objects, s.data)
+        assert model.to_data(objects) == s.data
+        assert snapmod.digest_of(objects) == s.digest
+
+
+def test_snapshot_is_immutable(snap: model.Snapshot) -> None:
+    import dataclasses
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        snap.digest = "x"  # type: ignore[misc]

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +23,9 @@ from psycopg.rows import dict_row
 from driftwatch import __version__, model
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable
+from driftwatch.introspect.assemble import assemble
 from driftwatch.introspect.queries import query
-from driftwatch.snapshot import make
+from driftwatch.snapshot import make_from_data
 
 Row = dict[str, Any]
 
@@ -50,23 +49,6 @@ DEFAULT_EXCLUDED_SCHEMAS: tuple[str, ...] = (
     "pgtle",
     "information_schema",
 )
-
-_FK_ACTIONS = {
-    "a": "no action",
-    "r": "restrict",
-    "c": "cascade",
-    "n": "set null",
-    "d": "set default",
-}
-_FK_MATCH = {"s": "simple", "f": "full", "p": "partial"}
-_CONTYPES = {"p": "primary_key", "f": "foreign_key", "u": "unique", "c": "check", "x": "exclusion"}
-_POLCMD = {"r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"}
-_TABLE_KIND = {"r": "table", "p": "partitioned", "f": "foreign"}
-_TRIGGER_ENABLED = {"O": "origin", "A": "always", "R": "replica", "D": "disabled"}
-_VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
-_PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
-_PROKIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
-_TRUE = {"true", "on", "yes", "1", "t"}
 
 
 @dataclass(frozen=True)
@@ -143,6 +125,36 @@ def take_snapshot(
     """Snapshot ``dsn``. ``observer`` runs inside the snapshot transaction after the catalog
     queries (tests use it to look at pg_locks); ``stats`` receives ``queries`` sent."""
     opts = opts or SnapshotOptions()
+    for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
+        try:
+            return _attempt(dsn, opts, observer, stats)
+        except _ConcurrentDDL as exc:
+            if attempt == SNAPSHOT_ATTEMPTS:
+                raise IntrospectionError(
+                    f"catalog query failed on {describe(dsn)}: {exc} (the schema changed during "
+                    f"each of {SNAPSHOT_ATTEMPTS} attempts; retry when the DDL is over)"
+                ) from None
+    raise AssertionError("unreachable")
+
+
+# Concurrent DDL. The catalog scans read the REPEATABLE READ snapshot, but the deparse
+# functions (pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef, ...) look objects up in
+# the *latest* catalog: an object dropped after the snapshot began makes them fail with
+# "cache lookup failed" / "could not open relation with OID" (XX000) or a "does not exist"
+# error. Nothing half-done is returned: the whole snapshot is retried in a new transaction,
+# which sees the DDL as committed (so the object is entirely absent).
+SNAPSHOT_ATTEMPTS = 3
+_CONCURRENT_DDL_STATES = frozenset({"XX000", "42P01", "42704", "42883"})
+_CONCURRENT_DDL_TEXT = ("cache lookup failed", "could not open relation", "does not exist")
+
+
+class _ConcurrentDDL(Exception):
+    pass
+
+
+def _attempt(
+    dsn: str, opts: SnapshotOptions, observer: Observer | None, stats: dict[str, int] | None
+) -> model.Snapshot:
     with connect(dsn, connect_timeout_s=opts.connect_timeout_s) as conn:
         try:
             return _snapshot(conn, opts, observer, stats)
@@ -161,9 +173,12 @@ def take_snapshot(
                 f"lost connection to {describe(dsn)} during snapshot: {redact(_first_line(exc))}"
             ) from None
         except psycopg.Error as exc:
-            raise IntrospectionError(
-                f"catalog query failed on {describe(dsn)}: {redact(_first_line(exc))}"
-            ) from None
+            text = redact(_first_line(exc))
+            if exc.sqlstate in _CONCURRENT_DDL_STATES and any(
+                t in text.lower() for t in _CONCURRENT_DDL_TEXT
+            ):
+                raise _ConcurrentDDL(text) from None
+            raise IntrospectionError(f"catalog query failed on {describe(dsn)}: {text}") from None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -216,7 +231,7 @@ def _snapshot(
             stats["queries"] = sent
         if observer is not None:
             observer(cur)
-    objects = assemble(rows)
+    data = assemble(rows)
     meta = model.Meta(
         taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         target=opts.target,
@@ -225,246 +240,4 @@ def _snapshot(
         driftwatch_version=__version__,
         schemas=tuple(schemas),
     )
-    return make(meta, objects)
-
-
-# --------------------------------------------------------------------------- assembly
-
-
-def _q(row: Row, name_key: str = "name") -> str:
-    return f"{row['schema']}.{row[name_key]}"
-
-
-def _grant_map(entries: Iterable[Sequence[Any]]) -> dict[str, tuple[str, ...]]:
-    out: dict[str, set[str]] = defaultdict(set)
-    for grantee, privilege, grantable in entries:
-        out[grantee].add(f"{privilege}*" if grantable else privilege)
-    return {role: tuple(sorted(privs)) for role, privs in sorted(out.items())}
-
-
-def _options(raw: Sequence[str]) -> dict[str, str]:
-    return dict(opt.partition("=")[::2] for opt in raw)
-
-
-def _tgtype(tgtype: int) -> tuple[str, tuple[str, ...], str]:
-    timing = "INSTEAD OF" if tgtype & 64 else ("BEFORE" if tgtype & 2 else "AFTER")
-    events = [
-        name
-        for bit, name in ((4, "INSERT"), (8, "DELETE"), (16, "UPDATE"), (32, "TRUNCATE"))
-        if tgtype & bit
-    ]
-    return timing, tuple(sorted(events)), "ROW" if tgtype & 1 else "STATEMENT"
-
-
-def assemble(rows: dict[str, list[Row]]) -> model.Objects:
-    """Catalog rows → model. Pure function: tested without a server too."""
-    grants: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
-    for g in rows["grants"]:
-        grants[(g["kind"], g["key"])].append((g["grantee"], g["privilege"], g["grantable"]))
-
-    def grants_of(kind: str, key: str) -> dict[str, tuple[str, ...]]:
-        return _grant_map(grants.get((kind, key), ()))
-
-    columns: dict[str, dict[str, model.Column]] = defaultdict(dict)
-    view_columns: dict[str, dict[str, model.ViewColumn]] = defaultdict(dict)
-    for r in rows["columns"]:
-        rel = _q(r, "relation")
-        columns[rel][r["name"]] = model.Column(
-            position=r["position"],
-            type=r["type"],
-            nullable=r["nullable"],
-            default=r["default"],
-            identity=r["identity"],
-            generated=r["generated"],
-            collation=r["collation"],
-            comment=r["comment"],
-            grants=_grant_map(r["grants"] or ()),
-        )
-        view_columns[rel][r["name"]] = model.ViewColumn(
-            position=r["position"], type=r["type"], comment=r["comment"]
-        )
-
-    constraints: dict[str, dict[str, model.Constraint]] = defaultdict(dict)
-    for r in rows["constraints"]:
-        fk = None
-        if r["contype"] == "f":
-            fk = model.ForeignKey(
-                table=r["ref_table"],
-                columns=tuple(r["ref_columns"]),
-                on_update=_FK_ACTIONS[r["on_update"]],
-                on_delete=_FK_ACTIONS[r["on_delete"]],
-                match=_FK_MATCH[r["match"]],
-            )
-        constraints[_q(r, "relation")][r["name"]] = model.Constraint(
-            type=_CONTYPES[r["contype"]],
-            definition=r["definition"],
-            columns=tuple(r["columns"]),
-            references=fk,
-            deferrable=r["deferrable"],
-            deferred=r["deferred"],
-            validated=r["validated"],
-            inherited=r["inherited"],
-        )
-
-    indexes: dict[str, dict[str, model.Index]] = defaultdict(dict)
-    for r in rows["indexes"]:
-        indexes[_q(r, "relation")][r["name"]] = model.Index(
-            definition=r["definition"],
-            columns=tuple(r["columns"]),
-            unique=r["is_unique"],
-            primary=r["is_primary"],
-            method=r["method"],
-            predicate=r["predicate"],
-            include=tuple(r["include"]),
-            constraint=r["constraint_name"],
-            valid=r["valid"],
-        )
-
-    policies: dict[str, dict[str, model.Policy]] = defaultdict(dict)
-    for r in rows["policies"]:
-        policies[_q(r, "relation")][r["name"]] = model.Policy(
-            command=_POLCMD[r["command"]],
-            permissive=r["permissive"],
-            roles=tuple(r["roles"]),
-            using=r["using_expr"],
-            with_check=r["with_check"],
-        )
-
-    triggers: dict[str, dict[str, model.Trigger]] = defaultdict(dict)
-    for r in rows["triggers"]:
-        timing, events, level = _tgtype(r["tgtype"])
-        triggers[_q(r, "relation")][r["name"]] = model.Trigger(
-            definition=r["definition"],
-            function=r["function"],
-            timing=timing,
-            events=events,
-            level=level,
-            enabled=_TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
-        )
-
-    tables: dict[str, model.Table] = {}
-    for r in rows["tables"]:
-        key = _q(r)
-        parents = tuple(r["parents"])
-        tables[key] = model.Table(
-            kind=_TABLE_KIND[r["relkind"]],
-            owner=r["owner"],
-            rls=model.Rls(enabled=r["rls_enabled"], forced=r["rls_forced"]),
-            columns=columns.get(key, {}),
-            constraints=constraints.get(key, {}),
-            indexes=indexes.get(key, {}),
-            policies=policies.get(key, {}),
-            triggers=triggers.get(key, {}),
-            grants=grants_of("relation", key),
-            comment=r["comment"],
-            partition_of=parents[0] if r["is_partition"] and parents else None,
-            partition_bound=r["partition_bound"],
-            partition_key=r["partition_key"],
-            inherits=() if r["is_partition"] else parents,
-            persistence="unlogged" if r["persistence"] == "u" else "permanent",
-            options=tuple(sorted(r["options"])),
-        )
-
-    views: dict[str, model.View] = {}
-    matviews: dict[str, model.MaterializedView] = {}
-    for r in rows["views"]:
-        key = _q(r)
-        opts = _options(r["options"])
-        if r["relkind"] == "m":
-            matviews[key] = model.MaterializedView(
-                definition=r["definition"],
-                owner=r["owner"],
-                columns=view_columns.get(key, {}),
-                indexes=indexes.get(key, {}),
-                grants=grants_of("relation", key),
-                comment=r["comment"],
-            )
-        else:
-            views[key] = model.View(
-                definition=r["definition"],
-                owner=r["owner"],
-                columns=view_columns.get(key, {}),
-                security_invoker=opts.get("security_invoker", "false").lower() in _TRUE,
-                security_barrier=opts.get("security_barrier", "false").lower() in _TRUE,
-                check_option=opts.get("check_option"),
-                grants=grants_of("relation", key),
-                comment=r["comment"],
-                triggers=triggers.get(key, {}),
-            )
-
-    functions: dict[str, model.Function] = {}
-    for r in rows["functions"]:
-        key = f"{r['schema']}.{r['name']}({r['identity_arguments']})"
-        body = r["body"] or ""
-        functions[key] = model.Function(
-            kind=_PROKIND[r["prokind"]],
-            arguments=r["arguments"],
-            returns=r["returns"],
-            language=r["language"],
-            volatility=_VOLATILITY[r["volatility"]],
-            security_definer=r["security_definer"],
-            owner=r["owner"],
-            strict=r["strict"],
-            leakproof=r["leakproof"],
-            parallel=_PARALLEL[r["parallel"]],
-            config=tuple(sorted(r["config"])),
-            body=body,
-            body_digest="sha256:" + hashlib.sha256(body.encode()).hexdigest(),
-            grants=grants_of("function", key),
-            comment=r["comment"],
-        )
-
-    sequences = {
-        _q(r): model.Sequence(
-            type=r["type"],
-            start=r["start"],
-            increment=r["increment"],
-            min_value=r["min_value"],
-            max_value=r["max_value"],
-            cache=r["cache"],
-            cycle=r["cycle"],
-            owner=r["owner"],
-            owned_by=r["owned_by"],
-            grants=grants_of("relation", _q(r)),
-            comment=r["comment"],
-        )
-        for r in rows["sequences"]
-    }
-
-    enums: dict[str, model.Enum] = {}
-    domains: dict[str, model.Domain] = {}
-    for r in rows["types"]:
-        if r["typtype"] == "e":
-            enums[_q(r)] = model.Enum(
-                labels=tuple(r["labels"]), owner=r["owner"], comment=r["comment"]
-            )
-        else:
-            domains[_q(r)] = model.Domain(
-                base_type=r["base_type"],
-                nullable=r["nullable"],
-                owner=r["owner"],
-                default=r["default"],
-                collation=r["collation"],
-                constraints=dict(sorted((r["constraints"] or {}).items())),
-                comment=r["comment"],
-            )
-
-    return model.Objects(
-        schemas={
-            r["name"]: model.Schema(
-                owner=r["owner"], grants=grants_of("schema", r["name"]), comment=r["comment"]
-            )
-            for r in rows["schemas"]
-        },
-        tables=tables,
-        views=views,
-        materialized_views=matviews,
-        functions=functions,
-        sequences=sequences,
-        enums=enums,
-        domains=domains,
-        extensions={
-            r["name"]: model.Extension(version=r["version"], schema=r["schema"])
-            for r in rows["extensions"]
-        },
-    )
+    return make_from_data(meta, data)

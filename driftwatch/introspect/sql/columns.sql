@@ -2,6 +2,7 @@
 -- live columns (attnum has gaps after DROP COLUMN, which is history, not schema).
 select n.nspname as schema,
        c.relname as relation,
+       c.relkind as relkind,
        a.attname as name,
        row_number() over (partition by a.attrelid order by a.attnum)::int as position,
        format_type(a.atttypid, a.atttypmod) as type,
@@ -13,7 +14,8 @@ select n.nspname as schema,
             then case when cn.nspname = 'pg_catalog' then quote_ident(co.collname)
                       else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
        end as collation,
-       d.description as comment,
+       (select d.description from pg_description d
+        where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum) as comment,
        case when a.attacl is not null then (
          select json_agg(json_build_array(
                   case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee) end,
@@ -27,8 +29,6 @@ join pg_type t on t.oid = a.atttypid
 left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
 left join pg_collation co on co.oid = a.attcollation
 left join pg_namespace cn on cn.oid = co.collnamespace
-left join pg_description d
-  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
 where a.attnum > 0
   and not a.attisdropped
   and c.relkind in ('r', 'p', 'f', 'v', 'm')

@@ -14,12 +14,11 @@ select n.nspname as schema,
        p.proparallel as parallel,
        coalesce(p.proconfig, '{}') as config,
        p.prosrc as body,
-       d.description as comment
+       (select d.description from pg_description d
+        where d.objoid = p.oid and d.classoid = 'pg_proc'::regclass and d.objsubid = 0) as comment
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
 join pg_language l on l.oid = p.prolang
-left join pg_description d
-  on d.objoid = p.oid and d.classoid = 'pg_proc'::regclass and d.objsubid = 0
 where n.nspname = any(%(schemas)s::text[])
   and not exists (
     select 1 from pg_depend e

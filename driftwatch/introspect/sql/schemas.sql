@@ -1,8 +1,7 @@
 select n.nspname as name,
        pg_get_userbyid(n.nspowner) as owner,
-       d.description as comment
+       (select d.description from pg_description d
+        where d.objoid = n.oid and d.classoid = 'pg_namespace'::regclass and d.objsubid = 0) as comment
 from pg_namespace n
-left join pg_description d
-  on d.objoid = n.oid and d.classoid = 'pg_namespace'::regclass and d.objsubid = 0
 where n.nspname = any(%(schemas)s::text[])
 order by 1

@@ -17,12 +17,11 @@ select n.nspname as schema,
         where dep.classid = 'pg_class'::regclass and dep.objid = c.oid
           and dep.refclassid = 'pg_class'::regclass and dep.deptype = 'a'
         limit 1) as owned_by,
-       d.description as comment
+       (select d.description from pg_description d
+        where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0) as comment
 from pg_sequence s
 join pg_class c on c.oid = s.seqrelid
 join pg_namespace n on n.oid = c.relnamespace
-left join pg_description d
-  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
 where n.nspname = any(%(schemas)s::text[])
   and not exists (
     select 1 from pg_depend e

@@ -5,7 +5,8 @@ select n.nspname as schema,
        pg_get_userbyid(c.relowner) as owner,
        c.relrowsecurity as rls_enabled,
        c.relforcerowsecurity as rls_forced,
-       d.description as comment,
+       (select d.description from pg_description d
+        where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0) as comment,
        c.relispartition as is_partition,
        array(
          select pn.nspname || '.' || pc.relname
@@ -21,8 +22,6 @@ select n.nspname as schema,
        coalesce(c.reloptions, '{}') as options
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
-left join pg_description d
-  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
 where c.relkind in ('r', 'p', 'f')
   and n.nspname = any(%(schemas)s::text[])
   and not exists (

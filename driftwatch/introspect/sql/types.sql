@@ -3,7 +3,8 @@ select n.nspname as schema,
        t.typname as name,
        t.typtype as typtype,
        pg_get_userbyid(t.typowner) as owner,
-       d.description as comment,
+       (select d.description from pg_description d
+        where d.objoid = t.oid and d.classoid = 'pg_type'::regclass and d.objsubid = 0) as comment,
        array(select e.enumlabel::text from pg_enum e
              where e.enumtypid = t.oid order by e.enumsortorder) as labels,
        case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end as base_type,
@@ -19,8 +20,6 @@ join pg_namespace n on n.oid = t.typnamespace
 left join pg_type bt on bt.oid = t.typbasetype
 left join pg_collation co on co.oid = t.typcollation
 left join pg_namespace cn on cn.oid = co.collnamespace
-left join pg_description d
-  on d.objoid = t.oid and d.classoid = 'pg_type'::regclass and d.objsubid = 0
 where t.typtype in ('e', 'd')
   and n.nspname = any(%(schemas)s::text[])
   and not exists (

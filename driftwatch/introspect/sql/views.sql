@@ -4,11 +4,10 @@ select n.nspname as schema,
        pg_get_viewdef(c.oid, true) as definition,
        pg_get_userbyid(c.relowner) as owner,
        coalesce(c.reloptions, '{}') as options,
-       d.description as comment
+       (select d.description from pg_description d
+        where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0) as comment
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
-left join pg_description d
-  on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
 where c.relkind in ('v', 'm')
   and n.nspname = any(%(schemas)s::text[])
   and not exists (
