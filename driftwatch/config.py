@@ -200,6 +200,8 @@ class Probe:
         "statement_timeout of every probe transaction"))
     lock_timeout_ms: int = field(default=1000, metadata=_doc(
         "lock_timeout of every probe transaction"))
+    blind_max_rows: int = field(default=10_000, metadata=_doc(
+        "largest table (estimated rows) on which the probe tries an UPDATE without WHERE"))
 
 
 @dataclass(frozen=True)
