@@ -9,7 +9,7 @@ what the app roles may do with an object (from its grants).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -67,6 +67,7 @@ class Context:
         self.app_roles: tuple[str, ...] = tuple(cfg.tenancy.app_roles)
         self._severity: dict[str, str] = {}
         self._path_memo: dict[str, tuple[str, ...] | None] = {}
+        self._policies: dict[str, list[tuple[str, model.Policy]]] = {}
 
     @cached_property
     def analyser(self) -> Analyser:
@@ -198,8 +199,12 @@ class Context:
             return self.app_roles
         return tuple(r for r in self.app_roles if r in policy.roles)
 
-    def policies(self, key: str) -> Iterator[tuple[str, model.Policy]]:
-        yield from sorted(self.tables[key].policies.items())
+    def policies(self, key: str) -> list[tuple[str, model.Policy]]:
+        """The policies of a table, sorted by name (cached)."""
+        hit = self._policies.get(key)
+        if hit is None:
+            hit = self._policies[key] = sorted(self.tables[key].policies.items())
+        return hit
 
     def app_privileges(self, grants: model.Grants) -> dict[str, set[str]]:
         return {r: p for r in self.app_roles if (p := privileges(grants, r))}

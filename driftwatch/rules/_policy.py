@@ -117,6 +117,13 @@ class Analyser:
         self.allowed_roles = frozenset(drc.roles)
         self._memo: dict[tuple[Any, ...], Verdict] = {}
         self._parent_memo: dict[str, bool] = {}
+        self._text_memo: dict[tuple[str, str], Any] = {}  # per-text facts; texts repeat a lot
+
+    def _by_text(self, kind: str, text: str, compute: Any) -> Any:
+        key = (kind, text)
+        if key not in self._text_memo:
+            self._text_memo[key] = compute(text)
+        return self._text_memo[key]
 
     # ------------------------------------------------------------------ public
 
@@ -125,7 +132,8 @@ class Analyser:
         if text is None:
             return Verdict(False, "no expression (admits every row)")
         tenant = self.ctx.tenant_column(table)
-        key = (text, table) if self._table_dependent(text) else (text, tenant, None)
+        dependent = self._by_text("dependent", text, self._table_dependent)
+        key = (text, table) if dependent else (text, tenant, None)
         hit = self._memo.get(key)
         if hit is None:
             try:
@@ -199,6 +207,10 @@ class Analyser:
         """Claim functions called once per row: not inside a scalar ``(SELECT …)``."""
         if text is None:
             return []
+        result: list[str] = self._by_text("per-row", text, self._per_row_calls)
+        return result
+
+    def _per_row_calls(self, text: str) -> list[str]:
         try:
             node = parse_expr(text)
         except SqlSyntaxError:
@@ -221,6 +233,10 @@ class Analyser:
     def reads_user_metadata(self, text: str | None) -> bool:
         if text is None:
             return False
+        return bool(self._by_text("user-metadata", text, self._reads_user_metadata))
+
+    @staticmethod
+    def _reads_user_metadata(text: str) -> bool:
         try:
             node = parse_expr(text)
         except SqlSyntaxError:
@@ -238,6 +254,9 @@ class Analyser:
         """Does every path through ``text`` require the role claim to be an allowed role?"""
         if text is None:
             return False
+        return bool(self._by_text("role", text, self._role_checked))
+
+    def _role_checked(self, text: str) -> bool:
         try:
             return self._role(parse_expr(text))
         except SqlSyntaxError:
@@ -412,8 +431,8 @@ class Analyser:
         all_scopes = scopes + inner
         where = attr(sel, "whereClause")
         conj = quals + (_conjuncts(where) if where is not None else [])
-        # column pairs (target column → inner scope column) that correlate the subquery
-        pairs: dict[Scope, dict[str, str]] = {}
+        # equalities between columns of two scopes: (from, to) → {from column: to column}
+        pairs: dict[tuple[Scope, Scope], dict[str, str]] = {}
         candidates = [
             c
             for c in conj
@@ -431,29 +450,32 @@ class Analyser:
             if not (isinstance(a, ast.ColumnRef) and isinstance(b, ast.ColumnRef)):
                 continue
             ra, rb = self._resolve(a, all_scopes), self._resolve(b, all_scopes)
-            if ra is None or rb is None:
+            if ra is None or rb is None or ra[0] == rb[0]:
                 continue
-            for (sa, ca), (sb, cb) in (((ra, rb)), ((rb, ra))):
-                if sa == target and sb in inner:
-                    pairs.setdefault(sb, {})[ca] = cb
-        if not pairs:
-            return False
-        links = self.ctx.foreign_links(target.table) if target.table in self.ctx.tables else []
-        for sc, cols in pairs.items():
-            linked = any(
-                link.parent == sc.table
-                and all(
-                    cols.get(c) == p for c, p in zip(link.columns, link.parent_columns, strict=True)
-                )
-                for link in links
+            pairs.setdefault((ra[0], rb[0]), {})[ra[1]] = rb[1]
+            pairs.setdefault((rb[0], ra[0]), {})[rb[1]] = ra[1]
+
+        def linked(child: Scope, parent: Scope) -> bool:
+            """``child`` joined to ``parent`` on exactly a foreign key of ``child``."""
+            cols = pairs.get((child, parent))
+            if not cols or child.table not in self.ctx.tables:
+                return False
+            return any(
+                link.parent == parent.table
+                and all(cols.get(c) == p for c, p in zip(link.columns, link.parent_columns, strict=True))
+                for link in self.ctx.foreign_links(child.table)
             )
-            if not linked:
-                continue
+
+        def scoped(sc: Scope, seen: frozenset[Scope]) -> bool:
             if any(self._check(c, sc, all_scopes) is None for c in conj):
                 return True
             if self.ctx.exemption(sc.table) is None and self.parent_scoped(sc.table):
                 return True
-        return False
+            return any(
+                nxt not in seen and linked(sc, nxt) and scoped(nxt, seen | {nxt}) for nxt in inner
+            )
+
+        return any(linked(target, sc) and scoped(sc, frozenset({sc})) for sc in inner)
 
     def _role(self, node: Any) -> bool:
         if isinstance(node, ast.BoolExpr):

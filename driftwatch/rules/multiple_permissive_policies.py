@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context, policy_applies
+from driftwatch.rules._context import COMMANDS, Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
 
 ID = "multiple-permissive-policies"
@@ -40,15 +40,23 @@ SUMMARY = "several permissive policies for one role and command"
 
 
 def check(ctx: Context) -> Iterator[Finding]:
+    app_roles = ctx.app_roles
     for key in ctx.audited:
         table = ctx.tables[key]
         if len(table.policies) < 2:
             continue
-        for role in ctx.app_roles:
+        applying: dict[tuple[str, str], list[str]] = {}
+        for name, pol in ctx.policies(key):
+            if not pol.permissive:
+                continue
+            roles = app_roles if "public" in pol.roles else [r for r in app_roles if r in pol.roles]
+            cmds = COMMANDS if pol.command == "ALL" else (pol.command,)
+            for role in roles:
+                for cmd in cmds:
+                    applying.setdefault((role, cmd), []).append(name)
+        for role in app_roles:
             for cmd in COMMANDS:
-                names = [
-                    n for n, p in ctx.policies(key) if p.permissive and policy_applies(p, cmd, role)
-                ]
+                names = applying.get((role, cmd), [])
                 if len(names) < 2:
                     continue
                 drops = "\n".join(

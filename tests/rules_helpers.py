@@ -1,0 +1,66 @@
+"""Shared SQL and helpers for the rule tests (tests/test_rules_*.py, test_policy_analyser.py)."""
+
+from __future__ import annotations
+
+from driftwatch import config as configmod
+from driftwatch import model, rules
+from driftwatch.findings import Finding
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+
+PRELUDE = """
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'anon') then
+    begin create role anon nologin noinherit; exception when duplicate_object then null; end;
+  end if;
+  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
+    begin create role authenticated nologin noinherit; exception when duplicate_object then null; end;
+  end if;
+end
+$$;
+create schema if not exists auth;
+create or replace function auth.jwt() returns jsonb language sql stable as
+$f$ select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb) $f$;
+create or replace function auth.uid() returns uuid language sql stable as
+$f$ select nullif(auth.jwt() ->> 'sub', '')::uuid $f$;
+create schema if not exists private;
+create or replace function private.is_org_member(org uuid) returns boolean language sql stable as
+$f$ select org = nullif(auth.jwt() -> 'app_metadata' ->> 'organization_id', '')::uuid $f$;
+create or replace function private.other_fn(org uuid) returns boolean language sql stable as
+$f$ select true $f$;
+"""
+
+CLAIM = "((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid"
+
+# The Nexus sample, configured as its README describes: global tables exempt,
+# owner/admin DELETE on the listed tables, current_org_id() allowed.
+NEXUS_CONFIG = {
+    "tenancy": {
+        "exempt": [{"table": "public.platform_*", "reason": "global platform tables"}],
+        "delete_role_check": {
+            "tables": [
+                "organizations", "organization_members", "organization_api_keys",
+                "organization_domains", "customers", "orders", "warehouses",
+                "purchase_orders", "whatsapp_accounts",
+            ]
+        },
+    },
+    "rules": {"allow_security_definer": ["public.current_org_id()"]},
+}
+
+
+def snap(dsn: str) -> model.Snapshot:
+    return take_snapshot(dsn, SnapshotOptions())
+
+
+def audit(dsn_or_snap: str | model.Snapshot, cfg: configmod.Config | dict | None = None) -> list[Finding]:  # type: ignore[type-arg]
+    s = snap(dsn_or_snap) if isinstance(dsn_or_snap, str) else dsn_or_snap
+    if cfg is None:
+        cfg = configmod.Config()
+    elif isinstance(cfg, dict):
+        cfg = configmod.from_dict(cfg)
+    return rules.audit(s, cfg)
+
+
+def hits(findings: list[Finding], rule: str) -> list[str]:
+    return sorted(f.object for f in findings if f.rule == rule)
