@@ -15,7 +15,7 @@ from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -197,6 +197,7 @@ class ProcessMetrics:
 
 
 def build_registry(results: ResultsRegistry) -> tuple[CollectorRegistry, ProcessMetrics]:
+    disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ResultsCollector(results))
     ProcessCollector(registry=registry)

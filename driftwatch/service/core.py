@@ -16,6 +16,7 @@ from driftwatch import __version__, model, rules
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
 from driftwatch.errors import ConfigError, DriftwatchError
+from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import ResultsRegistry, build_registry
 from driftwatch.schedule import Schedule, parse_duration, parse_schedule
@@ -38,7 +39,7 @@ class ServiceSettings:
 def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSettings:
     """The [server] section (plus environment fallbacks), validated."""
     srv = cfg.server
-    listen = listen or srv.listen
+    listen = listen or os.environ.get("DRIFTWATCH_LISTEN") or srv.listen
     parse_listen(listen)
     env = os.environ
     auth = MetricsAuth(
@@ -68,6 +69,7 @@ class Service:
         stages: Stages | None = None,
         log: logging.Logger | None = None,
     ) -> None:
+        cfg = expand_targets(cfg)  # fleet.discover_sql rows; dsn_env / dsn_file → dsn
         if not cfg.targets:
             raise ConfigError("no [[targets]] in the config: serve needs at least one target")
         self.cfg = cfg
@@ -98,6 +100,13 @@ class Service:
                 log=self.log,
             )
             self.backoffs[t.name] = Backoff(interval, self.settings.backoff_max_s)
+        self.fleet = coordinator_for(  # None unless [fleet] enabled
+            cfg,
+            self.schedules,
+            jitter_max_s=self.settings.jitter_max_s,
+            results=self.results,
+            log=self.log,
+        )
         self.http: HttpEndpoints | None = None
         self.scheduler: BackgroundScheduler | None = None
         self._stopping = threading.Event()
@@ -116,11 +125,13 @@ class Service:
         with self._cond:
             self._inflight += 1
         try:
-            outcome = self.workers[name].run()
+            outcome = self._run(name)
         finally:
             with self._cond:
                 self._inflight -= 1
                 self._cond.notify_all()
+        if outcome is None:  # fleet: another replica has this target this interval
+            return None
         wait = self.backoffs[name].record(outcome.ok)
         if not outcome.ok:
             log_event(
@@ -137,7 +148,11 @@ class Service:
         """Run every target once (in parallel, bounded) and return the outcomes by name."""
         names = list(self.workers)
         with FuturesPool(max_workers=min(len(names), MAX_PARALLEL_RUNS)) as pool:
-            return list(pool.map(lambda n: self.workers[n].run(), names))
+            return [o for o in pool.map(self._run, names) if o is not None]
+
+    def _run(self, name: str) -> RunOutcome | None:
+        worker = self.workers[name]
+        return worker.run() if self.fleet is None else self.fleet.run(worker)
 
     @property
     def inflight(self) -> int:
@@ -203,6 +218,8 @@ class Service:
             self.http = None
         if finished:
             self.stages.close()
+            if self.fleet is not None:
+                self.fleet.close()
         return finished
 
 
