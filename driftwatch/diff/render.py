@@ -86,6 +86,7 @@ def details(ch: Change) -> str:
         return "; ".join(
             f"{k}: {_one_line(ch.before.get(k))} → {_one_line(ch.after.get(k))}"
             for k in sorted(ch.before.keys() | ch.after.keys())
+            if ch.before.get(k) != ch.after.get(k)
         )
     return f"{_one_line(ch.before)} → {_one_line(ch.after)}"
 
