@@ -1,0 +1,267 @@
+"""Golden tests per rule, splinter style: a clean baseline database, a violation applied
+as real SQL (the rule fires, naming the object), then the resolution (it is gone).
+Each case runs in its own database cloned from a template (CREATE DATABASE … TEMPLATE)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+from conftest import PgServer, run_sql
+from rules_helpers import CLAIM, PRELUDE, audit, hits
+
+from driftwatch import rules
+
+ROLE_CHECK = "((select auth.jwt()) -> 'app_metadata' ->> 'org_role') in ('owner', 'admin')"
+
+BASE = PRELUDE + f"""
+create table public.organizations (id uuid primary key, name text);
+create table public.projects (
+  id uuid primary key,
+  organization_id uuid not null references public.organizations (id),
+  name text, is_active boolean not null default true);
+create index projects_org_idx on public.projects (organization_id);
+create table public.tasks (
+  id uuid primary key, project_id uuid not null references public.projects (id), title text);
+create table public.plans (id uuid primary key, name text);
+create table public.events (id uuid not null, organization_id uuid not null, created_at timestamptz not null)
+  partition by range (created_at);
+create table public.events_2025 partition of public.events
+  for values from ('2025-01-01 00:00+00') to ('2026-01-01 00:00+00');
+create index events_org_idx on public.events (organization_id);
+
+do $$ declare t text; begin
+  foreach t in array array['organizations', 'projects', 'tasks', 'plans', 'events'] loop
+    execute format('alter table public.%I enable row level security', t);
+    execute format('alter table public.%I force row level security', t);
+  end loop;
+end $$;
+
+create policy organizations_select on public.organizations for select to authenticated using (id = {CLAIM});
+create policy organizations_insert on public.organizations for insert to authenticated with check (id = {CLAIM});
+create policy organizations_update on public.organizations for update to authenticated
+  using (id = {CLAIM}) with check (id = {CLAIM});
+create policy organizations_delete on public.organizations for delete to authenticated using (id = {CLAIM});
+
+create policy projects_select on public.projects for select to authenticated using (organization_id = {CLAIM});
+create policy projects_insert on public.projects for insert to authenticated with check (organization_id = {CLAIM});
+create policy projects_update on public.projects for update to authenticated
+  using (organization_id = {CLAIM}) with check ({CLAIM} = organization_id);
+create policy projects_delete on public.projects for delete to authenticated
+  using (organization_id = {CLAIM} and {ROLE_CHECK});
+
+create policy tasks_all on public.tasks for all to authenticated
+  using (exists (select 1 from public.projects p where p.id = tasks.project_id and p.organization_id = {CLAIM}));
+
+create policy plans_select on public.plans for select to authenticated, anon using (true);
+
+create policy events_select on public.events for select to authenticated using (organization_id::text = (select auth.jwt()) -> 'app_metadata' ->> 'organization_id');
+create policy events_insert on public.events for insert to authenticated with check (organization_id = {CLAIM});
+
+create view public.project_summary with (security_invoker = true) as
+  select p.organization_id, count(*) as n from public.projects p group by p.organization_id;
+
+create function public.helper() returns int language sql security definer set search_path = '' as 'select 1';
+revoke execute on function public.helper() from public;
+
+grant select, insert, update, delete on public.organizations, public.projects, public.tasks to authenticated;
+grant select, insert on public.events to authenticated;
+grant select on public.plans to authenticated, anon;
+grant select on public.project_summary to authenticated;
+"""
+
+CONFIG = {
+    "tenancy": {
+        "exempt": [{"table": "public.plans", "reason": "global price list"}],
+        "delete_role_check": {"tables": ["projects"]},
+    }
+}
+
+# rule → (violation SQL, expected object, resolution SQL)
+GOLDEN: dict[str, tuple[str, str, str]] = {
+    "rls-disabled": (
+        "alter table public.projects disable row level security;",
+        "public.projects",
+        "alter table public.projects enable row level security;",
+    ),
+    "rls-no-policies": (
+        "create table public.notes (id uuid primary key, organization_id uuid not null references public.organizations (id));"
+        "create index on public.notes (organization_id);"
+        "alter table public.notes enable row level security; alter table public.notes force row level security;",
+        "public.notes",
+        f"create policy notes_all on public.notes for all to authenticated using (organization_id = {CLAIM});",
+    ),
+    "policy-command-uncovered": (
+        "alter policy tasks_all on public.tasks rename to tasks_x; drop policy tasks_x on public.tasks;"
+        "create policy tasks_select on public.tasks for select to authenticated using (exists (select 1 from public.projects p where p.id = tasks.project_id));",
+        "public.tasks",
+        "revoke insert, update, delete on public.tasks from authenticated;",
+    ),
+    "policy-not-tenant-scoped": (
+        "alter policy projects_select on public.projects using (organization_id is not null);",
+        "public.projects.projects_select",
+        f"alter policy projects_select on public.projects using (organization_id = {CLAIM});",
+    ),
+    "policy-user-metadata": (
+        "alter policy projects_select on public.projects using "
+        "(organization_id = ((select auth.jwt()) -> 'user_metadata' ->> 'organization_id')::uuid);",
+        "public.projects.projects_select",
+        f"alter policy projects_select on public.projects using (organization_id = {CLAIM});",
+    ),
+    "tenant-column-missing": (
+        "create table public.logs (id uuid primary key, message text);"
+        "alter table public.logs enable row level security; alter table public.logs force row level security;",
+        "public.logs",
+        "alter table public.logs add column organization_id uuid not null references public.organizations (id);"
+        "create index on public.logs (organization_id);",
+    ),
+    "tenant-column-nullable": (
+        "alter table public.projects alter column organization_id drop not null;",
+        "public.projects.organization_id",
+        "alter table public.projects alter column organization_id set not null;",
+    ),
+    "tenant-column-unindexed": (
+        "drop index public.projects_org_idx; create index projects_name_org_idx on public.projects (name, organization_id);",
+        "public.projects.organization_id",
+        "create index projects_org_idx on public.projects (organization_id);",
+    ),
+    "view-bypasses-rls": (
+        "alter view public.project_summary set (security_invoker = false);",
+        "public.project_summary",
+        "alter view public.project_summary set (security_invoker = true);",
+    ),
+    "security-definer-function": (
+        "grant execute on function public.helper() to authenticated;",
+        "public.helper()",
+        "revoke execute on function public.helper() from authenticated;",
+    ),
+    "rls-not-forced": (
+        "alter table public.projects no force row level security;",
+        "public.projects",
+        "alter table public.projects force row level security;",
+    ),
+    "policy-initplan": (
+        "alter policy projects_select on public.projects using "
+        "(organization_id = (auth.jwt() -> 'app_metadata' ->> 'organization_id')::uuid);",
+        "public.projects.projects_select",
+        f"alter policy projects_select on public.projects using (organization_id = {CLAIM});",
+    ),
+    "multiple-permissive-policies": (
+        f"create policy projects_select_active on public.projects for select to authenticated using (organization_id = {CLAIM} and is_active);",
+        "public.projects",
+        "drop policy projects_select_active on public.projects;"
+        "create policy projects_select_active on public.projects as restrictive for select to authenticated using (is_active);",
+    ),
+    "policy-delete-role-unchecked": (
+        f"alter policy projects_delete on public.projects using (organization_id = {CLAIM});",
+        "public.projects.projects_delete",
+        f"alter policy projects_delete on public.projects using ({ROLE_CHECK} and organization_id = {CLAIM});",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def template(pg: PgServer) -> Iterator[str]:
+    name = pg.create_db("dw_rules_tpl")
+    try:
+        run_sql(pg.dsn(name), BASE)
+        yield name
+    finally:
+        pg.drop_db(name)
+
+
+@pytest.fixture
+def clone(pg: PgServer, template: str) -> Iterator[Callable[[], str]]:
+    made: list[str] = []
+
+    def factory() -> str:
+        name = f"dw_rules_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+        made.append(name)
+        return pg.dsn(name)
+
+    yield factory
+    for name in made:
+        pg.drop_db(name)
+
+
+def test_every_rule_has_a_golden_case() -> None:
+    assert set(GOLDEN) == set(rules.REGISTRY) - {"waiver-expired"}  # waivers: test_rules_config.py
+
+
+def test_baseline_is_clean(clone: Callable[[], str]) -> None:
+    assert audit(clone(), CONFIG) == []
+
+
+@pytest.mark.parametrize("rule", sorted(GOLDEN))
+def test_golden(clone: Callable[[], str], rule: str) -> None:
+    violation, obj, resolution = GOLDEN[rule]
+    dsn = clone()
+    assert hits(audit(dsn, CONFIG), rule) == []
+    run_sql(dsn, violation)
+    found = [f for f in audit(dsn, CONFIG) if f.rule == rule]
+    assert sorted({f.object for f in found}) == [obj]
+    f = found[0]
+    assert f.severity == rules.REGISTRY[rule].severity
+    assert f.message and f.fingerprint
+    assert f.remediation, "every rule here has a concrete remediation"
+    run_sql(dsn, resolution)
+    assert hits(audit(dsn, CONFIG), rule) == []
+
+
+# ------------------------------------------------------------------ false-positive guards
+
+
+def test_restrictive_scoped_policy_makes_permissive_true_safe(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    run_sql(
+        dsn,
+        "alter policy projects_select on public.projects using (true);"
+        f"create policy projects_tenant on public.projects as restrictive for select to authenticated using (organization_id = {CLAIM});",
+    )
+    assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == []
+    run_sql(dsn, "drop policy projects_tenant on public.projects;")
+    assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == ["public.projects.projects_select"]
+
+
+def test_partition_children_follow_their_parent(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    findings = audit(dsn, CONFIG)
+    assert not [f for f in findings if "events_2025" in f.object]
+    # read directly with RLS off on the partition, it is a hole
+    run_sql(dsn, "grant select on public.events_2025 to authenticated;")
+    assert hits(audit(dsn, CONFIG), "rls-disabled") == ["public.events_2025"]
+
+
+def test_security_invoker_view_over_rls_tables_is_fine_and_plain_view_ungranted_too(
+    clone: Callable[[], str],
+) -> None:
+    dsn = clone()
+    run_sql(dsn, "create view public.backoffice as select * from public.tasks;")
+    assert hits(audit(dsn, CONFIG), "view-bypasses-rls") == []  # not granted to app roles
+    run_sql(dsn, "create view public.outer_v as select * from public.backoffice; grant select on public.outer_v to anon;")
+    found = [f for f in audit(dsn, CONFIG) if f.rule == "view-bypasses-rls"]
+    assert [f.object for f in found] == ["public.outer_v"]
+    assert "public.tasks" in found[0].message
+
+
+def test_anon_using_true_on_tenant_table(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    run_sql(dsn, "create policy projects_anon on public.projects for select to anon using (true);")
+    f = [x for x in audit(dsn, CONFIG) if x.rule == "policy-not-tenant-scoped"]
+    assert [x.object for x in f] == ["public.projects.projects_anon"]
+    assert "anon" in f[0].message and "TRUE" in f[0].message
+
+
+def test_policy_on_service_role_only_is_ignored(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    run_sql(
+        dsn,
+        "do $$ begin if not exists (select 1 from pg_roles where rolname = 'service_role') then "
+        "create role service_role nologin; end if; end $$;"
+        "create policy projects_service on public.projects for all to service_role using (true);",
+    )
+    assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == []
