@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from test_probe import checksums, run_psql
 
 from driftwatch import config as configmod
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.probe import ProbeOptions, TableResult, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.rules import audit
-from test_probe import checksums, run_psql
 
 # The Nexus DELETE policies also require app_metadata.org_role in ('owner','admin'):
 # tenant B acts as the owner of its organization, the strongest honest tenant.
