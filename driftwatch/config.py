@@ -49,6 +49,12 @@ class Waiver:
 class Target:
     name: str = field(metadata=_doc("target name; metric label and store key"))
     dsn: str = field(default="", metadata=_doc("libpq URL or keyword string; use ${ENV}"))
+    dsn_env: str = field(
+        default="", metadata=_doc("environment variable holding the DSN (instead of dsn)")
+    )
+    dsn_file: str = field(
+        default="", metadata=_doc("file holding the DSN, e.g. a mounted secret (instead of dsn)")
+    )
     schedule: str = field(
         default="every 15m", metadata=_doc("'every 15m' / '30s' / '1h', or a 5-field cron")
     )
@@ -60,6 +66,9 @@ class Target:
     docs_output: str | None = field(default=None, metadata=_doc("docs directory for this target"))
     probe: bool = field(
         default=False, metadata=_doc("allow the write-and-rollback isolation probe")
+    )
+    snapshot_jobs: int = field(
+        default=1, metadata=_doc("connections per snapshot (1 or 2) sharing one exported snapshot")
     )
 
 
@@ -230,6 +239,26 @@ class StoreSettings:
 
 
 @dataclass(frozen=True)
+class Fleet:
+    enabled: bool = field(default=False, metadata=_doc(
+        "take a per-target lease in the PostgreSQL store before each run, so that N serve"
+        " replicas snapshot each target once per interval (docs/fleet.md)"))
+    lease_timeout: str = field(default="30m", metadata=_doc(
+        "a run holding its lease longer than this loses it (the store ends its session)"))
+    discover_sql: str = field(default="", metadata=_doc(
+        "query returning one row per extra target: name, dsn_env or dsn_file; optional"
+        " schedule, schemas, exclude_schemas, baseline, docs_output"))
+    discover_url: str = field(default="", metadata=_doc(
+        "database discover_sql runs on (default: store_url)"))
+    credentials_dir: str = field(default="", metadata=_doc(
+        "if set, a discovered dsn_file must lie inside this directory"))
+    schedule: str = field(default="every 15m", metadata=_doc(
+        "schedule of discovered targets whose row has none"))
+    schemas: list[str] = field(default_factory=lambda: ["*"], metadata=_doc(
+        "schema include globs of discovered targets whose row has none"))
+
+
+@dataclass(frozen=True)
 class Config:
     state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
     store_url: str | None = field(
@@ -244,6 +273,7 @@ class Config:
     migrations: Migrations = field(default_factory=Migrations)
     rules: Rules = field(default_factory=Rules)
     probe: Probe = field(default_factory=Probe)
+    fleet: Fleet = field(default_factory=Fleet)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:

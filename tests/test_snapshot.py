@@ -429,3 +429,11 @@ def test_snapshot_is_immutable(snap: model.Snapshot) -> None:
 
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.digest = "x"  # type: ignore[misc]
+
+
+def test_two_connections_share_one_snapshot(nexus_db: str) -> None:
+    one = take_snapshot(nexus_db)
+    stats: dict[str, int] = {}
+    two = take_snapshot(nexus_db, SnapshotOptions(jobs=2), stats=stats)
+    assert two.digest == one.digest
+    assert stats["queries"] <= 25

@@ -43,6 +43,14 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         help="exclude schemas matching GLOB (repeatable)",
     )
     p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        choices=(1, 2),
+        default=None,
+        help="connections sharing one exported snapshot (default 1; 2 is faster on big catalogs)",
+    )
+    p.add_argument(
         "--include-managed",
         action="store_true",
         help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)",
@@ -68,7 +76,9 @@ def live_source(
     target = None
     if getattr(args, "target", None):
         target = cfg.target(args.target)
-        dsn: str | None = target.dsn
+        from driftwatch.fleet import resolve_dsn as target_dsn
+
+        dsn: str | None = target_dsn(target)
         if not dsn:
             raise UsageError(f"target {target.name!r} has no dsn in the config")
     else:
@@ -88,6 +98,7 @@ def live_source(
             include_schemas=include,
             exclude_schemas=exclude,
             include_managed=bool(getattr(args, "include_managed", False)),
+            jobs=getattr(args, "jobs", None) or (target.snapshot_jobs if target else 1),
             target=target.name if target else None,
         ),
     )

@@ -9,6 +9,7 @@ and converting them, which matters at 10,000 tables.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -56,219 +57,286 @@ def _tgtype(tgtype: int) -> tuple[str, list[str], str]:
     return timing, events, "ROW" if tgtype & 1 else "STATEMENT"
 
 
-def assemble(rows: dict[str, list[Row]]) -> Data:
-    """Pure function of the query results; tested without a server too."""
-    grants: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
-    for g in rows["grants"]:
-        grants[(g["kind"], g["key"])].append((g["grantee"], g["privilege"], g["grantable"]))
+class Assembler:
+    """Consumes each query's rows as they arrive (``add``), so only one query's rows are
+    alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``:
+    what a table or view collects (grants, columns, ...) comes before it."""
 
-    def grants_of(kind: str, key: str) -> dict[str, list[str]]:
-        entries = grants.get((kind, key))
+    ORDER: tuple[str, ...] = (
+        "grants",
+        "constraints",
+        "indexes",
+        "triggers",
+        "columns",
+        "policies",
+        "tables",
+        "views",
+        "functions",
+        "sequences",
+        "types",
+        "extensions",
+        "schemas",
+    )
+
+    def __init__(self) -> None:
+        self._grants: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
+        self._columns: dict[str, Data] = defaultdict(dict)
+        self._view_columns: dict[str, Data] = defaultdict(dict)
+        self._constraints: dict[str, Data] = defaultdict(dict)
+        self._indexes: dict[str, Data] = defaultdict(dict)
+        self._policies: dict[str, Data] = defaultdict(dict)
+        self._triggers: dict[str, Data] = defaultdict(dict)
+        self._out: Data = {
+            "schemas": {},
+            "tables": {},
+            "views": {},
+            "materialized_views": {},
+            "functions": {},
+            "sequences": {},
+            "enums": {},
+            "domains": {},
+            "extensions": {},
+        }
+        self._seen: list[str] = []
+
+    def add(self, kind: str, rows: Iterable[Row]) -> None:
+        expected = self.ORDER[len(self._seen)] if len(self._seen) < len(self.ORDER) else None
+        if kind != expected:
+            raise ValueError(f"rows of {kind!r} arrived out of order (expected {expected!r})")
+        self._seen.append(kind)
+        getattr(self, f"_add_{kind}")(rows)
+
+    def result(self) -> Data:
+        if len(self._seen) != len(self.ORDER):
+            raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
+        return self._out
+
+    def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:
+        entries = self._grants.pop((kind, key), None)
         return _grant_map(entries) if entries else {}
 
-    columns: dict[str, Data] = defaultdict(dict)
-    view_columns: dict[str, Data] = defaultdict(dict)
-    for r in rows["columns"]:
-        rel = _q(r, "relation")
-        if r["relkind"] in ("v", "m"):
-            view_columns[rel][r["name"]] = {
+    def _add_grants(self, rows: Iterable[Row]) -> None:
+        for g in rows:
+            self._grants[(g["kind"], g["key"])].append(
+                (g["grantee"], g["privilege"], g["grantable"])
+            )
+
+    def _add_columns(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            rel = _q(r, "relation")
+            if r["relkind"] in ("v", "m"):
+                self._view_columns[rel][r["name"]] = {
+                    "position": r["position"],
+                    "type": _i(r["type"]),
+                    "comment": r["comment"],
+                }
+                continue
+            self._columns[rel][r["name"]] = {
                 "position": r["position"],
-                "type": r["type"],
+                "type": _i(r["type"]),
+                "nullable": r["nullable"],
+                "default": _i(r["default"]),
+                "identity": r["identity"],
+                "generated": r["generated"],
+                "collation": r["collation"],
                 "comment": r["comment"],
+                "grants": _grant_map(r["grants"]) if r["grants"] else {},
             }
-            continue
-        columns[rel][r["name"]] = {
-            "position": r["position"],
-            "type": r["type"],
-            "nullable": r["nullable"],
-            "default": r["default"],
-            "identity": r["identity"],
-            "generated": r["generated"],
-            "collation": r["collation"],
-            "comment": r["comment"],
-            "grants": _grant_map(r["grants"]) if r["grants"] else {},
-        }
 
-    constraints: dict[str, Data] = defaultdict(dict)
-    for r in rows["constraints"]:
-        fk = None
-        if r["contype"] == "f":
-            fk = {
-                "table": r["ref_table"],
-                "columns": r["ref_columns"],
-                "on_update": _FK_ACTIONS[r["on_update"]],
-                "on_delete": _FK_ACTIONS[r["on_delete"]],
-                "match": _FK_MATCH[r["match"]],
-            }
-        constraints[_q(r, "relation")][r["name"]] = {
-            "type": _CONTYPES[r["contype"]],
-            "definition": r["definition"],
-            "columns": r["columns"],
-            "references": fk,
-            "deferrable": r["deferrable"],
-            "deferred": r["deferred"],
-            "validated": r["validated"],
-            "inherited": r["inherited"],
-        }
-
-    indexes: dict[str, Data] = defaultdict(dict)
-    for r in rows["indexes"]:
-        indexes[_q(r, "relation")][r["name"]] = {
-            "definition": r["definition"],
-            "columns": r["columns"],
-            "unique": r["is_unique"],
-            "primary": r["is_primary"],
-            "method": r["method"],
-            "predicate": r["predicate"],
-            "include": r["include"],
-            "constraint": r["constraint_name"],
-            "valid": r["valid"],
-        }
-
-    policies: dict[str, Data] = defaultdict(dict)
-    for r in rows["policies"]:
-        policies[_q(r, "relation")][r["name"]] = {
-            "command": _POLCMD[r["command"]],
-            "permissive": r["permissive"],
-            "roles": r["roles"],
-            "using": r["using_expr"],
-            "with_check": r["with_check"],
-        }
-
-    triggers: dict[str, Data] = defaultdict(dict)
-    for r in rows["triggers"]:
-        timing, events, level = _tgtype(r["tgtype"])
-        triggers[_q(r, "relation")][r["name"]] = {
-            "definition": r["definition"],
-            "function": r["function"],
-            "timing": timing,
-            "events": events,
-            "level": level,
-            "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
-        }
-
-    tables: Data = {}
-    for r in rows["tables"]:
-        key = _q(r)
-        parents = r["parents"]
-        tables[key] = {
-            "kind": _TABLE_KIND[r["relkind"]],
-            "owner": r["owner"],
-            "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
-            "columns": columns.get(key, {}),
-            "constraints": constraints.get(key, {}),
-            "indexes": indexes.get(key, {}),
-            "policies": policies.get(key, {}),
-            "triggers": triggers.get(key, {}),
-            "grants": grants_of("relation", key),
-            "comment": r["comment"],
-            "partition_of": parents[0] if r["is_partition"] and parents else None,
-            "partition_bound": r["partition_bound"],
-            "partition_key": r["partition_key"],
-            "inherits": [] if r["is_partition"] else parents,
-            "persistence": "unlogged" if r["persistence"] == "u" else "permanent",
-            "options": sorted(r["options"]),
-        }
-
-    views: Data = {}
-    matviews: Data = {}
-    for r in rows["views"]:
-        key = _q(r)
-        if r["relkind"] == "m":
-            matviews[key] = {
+    def _add_constraints(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            fk = None
+            if r["contype"] == "f":
+                fk = {
+                    "table": _i(r["ref_table"]),
+                    "columns": r["ref_columns"],
+                    "on_update": _FK_ACTIONS[r["on_update"]],
+                    "on_delete": _FK_ACTIONS[r["on_delete"]],
+                    "match": _FK_MATCH[r["match"]],
+                }
+            self._constraints[_q(r, "relation")][r["name"]] = {
+                "type": _CONTYPES[r["contype"]],
                 "definition": r["definition"],
-                "owner": r["owner"],
-                "columns": view_columns.get(key, {}),
-                "indexes": indexes.get(key, {}),
-                "grants": grants_of("relation", key),
+                "columns": r["columns"],
+                "references": fk,
+                "deferrable": r["deferrable"],
+                "deferred": r["deferred"],
+                "validated": r["validated"],
+                "inherited": r["inherited"],
+            }
+
+    def _add_indexes(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            self._indexes[_q(r, "relation")][r["name"]] = {
+                "definition": r["definition"],
+                "columns": r["columns"],
+                "unique": r["is_unique"],
+                "primary": r["is_primary"],
+                "method": _i(r["method"]),
+                "predicate": r["predicate"],
+                "include": r["include"],
+                "constraint": r["constraint_name"],
+                "valid": r["valid"],
+            }
+
+    def _add_policies(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            self._policies[_q(r, "relation")][r["name"]] = {
+                "command": _POLCMD[r["command"]],
+                "permissive": r["permissive"],
+                "roles": [_i(role) for role in r["roles"]],
+                "using": r["using_expr"],
+                "with_check": r["with_check"],
+            }
+
+    def _add_triggers(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            timing, events, level = _tgtype(r["tgtype"])
+            self._triggers[_q(r, "relation")][r["name"]] = {
+                "definition": r["definition"],
+                "function": _i(r["function"]),
+                "timing": timing,
+                "events": events,
+                "level": level,
+                "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
+            }
+
+    def _add_tables(self, rows: Iterable[Row]) -> None:
+        tables = self._out["tables"]
+        for r in rows:
+            key = _q(r)
+            parents = r["parents"]
+            tables[key] = {
+                "kind": _TABLE_KIND[r["relkind"]],
+                "owner": _i(r["owner"]),
+                "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
+                "columns": self._columns.pop(key, {}),
+                "constraints": self._constraints.pop(key, {}),
+                "indexes": self._indexes.pop(key, {}),
+                "policies": self._policies.pop(key, {}),
+                "triggers": self._triggers.pop(key, {}),
+                "grants": self._grants_of("relation", key),
+                "comment": r["comment"],
+                "partition_of": parents[0] if r["is_partition"] and parents else None,
+                "partition_bound": r["partition_bound"],
+                "partition_key": r["partition_key"],
+                "inherits": [] if r["is_partition"] else parents,
+                "persistence": "unlogged" if r["persistence"] == "u" else "permanent",
+                "options": sorted(r["options"]),
+            }
+
+    def _add_views(self, rows: Iterable[Row]) -> None:
+        views, matviews = self._out["views"], self._out["materialized_views"]
+        for r in rows:
+            key = _q(r)
+            if r["relkind"] == "m":
+                matviews[key] = {
+                    "definition": r["definition"],
+                    "owner": _i(r["owner"]),
+                    "columns": self._view_columns.pop(key, {}),
+                    "indexes": self._indexes.pop(key, {}),
+                    "grants": self._grants_of("relation", key),
+                    "comment": r["comment"],
+                }
+                continue
+            opts = _options(r["options"])
+            views[key] = {
+                "definition": r["definition"],
+                "owner": _i(r["owner"]),
+                "columns": self._view_columns.pop(key, {}),
+                "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
+                "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
+                "check_option": opts.get("check_option"),
+                "grants": self._grants_of("relation", key),
+                "comment": r["comment"],
+                "triggers": self._triggers.pop(key, {}),
+            }
+
+    def _add_functions(self, rows: Iterable[Row]) -> None:
+        functions = self._out["functions"]
+        for r in rows:
+            key = f"{r['schema']}.{r['name']}({r['identity_arguments']})"
+            body = r["body"] or ""
+            functions[key] = {
+                "kind": _PROKIND[r["prokind"]],
+                "arguments": r["arguments"],
+                "returns": r["returns"],
+                "language": _i(r["language"]),
+                "volatility": _VOLATILITY[r["volatility"]],
+                "security_definer": r["security_definer"],
+                "owner": _i(r["owner"]),
+                "strict": r["strict"],
+                "leakproof": r["leakproof"],
+                "parallel": _PARALLEL[r["parallel"]],
+                "config": sorted(r["config"]),
+                "body": body,
+                "body_digest": "sha256:" + hashlib.sha256(body.encode()).hexdigest(),
+                "grants": self._grants_of("function", key),
                 "comment": r["comment"],
             }
-            continue
-        opts = _options(r["options"])
-        views[key] = {
-            "definition": r["definition"],
-            "owner": r["owner"],
-            "columns": view_columns.get(key, {}),
-            "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
-            "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
-            "check_option": opts.get("check_option"),
-            "grants": grants_of("relation", key),
-            "comment": r["comment"],
-            "triggers": triggers.get(key, {}),
-        }
 
-    functions: Data = {}
-    for r in rows["functions"]:
-        key = f"{r['schema']}.{r['name']}({r['identity_arguments']})"
-        body = r["body"] or ""
-        functions[key] = {
-            "kind": _PROKIND[r["prokind"]],
-            "arguments": r["arguments"],
-            "returns": r["returns"],
-            "language": r["language"],
-            "volatility": _VOLATILITY[r["volatility"]],
-            "security_definer": r["security_definer"],
-            "owner": r["owner"],
-            "strict": r["strict"],
-            "leakproof": r["leakproof"],
-            "parallel": _PARALLEL[r["parallel"]],
-            "config": sorted(r["config"]),
-            "body": body,
-            "body_digest": "sha256:" + hashlib.sha256(body.encode()).hexdigest(),
-            "grants": grants_of("function", key),
-            "comment": r["comment"],
-        }
+    def _add_sequences(self, rows: Iterable[Row]) -> None:
+        sequences = self._out["sequences"]
+        for r in rows:
+            key = _q(r)
+            sequences[key] = {
+                "type": r["type"],
+                "start": r["start"],
+                "increment": r["increment"],
+                "min_value": r["min_value"],
+                "max_value": r["max_value"],
+                "cache": r["cache"],
+                "cycle": r["cycle"],
+                "owner": _i(r["owner"]),
+                "owned_by": r["owned_by"],
+                "grants": self._grants_of("relation", key),
+                "comment": r["comment"],
+            }
 
-    sequences: Data = {}
-    for r in rows["sequences"]:
-        key = _q(r)
-        sequences[key] = {
-            "type": r["type"],
-            "start": r["start"],
-            "increment": r["increment"],
-            "min_value": r["min_value"],
-            "max_value": r["max_value"],
-            "cache": r["cache"],
-            "cycle": r["cycle"],
-            "owner": r["owner"],
-            "owned_by": r["owned_by"],
-            "grants": grants_of("relation", key),
-            "comment": r["comment"],
-        }
-
-    enums: Data = {}
-    domains: Data = {}
-    for r in rows["types"]:
-        if r["typtype"] == "e":
-            enums[_q(r)] = {"labels": r["labels"], "owner": r["owner"], "comment": r["comment"]}
-        else:
+    def _add_types(self, rows: Iterable[Row]) -> None:
+        enums, domains = self._out["enums"], self._out["domains"]
+        for r in rows:
+            if r["typtype"] == "e":
+                enums[_q(r)] = {
+                    "labels": r["labels"],
+                    "owner": _i(r["owner"]),
+                    "comment": r["comment"],
+                }
+                continue
             domains[_q(r)] = {
                 "base_type": r["base_type"],
                 "nullable": r["nullable"],
-                "owner": r["owner"],
+                "owner": _i(r["owner"]),
                 "default": r["default"],
                 "collation": r["collation"],
                 "constraints": dict(sorted((r["constraints"] or {}).items())),
                 "comment": r["comment"],
             }
 
-    return {
-        "schemas": {
+    def _add_extensions(self, rows: Iterable[Row]) -> None:
+        self._out["extensions"] = {
+            r["name"]: {"version": r["version"], "schema": r["schema"]} for r in rows
+        }
+
+    def _add_schemas(self, rows: Iterable[Row]) -> None:
+        self._out["schemas"] = {
             r["name"]: {
-                "owner": r["owner"],
-                "grants": grants_of("schema", r["name"]),
+                "owner": _i(r["owner"]),
+                "grants": self._grants_of("schema", r["name"]),
                 "comment": r["comment"],
             }
-            for r in rows["schemas"]
-        },
-        "tables": tables,
-        "views": views,
-        "materialized_views": matviews,
-        "functions": functions,
-        "sequences": sequences,
-        "enums": enums,
-        "domains": domains,
-        "extensions": {
-            r["name"]: {"version": r["version"], "schema": r["schema"]} for r in rows["extensions"]
-        },
-    }
+            for r in rows
+        }
+
+
+def _i(value: str | None) -> str | None:
+    """Intern short strings repeated across thousands of rows (types, defaults, owners)."""
+    return sys.intern(value) if value is not None and len(value) < 200 else value
+
+
+def assemble(rows: dict[str, list[Row]]) -> Data:
+    """All query results at once → objects tree (a pure function, for tests and tools)."""
+    a = Assembler()
+    for kind in Assembler.ORDER:
+        a.add(kind, rows[kind])
+    return a.result()

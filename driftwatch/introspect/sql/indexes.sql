@@ -2,10 +2,18 @@ select n.nspname as schema,
        c.relname as relation,
        i.relname as name,
        pg_get_indexdef(x.indexrelid) as definition,
-       array(select pg_get_indexdef(x.indexrelid, k, true)
-             from generate_series(1, x.indnkeyatts::int) k order by k) as columns,
-       array(select pg_get_indexdef(x.indexrelid, k, true)
-             from generate_series(x.indnkeyatts::int + 1, x.indnatts::int) k order by k) as include,
+       -- Plain key columns by name; only expression keys (attnum 0) need the deparser.
+       array(select case when k.attnum <> 0 then quote_ident(a.attname)
+                         else pg_get_indexdef(x.indexrelid, k.ord::int, true) end
+             from unnest(x.indkey::int2[]) with ordinality k(attnum, ord)
+             left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
+             where k.ord <= x.indnkeyatts
+             order by k.ord) as columns,
+       array(select quote_ident(a.attname)
+             from unnest(x.indkey::int2[]) with ordinality k(attnum, ord)
+             join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
+             where k.ord > x.indnkeyatts
+             order by k.ord) as include,
        x.indisunique as is_unique,
        x.indisprimary as is_primary,
        am.amname as method,
