@@ -52,7 +52,7 @@ def read_last(cfg: configmod.Config, target: str | None, store: Store | None = N
     st = store if store is not None else Store.from_config(cfg)
     try:
         if not target:
-            known = st.targets()
+            known = st.targets() or [t.name for t in cfg.targets]
             if len(known) != 1:
                 names = ", ".join(known) or "none"
                 raise InputError(
