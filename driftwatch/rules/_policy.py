@@ -20,6 +20,7 @@ requires the table's tenant column to equal the configured claim:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ class _Trusted:
     args: tuple[Any, ...] | None  # normalised patterns; "TENANT" stands for the tenant column
 
 
+_FUNC_NAME = re.compile(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?")
 _TENANT: tuple[Any, ...] = ("tenant-column",)
 _TRUE = Verdict(True)
 
@@ -100,6 +102,8 @@ class Analyser:
         for i, text in enumerate(tenancy.trusted_functions):
             where = f"tenancy.trusted_functions[{i}]"
             if "(" not in text:
+                if not _FUNC_NAME.fullmatch(text.strip()):
+                    raise ConfigError(f"{where}: expected a function name or call, got {text!r}")
                 self.trusted.append(_Trusted(text.strip(), None))
                 continue
             node = _parse_setting(text, where)
