@@ -240,6 +240,7 @@ class Meta:
     server_version: str
     driftwatch_version: str
     schemas: tuple[str, ...] = ()  # the schemas that were included
+    catalog_fingerprint: str | None = None  # see introspect/sql/fingerprint.sql
 
 
 class Snapshot:

@@ -437,3 +437,40 @@ def test_two_connections_share_one_snapshot(nexus_db: str) -> None:
     two = take_snapshot(nexus_db, SnapshotOptions(jobs=2), stats=stats)
     assert two.digest == one.digest
     assert stats["queries"] <= 25
+
+
+REUSE_CHANGES = [
+    "alter table app.orgs add column note text",
+    "comment on table app.orgs is 'changed comment'",
+    "grant select on app.orgs to anon",
+    "alter policy orders_select on app.orders using (true)",
+    "alter table app.orders disable row level security",
+    "create index orgs_name_lower on app.orgs (lower(name))",
+    "alter type app.status add value 'returned'",
+    "alter sequence app.invoice_seq increment 7",
+    "create or replace view app.open_orders with (security_invoker = true) as select id, status from app.orders where status = 'new'",
+    "create or replace function app.touch() returns trigger language plpgsql as $f$ begin return null; end $f$",
+    "alter table app.orders rename column code to code2",
+]
+
+
+@pytest.mark.parametrize("ddl", REUSE_CHANGES)
+def test_reuse_only_when_catalog_unchanged(pg, ddl: str) -> None:  # type: ignore[no-untyped-def]
+    name = pg.create_db("dw_reuse")
+    try:
+        dsn = pg.dsn(name)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(KINDS_SQL)
+        opts = SnapshotOptions(include_schemas=("app",))
+        first = take_snapshot(dsn, opts)
+        stats: dict[str, int] = {}
+        same = take_snapshot(dsn, opts, reuse=first, stats=stats)
+        assert stats["reused"] == 1 and same.digest == first.digest and same.data is first.data
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(ddl)
+        after = take_snapshot(dsn, opts, reuse=first, stats=stats)
+        assert stats["reused"] == 0
+        assert after.digest != first.digest
+        assert after.digest == take_snapshot(dsn, opts).digest
+    finally:
+        pg.drop_db(name)

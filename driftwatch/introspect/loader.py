@@ -110,13 +110,16 @@ def take_snapshot(
     *,
     observer: Observer | None = None,
     stats: dict[str, int] | None = None,
+    reuse: model.Snapshot | None = None,
 ) -> model.Snapshot:
     """Snapshot ``dsn``. ``observer`` runs inside the snapshot transaction after the catalog
-    queries (tests use it to look at pg_locks); ``stats`` receives ``queries`` sent."""
+    queries (tests use it to look at pg_locks); ``stats`` receives ``queries`` sent and
+    ``reused`` (1 when ``reuse`` — an earlier snapshot of the same database and options —
+    was returned with fresh meta because the catalog fingerprint had not changed)."""
     opts = opts or SnapshotOptions()
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
         try:
-            return _attempt(dsn, opts, observer, stats)
+            return _attempt(dsn, opts, observer, stats, reuse)
         except _ConcurrentDDL as exc:
             if attempt == SNAPSHOT_ATTEMPTS:
                 raise IntrospectionError(
@@ -130,8 +133,10 @@ def take_snapshot(
 # functions (pg_get_constraintdef, pg_get_indexdef, pg_get_viewdef, ...) look objects up in
 # the *latest* catalog: an object dropped after the snapshot began makes them fail with
 # "cache lookup failed" / "could not open relation with OID" (XX000) or a "does not exist"
-# error. Nothing half-done is returned: the whole snapshot is retried in a new transaction,
-# which sees the DDL as committed (so the object is entirely absent).
+# error, or makes them return NULL or a new name. Both are caught (the error, and a final
+# check that no catalog row of the selected schemas was changed by a transaction committed
+# after the snapshot began: sql/concurrent_ddl.sql) and nothing half-done is returned: the
+# whole snapshot is retried in a new transaction, which sees the DDL as committed.
 SNAPSHOT_ATTEMPTS = 3
 _CONCURRENT_DDL_STATES = frozenset({"XX000", "42P01", "42704", "42883"})
 _CONCURRENT_DDL_TEXT = ("cache lookup failed", "could not open relation", "does not exist")
@@ -142,11 +147,15 @@ class _ConcurrentDDL(Exception):
 
 
 def _attempt(
-    dsn: str, opts: SnapshotOptions, observer: Observer | None, stats: dict[str, int] | None
+    dsn: str,
+    opts: SnapshotOptions,
+    observer: Observer | None,
+    stats: dict[str, int] | None,
+    reuse: model.Snapshot | None,
 ) -> model.Snapshot:
     with connect(dsn, connect_timeout_s=opts.connect_timeout_s) as conn:
         try:
-            return _snapshot(conn, dsn, opts, observer, stats)
+            return _snapshot(conn, dsn, opts, observer, stats, reuse)
         except pgerrors.QueryCanceled:
             raise IntrospectionError(
                 f"snapshot of {describe(dsn)} stopped: statement_timeout "
@@ -155,7 +164,7 @@ def _attempt(
         except pgerrors.LockNotAvailable:
             raise IntrospectionError(
                 f"snapshot of {describe(dsn)} stopped: lock_timeout ({opts.lock_timeout_ms} ms) "
-                "reached waiting for a catalog lock"
+                "reached waiting for a lock another session holds (long-running DDL?)"
             ) from None
         except psycopg.OperationalError as exc:
             raise TargetUnreachable(
@@ -168,6 +177,22 @@ def _attempt(
             ):
                 raise _ConcurrentDDL(text) from None
             raise IntrospectionError(f"catalog query failed on {describe(dsn)}: {text}") from None
+
+
+def _changed_during_snapshot(
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], params: Row
+) -> bool:
+    """True when DDL on the selected schemas committed after the snapshot began (see
+    sql/concurrent_ddl.sql). A check that cannot run (old server, odd xmax) is not a failure."""
+    try:
+        with conn.transaction():
+            cur.execute(query("concurrent_ddl"), params)
+            row = cur.fetchone()
+    except psycopg.OperationalError:
+        raise
+    except psycopg.Error:
+        return False
+    return bool(row and row["changed"])
 
 
 def _first_line(exc: BaseException) -> str:
@@ -231,6 +256,7 @@ def _snapshot(
     opts: SnapshotOptions,
     observer: Observer | None,
     stats: dict[str, int] | None,
+    reuse: model.Snapshot | None,
 ) -> model.Snapshot:
     _begin(conn)
     with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -241,7 +267,31 @@ def _snapshot(
         major = int(server["server_version_num"]) // 10000
         schemas = select_schemas(server["schemas"], opts)
         params: Row = {"schemas": schemas}
-        sent = 2  # the settings and the server query above
+        cur.execute(query("fingerprint"))
+        fp = cur.fetchone()
+        assert fp is not None
+        sent = 3  # the settings, the server and the fingerprint query above
+        meta = model.Meta(
+            taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            target=opts.target,
+            database=server["database"],
+            server_version=server["server_version"].split()[0],
+            driftwatch_version=__version__,
+            schemas=tuple(schemas),
+            catalog_fingerprint=fp["fingerprint"],
+        )
+        if (
+            reuse is not None
+            and reuse.meta.catalog_fingerprint == meta.catalog_fingerprint
+            and reuse.meta.schemas == meta.schemas
+            and reuse.meta.database == meta.database
+            and reuse.meta.driftwatch_version == meta.driftwatch_version
+        ):
+            if stats is not None:
+                stats.update(queries=sent, reused=1)
+            if observer is not None:
+                observer(cur)
+            return model.Snapshot(meta, digest=reuse.digest, data=reuse.data)
         assembler = Assembler()
         if opts.jobs > 1:
             cur.execute("select pg_export_snapshot() as id")
@@ -258,18 +308,11 @@ def _snapshot(
         else:
             for kind in QUERY_KINDS:
                 assembler.add(kind, _run_kind(conn, cur, kind, major, params))
-        sent += len(QUERY_KINDS)
+        sent += len(QUERY_KINDS) + 1
+        if _changed_during_snapshot(conn, cur, params):
+            raise _ConcurrentDDL("the schema changed while the snapshot was taken")
         if stats is not None:
-            stats["queries"] = sent
+            stats.update(queries=sent, reused=0)
         if observer is not None:
             observer(cur)
-    data = assembler.result()
-    meta = model.Meta(
-        taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        target=opts.target,
-        database=server["database"],
-        server_version=server["server_version"].split()[0],
-        driftwatch_version=__version__,
-        schemas=tuple(schemas),
-    )
-    return make_from_data(meta, data)
+    return make_from_data(meta, assembler.result())

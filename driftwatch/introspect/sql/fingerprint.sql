@@ -1,0 +1,31 @@
+-- A cheap fingerprint of everything a snapshot reads. Any DDL, GRANT, COMMENT or role
+-- rename inserts, updates or deletes rows in these catalogs, which changes their row count
+-- or the sum of their rows' xmin; flags that PostgreSQL updates in place (without a new
+-- row version) are summed explicitly. Equal fingerprints inside a REPEATABLE READ
+-- transaction mean the previous snapshot can be reused as it is.
+select md5(string_agg(part, ',' order by part)) as fingerprint
+from (
+  select 'class:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) as part from pg_class
+  union all select 'attribute:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_attribute
+  union all select 'attrdef:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_attrdef
+  union all select 'constraint:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_constraint
+  union all select 'index:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0)
+                   || ':' || coalesce(sum(indisvalid::int + 2 * indisready::int + 4 * indislive::int), 0)
+            from pg_index
+  union all select 'policy:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_policy
+  union all select 'trigger:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_trigger
+  union all select 'rewrite:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_rewrite
+  union all select 'proc:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_proc
+  union all select 'type:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_type
+  union all select 'enum:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_enum
+  union all select 'namespace:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_namespace
+  union all select 'description:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_description
+  union all select 'depend:' || count(*) || ':' || coalesce(sum(objid::bigint + refobjid::bigint), 0) from pg_depend
+  union all select 'inherits:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_inherits
+  union all select 'sequence:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_sequence
+  union all select 'extension:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_extension
+  union all select 'collation:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_collation
+  union all select 'language:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_language
+  union all select 'roles:' || md5(coalesce(string_agg(oid::text || '=' || rolname, ',' order by oid), '')) from pg_roles
+  union all select 'server:' || current_setting('server_version_num')
+) parts
