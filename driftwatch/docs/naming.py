@@ -91,23 +91,18 @@ def relative_link(from_page: str, to_path: str) -> str:
 # --------------------------------------------------------------------------- Markdown
 
 _ENTITY = {c: f"&#{ord(c)};" for c in "\\`*[]|~#<>&$^{}"}
-_INTRAWORD_UNDERSCORE = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")
 _LINE_BREAKS = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c|\x85")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _LEADING_BLOCK = re.compile(r"^([ \t]*)(?:([-+=:])|(\d+)([.)]))")
 
 
+_TRANSLATE = str.maketrans(_ENTITY)
+_LONE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def _escape_chars(text: str) -> str:
-    text = _CONTROL.sub("\ufffd", text)
-    out = []
-    for i, ch in enumerate(text):
-        if ch in _ENTITY:
-            out.append(_ENTITY[ch])
-        elif ch == "_" and not _INTRAWORD_UNDERSCORE.match(text, i):
-            out.append("&#95;")
-        else:
-            out.append(ch)
-    return "".join(out)
+    text = _CONTROL.sub("\ufffd", text).translate(_TRANSLATE)
+    return _LONE_UNDERSCORE.sub("&#95;", text) if "_" in text else text
 
 
 def md_text(value: object) -> str:

@@ -1,0 +1,127 @@
+"""Benchmark ``driftwatch docs`` on a large schema: full generation, a no-change rerun, and
+an incremental regeneration after one table changes.
+
+    python bench/gen_schema.py --tables 10000 | psql -q -v ON_ERROR_STOP=1 -d bench10k
+    python bench/bench_docs.py --dsn postgresql://postgres@127.0.0.1/bench10k
+
+The one-table change is made on the snapshot's JSON tree (a column added to one table),
+so the render figures do not include catalog time; ``--alter`` additionally runs a real
+``ALTER TABLE`` and times the whole command (snapshot + audit + render). Files written are
+counted on disk (mtime/inode changes), manifest included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from driftwatch import config as configmod
+from driftwatch import snapshot as snapmod
+from driftwatch.cli import main as cli_main
+from driftwatch.docs import render
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.rules import audit
+
+
+def _state(root: Path) -> dict[str, tuple[int, int]]:
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            st = os.stat(os.path.join(d, f))
+            out[os.path.relpath(os.path.join(d, f), root)] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def _changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    return sorted(p for p in after if before.get(p) != after[p])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--dsn", required=True, help="database made by bench/gen_schema.py")
+    ap.add_argument("--alter", action="store_true", help="also time a real ALTER + full command")
+    args = ap.parse_args()
+    root = Path(__file__).resolve().parent.parent
+    cfg = configmod.from_dict({"docs": {"groups": str(root / "config" / "table-groups.toml")}})
+
+    t = time.perf_counter()
+    snap = take_snapshot(args.dsn, SnapshotOptions(include_schemas=("public",)))
+    t_snap = time.perf_counter() - t
+    t = time.perf_counter()
+    findings = audit(snap, cfg)
+    t_audit = time.perf_counter() - t
+    print(
+        f"schema: {len(snap.objects.tables)} tables; snapshot {t_snap:.2f}s, "
+        f"audit {t_audit:.2f}s ({len(findings)} findings)"
+    )
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "reference" / "database"
+        t = time.perf_counter()
+        r = render(snap, findings, cfg, out)
+        t_full = time.perf_counter() - t
+        print(f"full generation:   {t_full:6.2f}s  {r.summary} (rendered {r.rendered})")
+
+        before = _state(out)
+        t = time.perf_counter()
+        r = render(snap, findings, cfg, out)
+        t_same = time.perf_counter() - t
+        print(
+            f"unchanged rerun:   {t_same:6.2f}s  {r.summary}; files touched: "
+            f"{len(_changed(before, _state(out)))}"
+        )
+
+        # one table changes: a column is added to one tenant table
+        data = copy.deepcopy(dict(snap.data))
+        key = sorted(k for k in data["tables"] if k != "public.organizations")[
+            len(data["tables"]) // 2
+        ]
+        cols = data["tables"][key]["columns"]
+        cols["bench_note"] = {
+            **cols["name"],
+            "position": len(cols) + 1,
+            "nullable": True,
+            "default": None,
+        }
+        changed = snapmod.make_from_data(snap.meta, data)
+        findings2 = audit(changed, cfg)
+        before = _state(out)
+        t = time.perf_counter()
+        r = render(changed, findings2, cfg, out)
+        t_inc = time.perf_counter() - t
+        touched = _changed(before, _state(out))
+        print(
+            f"one table changed: {t_inc:6.2f}s  {r.summary} (rendered {r.rendered}); "
+            f"files written on disk: {len(touched)} {touched}"
+        )
+
+        if args.alter:
+            import psycopg
+
+            with psycopg.connect(args.dsn, autocommit=True) as conn:
+                conn.execute(f"alter table {key} add column bench_alter text")
+            try:
+                before = _state(out)
+                t = time.perf_counter()
+                rc = cli_main(["docs", "--dsn", args.dsn, "--schema", "public", "-o", str(out)])
+                t_cmd = time.perf_counter() - t
+                touched = _changed(before, _state(out))
+                print(
+                    f"real ALTER, whole command (snapshot+audit+render): {t_cmd:.2f}s rc={rc}; "
+                    f"files written: {len(touched)} {touched}"
+                )
+            finally:
+                with psycopg.connect(args.dsn, autocommit=True) as conn:
+                    conn.execute(f"alter table {key} drop column bench_alter")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
