@@ -39,9 +39,15 @@ NEXUS_CONFIG = {
         "exempt": [{"table": "public.platform_*", "reason": "global platform tables"}],
         "delete_role_check": {
             "tables": [
-                "organizations", "organization_members", "organization_api_keys",
-                "organization_domains", "customers", "orders", "warehouses",
-                "purchase_orders", "whatsapp_accounts",
+                "organizations",
+                "organization_members",
+                "organization_api_keys",
+                "organization_domains",
+                "customers",
+                "orders",
+                "warehouses",
+                "purchase_orders",
+                "whatsapp_accounts",
             ]
         },
     },
@@ -53,7 +59,9 @@ def snap(dsn: str) -> model.Snapshot:
     return take_snapshot(dsn, SnapshotOptions())
 
 
-def audit(dsn_or_snap: str | model.Snapshot, cfg: configmod.Config | dict | None = None) -> list[Finding]:  # type: ignore[type-arg]
+def audit(
+    dsn_or_snap: str | model.Snapshot, cfg: configmod.Config | dict | None = None
+) -> list[Finding]:  # type: ignore[type-arg]
     s = snap(dsn_or_snap) if isinstance(dsn_or_snap, str) else dsn_or_snap
     if cfg is None:
         cfg = configmod.Config()

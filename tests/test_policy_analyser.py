@@ -4,13 +4,15 @@ scoped / not scoped. Every case is created as a real policy, snapshotted, then j
 from __future__ import annotations
 
 import pytest
-
-from driftwatch import config as configmod
-from driftwatch.rules._context import Context
 from conftest import run_sql
 from rules_helpers import CLAIM, PRELUDE, snap
 
-SCHEMA = PRELUDE + """
+from driftwatch import config as configmod
+from driftwatch.rules._context import Context
+
+SCHEMA = (
+    PRELUDE
+    + """
 create table public.organizations (id uuid primary key);
 create table public.projects (
   id uuid primary key, organization_id uuid not null references public.organizations (id),
@@ -28,24 +30,47 @@ create table public.notes (id uuid primary key, user_id uuid not null, body text
 alter table public.projects enable row level security;
 alter table public.open_parents enable row level security;
 create policy projects_select on public.projects for select to authenticated
-  using (organization_id = """ + CLAIM + """);
+  using (organization_id = """
+    + CLAIM
+    + """);
 create policy open_parents_select on public.open_parents for select to authenticated using (true);
 """
+)
 
-EXISTS_PROJECT = "exists (select 1 from public.projects p where p.id = tasks.project_id and p.organization_id = " + CLAIM + ")"
+EXISTS_PROJECT = (
+    "exists (select 1 from public.projects p where p.id = tasks.project_id and p.organization_id = "
+    + CLAIM
+    + ")"
+)
 
 # (table, USING expression as written by a developer, scoped?)
 CASES: list[tuple[str, str, bool]] = [
     ("items", f"organization_id = {CLAIM}", True),
     ("items", "organization_id = (auth.jwt() -> 'app_metadata' ->> 'organization_id')::uuid", True),
     ("items", f"{CLAIM} = organization_id", True),
-    ("items", "organization_id::text = (select auth.jwt()) -> 'app_metadata' ->> 'organization_id'", True),
-    ("items", "(((organization_id))) = (((((select auth.jwt()) -> 'app_metadata') ->> 'organization_id'))::uuid)", True),
+    (
+        "items",
+        "organization_id::text = (select auth.jwt()) -> 'app_metadata' ->> 'organization_id'",
+        True,
+    ),
+    (
+        "items",
+        "(((organization_id))) = (((((select auth.jwt()) -> 'app_metadata') ->> 'organization_id'))::uuid)",
+        True,
+    ),
     ("items", f"organization_id = {CLAIM} and status = 'open'", True),
-    ("items", f"status = 'open' and organization_id = {CLAIM} and ((select auth.jwt()) -> 'app_metadata' ->> 'org_role') in ('owner', 'admin')", True),
+    (
+        "items",
+        f"status = 'open' and organization_id = {CLAIM} and ((select auth.jwt()) -> 'app_metadata' ->> 'org_role') in ('owner', 'admin')",
+        True,
+    ),
     ("items", f"organization_id in ({CLAIM})", True),
     ("items", f"organization_id = any (array[{CLAIM}])", True),
-    ("items", "organization_id = (select ((auth.jwt() -> 'app_metadata') ->> 'organization_id')::uuid)", True),
+    (
+        "items",
+        "organization_id = (select ((auth.jwt() -> 'app_metadata') ->> 'organization_id')::uuid)",
+        True,
+    ),
     ("items", "private.is_org_member(organization_id)", True),
     ("items", f"organization_id = {CLAIM} or (organization_id = {CLAIM} and is_public)", True),
     ("items", "false", True),
@@ -53,7 +78,11 @@ CASES: list[tuple[str, str, bool]] = [
     ("items", f"organization_id = {CLAIM} or true", False),
     ("items", "organization_id is not null", False),
     ("items", f"created_by = {CLAIM}", False),
-    ("items", "organization_id = ((select auth.jwt()) -> 'user_metadata' ->> 'organization_id')::uuid", False),
+    (
+        "items",
+        "organization_id = ((select auth.jwt()) -> 'user_metadata' ->> 'organization_id')::uuid",
+        False,
+    ),
     ("items", "organization_id = ((select auth.jwt()) ->> 'organization_id')::uuid", False),
     ("items", f"organization_id = {CLAIM} or status = 'public'", False),
     ("items", f"not (organization_id <> {CLAIM})", False),
@@ -65,20 +94,52 @@ CASES: list[tuple[str, str, bool]] = [
     ("tasks", EXISTS_PROJECT, True),
     ("tasks", f"note is null and {EXISTS_PROJECT}", True),
     ("tasks", "exists (select 1 from public.projects p where p.id = tasks.project_id)", True),
-    ("tasks", f"project_id in (select p.id from public.projects p where p.organization_id = {CLAIM})", True),
+    (
+        "tasks",
+        f"project_id in (select p.id from public.projects p where p.organization_id = {CLAIM})",
+        True,
+    ),
     ("tasks", f"exists (select 1 from public.projects p where p.organization_id = {CLAIM})", False),
-    ("tasks", f"exists (select 1 from public.projects p where p.id = tasks.project_id or p.organization_id = {CLAIM})", False),
-    ("tasks", f"exists (select 1 from public.projects p where p.id = tasks.id and p.organization_id = {CLAIM})", False),
+    (
+        "tasks",
+        f"exists (select 1 from public.projects p where p.id = tasks.project_id or p.organization_id = {CLAIM})",
+        False,
+    ),
+    (
+        "tasks",
+        f"exists (select 1 from public.projects p where p.id = tasks.id and p.organization_id = {CLAIM})",
+        False,
+    ),
     ("tasks", f"{EXISTS_PROJECT} or note = 'x'", False),
-    ("subtasks", "exists (select 1 from public.tasks t where t.id = subtasks.task_id and exists "
-     f"(select 1 from public.projects p where p.id = t.project_id and p.organization_id = {CLAIM}))", True),
-    ("subtasks", "exists (select 1 from public.tasks t join public.projects p on p.id = t.project_id "
-     f"where t.id = subtasks.task_id and p.organization_id = {CLAIM})", True),
-    ("subtasks", "exists (select 1 from public.tasks t join public.projects p on p.created_by = t.id "
-     f"where t.id = subtasks.task_id and p.organization_id = {CLAIM})", False),
+    (
+        "subtasks",
+        "exists (select 1 from public.tasks t where t.id = subtasks.task_id and exists "
+        f"(select 1 from public.projects p where p.id = t.project_id and p.organization_id = {CLAIM}))",
+        True,
+    ),
+    (
+        "subtasks",
+        "exists (select 1 from public.tasks t join public.projects p on p.id = t.project_id "
+        f"where t.id = subtasks.task_id and p.organization_id = {CLAIM})",
+        True,
+    ),
+    (
+        "subtasks",
+        "exists (select 1 from public.tasks t join public.projects p on p.created_by = t.id "
+        f"where t.id = subtasks.task_id and p.organization_id = {CLAIM})",
+        False,
+    ),
     ("subtasks", "exists (select 1 from public.tasks t where t.id = subtasks.task_id)", False),
-    ("open_children", "exists (select 1 from public.open_parents p where p.id = open_children.parent_id)", False),
-    ("open_children", f"exists (select 1 from public.open_parents p where p.id = open_children.parent_id and p.organization_id = {CLAIM})", True),
+    (
+        "open_children",
+        "exists (select 1 from public.open_parents p where p.id = open_children.parent_id)",
+        False,
+    ),
+    (
+        "open_children",
+        f"exists (select 1 from public.open_parents p where p.id = open_children.parent_id and p.organization_id = {CLAIM})",
+        True,
+    ),
 ]
 
 # Owner-scoped schema: tenant column user_id, claim auth.uid(), by configuration alone.
@@ -114,24 +175,32 @@ def test_at_least_25_cases() -> None:
     assert {ok for _t, _e, ok in CASES} == {True, False}
 
 
-@pytest.mark.parametrize(("index", "case"), list(enumerate(CASES)), ids=[f"c{i:02d}" for i in range(len(CASES))])
+@pytest.mark.parametrize(
+    ("index", "case"), list(enumerate(CASES)), ids=[f"c{i:02d}" for i in range(len(CASES))]
+)
 def test_jwt_claim_cases(snapshot, index: int, case: tuple[str, str, bool]) -> None:  # type: ignore[no-untyped-def]
     table, expr, expected = case
     cfg = configmod.from_dict({"tenancy": {"trusted_functions": TRUSTED}})
     policy = snapshot.objects.tables[f"public.{table}"].policies[_name(index)]
     verdict = Context(snapshot, cfg).analyser.verdict(f"public.{table}", policy.using)
-    assert verdict.scoped is expected, f"{expr!r} printed by PostgreSQL as {policy.using!r}: {verdict}"
+    assert verdict.scoped is expected, (
+        f"{expr!r} printed by PostgreSQL as {policy.using!r}: {verdict}"
+    )
     if not expected:
         assert verdict.culprit
 
 
-@pytest.mark.parametrize(("index", "case"), list(enumerate(UID_CASES)), ids=[f"u{i:02d}" for i in range(len(UID_CASES))])
+@pytest.mark.parametrize(
+    ("index", "case"), list(enumerate(UID_CASES)), ids=[f"u{i:02d}" for i in range(len(UID_CASES))]
+)
 def test_uid_claim_cases(snapshot, index: int, case: tuple[str, str, bool]) -> None:  # type: ignore[no-untyped-def]
     table, expr, expected = case
     cfg = configmod.from_dict({"tenancy": {"column": "user_id", "claim": "auth.uid()"}})
     policy = snapshot.objects.tables[f"public.{table}"].policies[_name(index, "u")]
     verdict = Context(snapshot, cfg).analyser.verdict(f"public.{table}", policy.using)
-    assert verdict.scoped is expected, f"{expr!r} printed by PostgreSQL as {policy.using!r}: {verdict}"
+    assert verdict.scoped is expected, (
+        f"{expr!r} printed by PostgreSQL as {policy.using!r}: {verdict}"
+    )
 
 
 def test_postgres_prints_the_wrapped_claim(snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -141,7 +210,11 @@ def test_postgres_prints_the_wrapped_claim(snapshot) -> None:  # type: ignore[no
 
 def test_untrusted_helper_is_not_scoped_without_config(snapshot) -> None:  # type: ignore[no-untyped-def]
     policy = snapshot.objects.tables["public.items"].policies["c10"]
-    assert not Context(snapshot, configmod.Config()).analyser.verdict("public.items", policy.using).scoped
+    assert (
+        not Context(snapshot, configmod.Config())
+        .analyser.verdict("public.items", policy.using)
+        .scoped
+    )
 
 
 def test_zero_argument_trusted_helper_stands_for_the_claim(snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -155,5 +228,5 @@ def test_bad_claim_is_a_config_error(snapshot) -> None:  # type: ignore[no-untyp
     from driftwatch.errors import ConfigError
 
     cfg = configmod.from_dict({"tenancy": {"claim": "auth.jwt() ->> "}})
-    with pytest.raises(ConfigError, match="tenancy.claim"):
+    with pytest.raises(ConfigError, match=r"tenancy\.claim"):
         Context(snapshot, cfg).analyser  # noqa: B018

@@ -15,7 +15,9 @@ from driftwatch import snapshot as snapmod
 from driftwatch.cli import main
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
-SCHEMA = PRELUDE + f"""
+SCHEMA = (
+    PRELUDE
+    + f"""
 create table public.organizations (id uuid primary key);
 create table public.projects (id uuid primary key,
   organization_id uuid not null references public.organizations (id), name text);
@@ -31,6 +33,7 @@ create policy organizations_update on public.organizations for update to authent
   using (id = (auth.jwt() -> 'app_metadata' ->> 'organization_id')::uuid);
 create table public."Odd Table" (id uuid primary key, organization_id uuid);
 """
+)
 
 # A subset of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json): the required properties,
 # types and enums of every object driftwatch emits.
@@ -69,7 +72,9 @@ SARIF_SUBSET = {
                                                 "help": {"$ref": "#/$defs/message"},
                                                 "defaultConfiguration": {
                                                     "type": "object",
-                                                    "properties": {"level": {"$ref": "#/$defs/level"}},
+                                                    "properties": {
+                                                        "level": {"$ref": "#/$defs/level"}
+                                                    },
                                                 },
                                             },
                                         },
@@ -146,7 +151,7 @@ def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[s
     assert main(["check", "--dsn", db]) == 1
     out = capsys.readouterr().out
     assert out.index("ERROR") < out.index("WARNING") < out.index("INFO")
-    assert '[policy-not-tenant-scoped] policy Projects: any on public.projects' in out
+    assert "[policy-not-tenant-scoped] policy Projects: any on public.projects" in out
     assert 'ALTER POLICY "Projects: any" ON public.projects USING (organization_id = ' in out
     assert 'public."Odd Table"' in out  # remediation SQL quotes the identifier
 
@@ -158,7 +163,11 @@ def test_json_format(snapfile: Path, capsys: pytest.CaptureFixture[str]) -> None
     keys = {"rule", "severity", "object", "message", "fingerprint", "remediation"}
     assert data["findings"] and all(set(f) == keys for f in data["findings"])
     rules_seen = {f["rule"] for f in data["findings"]}
-    assert {"policy-not-tenant-scoped", "tenant-column-nullable", "tenant-column-unindexed"} <= rules_seen
+    assert {
+        "policy-not-tenant-scoped",
+        "tenant-column-nullable",
+        "tenant-column-unindexed",
+    } <= rules_seen
 
 
 def test_sarif_validates(snapfile: Path, tmp_path: Path) -> None:
@@ -177,9 +186,7 @@ def test_sarif_validates(snapfile: Path, tmp_path: Path) -> None:
 
 def test_fail_on_threshold(snapfile: Path, tmp_path: Path) -> None:
     cfg = tmp_path / "c.toml"
-    cfg.write_text(
-        '[rules]\ndisable = ["policy-not-tenant-scoped", "rls-*"]\n'
-    )
+    cfg.write_text('[rules]\ndisable = ["policy-not-tenant-scoped", "rls-*"]\n')
     args = ["check", "--snapshot", str(snapfile), "--config", str(cfg), "-o", str(tmp_path / "o")]
     assert main([*args, "--fail-on", "error"]) == 0  # only warnings/info left
     assert main([*args, "--fail-on", "warning"]) == 1
@@ -193,7 +200,9 @@ def test_clean_database_exits_0(make_db, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_fingerprints_stable_across_runs(db: str, snapfile: Path) -> None:
-    a = rules.audit(take_snapshot(db, SnapshotOptions()), __import__("driftwatch.config").config.Config())
+    a = rules.audit(
+        take_snapshot(db, SnapshotOptions()), __import__("driftwatch.config").config.Config()
+    )
     b = rules.audit(snapmod.read(snapfile), __import__("driftwatch.config").config.Config())
     assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
     assert len({f.fingerprint for f in a}) == len(a)
@@ -207,7 +216,9 @@ def test_fingerprints_stable_across_runs(db: str, snapfile: Path) -> None:
         (["check", "--format", "xml", "--snapshot", "x"], 2, "invalid choice"),
     ],
 )
-def test_errors(argv: list[str], code: int, needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_errors(
+    argv: list[str], code: int, needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     try:
         got = main(argv)
     except SystemExit as exc:
@@ -217,22 +228,34 @@ def test_errors(argv: list[str], code: int, needle: str, capsys: pytest.CaptureF
     assert needle in err and "sekret" not in err and "Traceback" not in err
 
 
-def test_snapshot_with_dsn_is_usage_error(snapfile: Path, db: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_snapshot_with_dsn_is_usage_error(
+    snapfile: Path, db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", "--snapshot", str(snapfile), "--dsn", db]) == 2
     assert "cannot be combined" in capsys.readouterr().err
 
 
-def test_bad_rules_config_is_exit_2(snapfile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_rules_config_is_exit_2(
+    snapfile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     cfg = tmp_path / "c.toml"
     for body, needle in (
         ('[rules]\ndisable = ["no-such-rule"]\n', "matches no rule"),
-        ('[rules]\nseverity = [{ rule = "rls-disabled", severity = "fatal" }]\n', "not error, warning or info"),
-        ('[rules]\nbogus = 1\n', "unknown config key 'rules.bogus'"),
+        (
+            '[rules]\nseverity = [{ rule = "rls-disabled", severity = "fatal" }]\n',
+            "not error, warning or info",
+        ),
+        ("[rules]\nbogus = 1\n", "unknown config key 'rules.bogus'"),
         ('[tenancy]\nclaim = "auth.jwt( ->"\n', "tenancy.claim"),
-        ('[tenancy]\nwaivers = [{ rule = "rls-disabled", object = "x", reason = "r", expires = "soon" }]\n', "YYYY-MM-DD"),
+        (
+            '[tenancy]\nwaivers = [{ rule = "rls-disabled", object = "x", reason = "r", expires = "soon" }]\n',
+            "YYYY-MM-DD",
+        ),
     ):
         cfg.write_text(body)
         out = tmp_path / "out.json"
-        assert main(["check", "--snapshot", str(snapfile), "--config", str(cfg), "-o", str(out)]) == 2
+        assert (
+            main(["check", "--snapshot", str(snapfile), "--config", str(cfg), "-o", str(out)]) == 2
+        )
         assert needle in capsys.readouterr().err
         assert not out.exists()

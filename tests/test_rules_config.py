@@ -13,7 +13,9 @@ from driftwatch import config as configmod
 from driftwatch import rules
 from driftwatch.errors import ConfigError
 
-SCHEMA = PRELUDE + f"""
+SCHEMA = (
+    PRELUDE
+    + f"""
 create table public.organizations (id uuid primary key);
 create table public.legacy (id uuid primary key, organization_id uuid not null);
 create index on public.legacy (organization_id);
@@ -22,6 +24,7 @@ alter table public.organizations enable row level security;
 alter table public.organizations force row level security;
 create policy organizations_select on public.organizations for select to authenticated using (id = {CLAIM});
 """
+)
 
 
 @pytest.fixture(scope="module")
@@ -49,15 +52,26 @@ def test_exemption_removes_tenancy_findings(snapshot) -> None:  # type: ignore[n
 
 
 def test_disable_enable_and_severity(snapshot) -> None:  # type: ignore[no-untyped-def]
-    assert {f.rule for f in _audit(snapshot, {"rules": {"disable": ["rls-*"]}})} == {"tenant-column-missing"}
-    assert {f.rule for f in _audit(snapshot, {"rules": {"enable": ["rls-disabled"]}})} == {"rls-disabled"}
-    found = _audit(snapshot, {"rules": {"severity": [{"rule": "rls-disabled", "severity": "info"}]}})
+    assert {f.rule for f in _audit(snapshot, {"rules": {"disable": ["rls-*"]}})} == {
+        "tenant-column-missing"
+    }
+    assert {f.rule for f in _audit(snapshot, {"rules": {"enable": ["rls-disabled"]}})} == {
+        "rls-disabled"
+    }
+    found = _audit(
+        snapshot, {"rules": {"severity": [{"rule": "rls-disabled", "severity": "info"}]}}
+    )
     assert {f.severity for f in found if f.rule == "rls-disabled"} == {"info"}
     assert found[-1].severity == "info"  # sorted most severe first
 
 
 def test_waiver_silences_and_expiry_is_reported(snapshot) -> None:  # type: ignore[no-untyped-def]
-    waiver = {"rule": "rls-disabled", "object": "public.legacy", "reason": "being migrated", "expires": "2030-01-31"}
+    waiver = {
+        "rule": "rls-disabled",
+        "object": "public.legacy",
+        "reason": "being migrated",
+        "expires": "2030-01-31",
+    }
     data = {"tenancy": {"waivers": [waiver]}}
     live = _audit(snapshot, data, today=dt.date(2030, 1, 31))
     assert ("rls-disabled", "public.legacy") not in {(f.rule, f.object) for f in live}
@@ -69,11 +83,17 @@ def test_waiver_silences_and_expiry_is_reported(snapshot) -> None:  # type: igno
     assert [f.object for f in w] == ["public.legacy"] and "2030-01-31" in w[0].message
     # renewed: gone again
     renewed = {"tenancy": {"waivers": [dict(waiver, expires="2031-01-01")]}}
-    assert "waiver-expired" not in {f.rule for f in _audit(snapshot, renewed, today=dt.date(2030, 2, 1))}
+    assert "waiver-expired" not in {
+        f.rule for f in _audit(snapshot, renewed, today=dt.date(2030, 2, 1))
+    }
 
 
 def test_waiver_without_expiry_and_glob(snapshot) -> None:  # type: ignore[no-untyped-def]
-    data = {"tenancy": {"waivers": [{"rule": "rls-disabled", "object": "public.*", "reason": "staging"}]}}
+    data = {
+        "tenancy": {
+            "waivers": [{"rule": "rls-disabled", "object": "public.*", "reason": "staging"}]
+        }
+    }
     assert "rls-disabled" not in {f.rule for f in _audit(snapshot, data)}
 
 
@@ -82,7 +102,10 @@ def test_waiver_without_expiry_and_glob(snapshot) -> None:  # type: ignore[no-un
     [
         ({"rules": {"disable": ["nope"]}}, "matches no rule"),
         ({"rules": {"severity": [{"rule": "nope", "severity": "info"}]}}, "unknown rule"),
-        ({"tenancy": {"waivers": [{"rule": "nope", "object": "x", "reason": "r"}]}}, "unknown rule"),
+        (
+            {"tenancy": {"waivers": [{"rule": "nope", "object": "x", "reason": "r"}]}},
+            "unknown rule",
+        ),
         ({"tenancy": {"trusted_functions": ["1 +"]}}, "trusted_functions[0]"),
         ({"tenancy": {"trusted_functions": ["a = b(c)"]}}, "expected a function call"),
         ({"tenancy": {"delete_role_check": {"claim": "(("}}}, "delete_role_check.claim"),
@@ -95,5 +118,5 @@ def test_bad_settings(snapshot, data: dict, needle: str) -> None:  # type: ignor
 
 
 def test_unknown_key_in_rules_section() -> None:
-    with pytest.raises(ConfigError, match="rules.selct"):
+    with pytest.raises(ConfigError, match=r"rules\.selct"):
         configmod.from_dict({"rules": {"selct": []}})

@@ -46,7 +46,8 @@ def test_docstrings_are_ruff_style() -> None:
 def test_generated_docs_are_current() -> None:
     out = REPO / "docs" / "rules"
     stale = [
-        name for name, text in _docs.pages().items()
+        name
+        for name, text in _docs.pages().items()
         if not (out / name).exists() or (out / name).read_text() != text
     ]
     assert not stale, f"run `python -m driftwatch.rules._docs` (stale: {stale})"

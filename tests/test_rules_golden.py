@@ -16,7 +16,9 @@ from driftwatch import rules
 
 ROLE_CHECK = "((select auth.jwt()) -> 'app_metadata' ->> 'org_role') in ('owner', 'admin')"
 
-BASE = PRELUDE + f"""
+BASE = (
+    PRELUDE
+    + f"""
 create table public.organizations (id uuid primary key, name text);
 create table public.projects (
   id uuid primary key,
@@ -71,6 +73,7 @@ grant select, insert on public.events to authenticated;
 grant select on public.plans to authenticated, anon;
 grant select on public.project_summary to authenticated;
 """
+)
 
 CONFIG = {
     "tenancy": {
@@ -224,7 +227,9 @@ def test_restrictive_scoped_policy_makes_permissive_true_safe(clone: Callable[[]
     )
     assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == []
     run_sql(dsn, "drop policy projects_tenant on public.projects;")
-    assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == ["public.projects.projects_select"]
+    assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == [
+        "public.projects.projects_select"
+    ]
 
 
 def test_partition_children_follow_their_parent(clone: Callable[[], str]) -> None:
@@ -242,7 +247,10 @@ def test_security_invoker_view_over_rls_tables_is_fine_and_plain_view_ungranted_
     dsn = clone()
     run_sql(dsn, "create view public.backoffice as select * from public.tasks;")
     assert hits(audit(dsn, CONFIG), "view-bypasses-rls") == []  # not granted to app roles
-    run_sql(dsn, "create view public.outer_v as select * from public.backoffice; grant select on public.outer_v to anon;")
+    run_sql(
+        dsn,
+        "create view public.outer_v as select * from public.backoffice; grant select on public.outer_v to anon;",
+    )
     found = [f for f in audit(dsn, CONFIG) if f.rule == "view-bypasses-rls"]
     assert [f.object for f in found] == ["public.outer_v"]
     assert "public.tasks" in found[0].message

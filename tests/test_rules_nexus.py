@@ -60,7 +60,12 @@ def test_clean_sample_with_default_config(clean) -> None:  # type: ignore[no-unt
     assert counts["tenant-column-missing"] == 4  # the four global platform_* tables
     assert {f.object for f in findings if f.rule == "policy-not-tenant-scoped"} <= {
         f"public.{t}.{t}_select{s}"
-        for t in ("platform_plans", "platform_feature_flags", "platform_settings", "platform_announcements")
+        for t in (
+            "platform_plans",
+            "platform_feature_flags",
+            "platform_settings",
+            "platform_announcements",
+        )
         for s in ("", "_anon")
     }
     assert not [f for f in findings if f.object.startswith("public.message_events_")]
@@ -69,7 +74,9 @@ def test_clean_sample_with_default_config(clean) -> None:  # type: ignore[no-unt
 
 def test_delete_role_check_on_the_clean_sample(clean) -> None:  # type: ignore[no-untyped-def]
     cfg = dict(NEXUS_CONFIG)
-    cfg["tenancy"] = dict(NEXUS_CONFIG["tenancy"], delete_role_check={"tables": ["customers", "labels"]})  # type: ignore[arg-type]
+    cfg["tenancy"] = dict(
+        NEXUS_CONFIG["tenancy"], delete_role_check={"tables": ["customers", "labels"]}
+    )  # type: ignore[arg-type]
     found = [f.object for f in audit(clean, cfg) if f.rule == "policy-delete-role-unchecked"]
     assert found == ["public.labels.labels_delete"]  # customers checks owner/admin, labels does not
 

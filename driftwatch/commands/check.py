@@ -31,14 +31,18 @@ def register(sub: Subparsers) -> None:
         metavar="SPEC",
         help="audit a snapshot instead of a live database: a file, 'baseline', 'last' or 'migrations:DIR'",
     )
-    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument(
+        "--format", choices=FORMATS, default="text", help="output format (default: text)"
+    )
     p.add_argument(
         "--fail-on",
         choices=SEVERITIES,
         default="error",
         help="exit 1 when a finding has this severity or a higher one (default: error)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
+    )
     p.set_defaults(func=run)
 
 

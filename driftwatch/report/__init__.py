@@ -58,7 +58,9 @@ def render_text(findings: Sequence[Finding]) -> str:
         for s in SEVERITIES
         if (n := sum(1 for f in findings if f.severity == s))
     )
-    lines.append(f"driftwatch: {len(findings)} finding{'s' if len(findings) != 1 else ''} ({counts})")
+    lines.append(
+        f"driftwatch: {len(findings)} finding{'s' if len(findings) != 1 else ''} ({counts})"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -95,7 +97,9 @@ def render_sarif(findings: Sequence[Finding]) -> bytes:
     rules = list(REGISTRY.values())
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
-    for f in sorted(findings, key=lambda x: (severity_rank(x.severity), x.object, x.rule, x.fingerprint)):
+    for f in sorted(
+        findings, key=lambda x: (severity_rank(x.severity), x.object, x.rule, x.fingerprint)
+    ):
         result: dict[str, object] = {
             "ruleId": f.rule,
             "level": _SARIF_LEVEL[f.severity],

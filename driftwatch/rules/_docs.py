@@ -23,8 +23,8 @@ def rule_page(rule: Rule) -> str:
         f"Default severity: **{rule.severity}**. Fires when {rule.summary}.\n\n"
         f"{body.strip()}\n\n"
         "## Configuration\n"
-        "Disable with `[rules] disable = [\"" + rule.id + "\"]`; change the severity with\n"
-        "`[rules] severity = [{ rule = \"" + rule.id + "\", severity = \"info\" }]`; accept one\n"
+        'Disable with `[rules] disable = ["' + rule.id + '"]`; change the severity with\n'
+        '`[rules] severity = [{ rule = "' + rule.id + '", severity = "info" }]`; accept one\n'
         "object with a waiver in `[tenancy] waivers` (rule, object, reason, optional expires).\n"
     )
 

@@ -466,7 +466,9 @@ class Analyser:
                 return False
             return any(
                 link.parent == parent.table
-                and all(cols.get(c) == p for c, p in zip(link.columns, link.parent_columns, strict=True))
+                and all(
+                    cols.get(c) == p for c, p in zip(link.columns, link.parent_columns, strict=True)
+                )
                 for link in self.ctx.foreign_links(child.table)
             )
 
