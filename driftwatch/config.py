@@ -107,6 +107,10 @@ class Server:
         default="30s",
         metadata=_doc("on SIGTERM/SIGINT, how long a running snapshot may take to finish"),
     )
+    finding_info_severity: str = field(
+        default="warning",
+        metadata=_doc("lowest severity given driftwatch_finding_info series (error|warning|info)"),
+    )
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from driftwatch import __version__
-from driftwatch.findings import Finding
+from driftwatch.findings import SEVERITIES, Finding, severity_rank
 
 PREFIX = "driftwatch_"
 RULE_RLS_DISABLED = "rls-disabled"
@@ -92,8 +92,11 @@ def _gauge(name: str, doc: str, labels: Iterable[str]) -> GaugeMetricFamily:
 class ResultsCollector(Collector):
     """Yields the per-target metric families from the latest results, at scrape time."""
 
-    def __init__(self, results: ResultsRegistry) -> None:
+    def __init__(self, results: ResultsRegistry, info_severity: str = "warning") -> None:
         self.results = results
+        # finding_info is one series per finding: keep info-level findings (e.g. one
+        # rls-not-forced per table) out of it by default; they are still counted in findings.
+        self.info_max_rank = severity_rank(info_severity)
 
     def describe(self) -> Iterable[Metric]:
         return []  # dynamic: never let the registry call collect() at registration
@@ -144,7 +147,13 @@ class ResultsCollector(Collector):
                 tally = Tally((f.rule, f.severity) for f in r.findings)
                 for (rule, sev), n in sorted(tally.items()):
                     findings.add_metric([t, rule, sev], n)
-                for key in sorted({(f.rule, f.severity, f.object) for f in r.findings}):
+                shown = {
+                    (f.rule, f.severity, f.object)
+                    for f in r.findings
+                    if f.severity not in SEVERITIES
+                    or severity_rank(f.severity) <= self.info_max_rank
+                }
+                for key in sorted(shown):
                     info.add_metric([t, *key], 1)
                 objects_by_rule: dict[str, set[str]] = {}
                 for f in r.findings:
@@ -196,9 +205,11 @@ class ProcessMetrics:
         self.duration.labels(target)
 
 
-def build_registry(results: ResultsRegistry) -> tuple[CollectorRegistry, ProcessMetrics]:
+def build_registry(
+    results: ResultsRegistry, info_severity: str = "warning"
+) -> tuple[CollectorRegistry, ProcessMetrics]:
     disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(ResultsCollector(results))
+    registry.register(ResultsCollector(results, info_severity))
     ProcessCollector(registry=registry)
     return registry, ProcessMetrics(registry)

@@ -9,6 +9,7 @@ fails after a good snapshot (store, diff, docs, baseline, rules) is logged and c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import re
 import threading
@@ -24,6 +25,7 @@ from driftwatch import docs, model, rules, sources
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, IntrospectionError
+from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.logs import log_event
@@ -138,7 +140,10 @@ class Worker:
         )
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
         self._last: model.Snapshot | None = None
-        self._docs_failed = False
+        # What the docs on disk were rendered from (digest + findings), kept across restarts
+        # so an unchanged schema is not re-rendered after every start.
+        self._docs_marker = Path(cfg.state_dir) / "serve" / f"{_safe_dirname(target.name)}.docs"
+        self._docs_key = _read_text(self._docs_marker)
         results.register(target.name, interval_s)
         metrics.init_target(target.name)
         existing = self.docs_out / "schema.json"
@@ -173,7 +178,8 @@ class Worker:
 
         errors: list[str] = []
         cur = self._current()
-        prev = self._stage("store", errors, lambda: self.stages.latest(self.name)) or self._last
+        # The previous snapshot: the one this process saw last, else the store's latest.
+        prev = self._last or self._stage("store", errors, lambda: self.stages.latest(self.name))
         changed = prev is None or prev.digest != snap.digest
         self._stage("store", errors, lambda: self.stages.save(self.name, snap))
         changes: Sequence[Change] = ()
@@ -205,13 +211,16 @@ class Worker:
         if isinstance(audited, list):
             findings = tuple(sorted(audited))
         docs_ts = cur.docs_generated_ts
-        stale_docs = changed or findings != cur.findings or self._docs_failed
-        if stale_docs or docs_ts is None or not (self.docs_out / "schema.json").is_file():
+        docs_key = _docs_key(snap, findings)
+        if docs_key != self._docs_key or not (self.docs_out / "schema.json").is_file():
             out = self.docs_out
             done = self._stage("docs", errors, lambda: self.stages.render_docs(snap, out, findings))
-            self._docs_failed = done is _FAILED
-            if not self._docs_failed:
+            if done is not _FAILED:
                 docs_ts = self.clock()
+                self._docs_key = docs_key
+                self._stage(
+                    "docs", errors, lambda: atomic_write(self._docs_marker, docs_key.encode())
+                )
                 log_event(self.log, "docs.generated", target=self.name, output=str(out))
 
         self._last = snap
@@ -314,6 +323,20 @@ class Worker:
                 reason=_reason(store_exc),
             )
         return RunOutcome(self.name, False, err)
+
+
+def _docs_key(snap: model.Snapshot, findings: Sequence[Finding]) -> str:
+    h = hashlib.sha256(snap.digest.encode())
+    for f in findings:
+        h.update(f"\0{f.rule}\0{f.severity}\0{f.object}\0{f.fingerprint}\0{f.message}".encode())
+    return h.hexdigest()
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 class _Failed:

@@ -79,9 +79,10 @@ def test_nexus_sample(tmp_path: Path, nexus_db: str) -> None:
     assert one(m, "driftwatch_snapshot_duration_seconds_count", target="nexus") == 1
     assert pick(m, "driftwatch_build_info")[0][1]["version"]
     # findings{rule,severity} counts agree with the finding_info series
+    # (info-level findings are counted, but get no finding_info series by default)
     for _, labels, n in pick(m, "driftwatch_findings", target="nexus"):
         info = pick(m, "driftwatch_finding_info", target="nexus", rule=labels["rule"])
-        assert len(info) == n
+        assert len(info) == (0 if labels["severity"] == "info" else n)
     assert not pick(m, "driftwatch_baseline_drift_objects")  # no baseline configured
     assert not [s for s in m if s[0].endswith("_created")]
 
@@ -249,3 +250,22 @@ def test_baseline_drift_gauge(tmp_path: Path, make_db: Callable[[str], str]) -> 
     snapmod.write(take_snapshot(dsn), baseline)
     run(svc, "app")
     assert not pick(scrape(svc), "driftwatch_baseline_drift_objects")
+
+
+def test_finding_info_severity_floor() -> None:
+    findings = (
+        Finding("rls-disabled", "error", "public.a", "m"),
+        Finding("rls-no-policies", "warning", "public.b", "m"),
+        Finding("rls-not-forced", "info", "public.c", "m"),
+    )
+    for floor, shown in (
+        ("error", {"public.a"}),
+        ("warning", {"public.a", "public.b"}),
+        ("info", {"public.a", "public.b", "public.c"}),
+    ):
+        results = ResultsRegistry()
+        registry, _ = build_registry(results, floor)
+        results.publish(TargetResult("t", 60, runs=1, up=True, digest="d", findings=findings))
+        m = parse(generate_latest(registry).decode())
+        assert {s[1]["object"] for s in pick(m, "driftwatch_finding_info")} == shown
+        assert len(pick(m, "driftwatch_findings")) == 3

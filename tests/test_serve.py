@@ -389,3 +389,27 @@ def test_serve_help_lists_the_options() -> None:
     ).stdout
     for opt in ("--config", "--listen", "--once", "--log-format"):
         assert opt in out
+
+
+def test_restart_does_not_rerender_unchanged_docs(tmp_path: Path, db: str) -> None:
+    from conftest import run_sql
+
+    targets = [{"name": "app", "dsn": db, "schedule": "1h"}]
+    first = make_cfg_service(tmp_path, targets)
+    assert first.workers["app"].run().ok
+    docs = tmp_path / "state" / "docs" / "app"
+    before = {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()}
+    first.stop(timeout_s=5)
+
+    second = make_cfg_service(tmp_path, targets)  # a new process life, same state dir
+    stamp = (second.results.get("app") or _never).docs_generated_ts
+    assert stamp is not None  # known from the docs on disk before any run
+    assert second.workers["app"].run().ok
+    assert {p: p.stat().st_mtime_ns for p in docs.rglob("*") if p.is_file()} == before
+    assert (second.results.get("app") or _never).docs_generated_ts == stamp
+
+    run_sql(db, "alter table public.projects add column archived boolean")
+    assert second.workers["app"].run().changed
+    assert (second.results.get("app") or _never).docs_generated_ts > stamp
+    assert "archived" in (docs / "schema.json").read_text()
+    second.stop(timeout_s=5)

@@ -16,6 +16,7 @@ from driftwatch import __version__, model, rules
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
 from driftwatch.errors import ConfigError, DriftwatchError
+from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import ResultsRegistry, build_registry
@@ -34,6 +35,7 @@ class ServiceSettings:
     jitter_max_s: float
     backoff_max_s: float
     shutdown_timeout_s: float
+    finding_info_severity: str
 
 
 def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSettings:
@@ -47,6 +49,11 @@ def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSe
         password=srv.metrics_password or env.get("DRIFTWATCH_METRICS_PASSWORD", ""),
         token=srv.metrics_token or env.get("DRIFTWATCH_METRICS_TOKEN", ""),
     )
+    if srv.finding_info_severity not in SEVERITIES:
+        raise ConfigError(
+            f"server.finding_info_severity: {srv.finding_info_severity!r} is not one of "
+            + ", ".join(SEVERITIES)
+        )
     if bool(auth.username) != bool(auth.password):
         raise ConfigError(
             "server.metrics_username and server.metrics_password must be set together"
@@ -57,6 +64,7 @@ def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSe
         jitter_max_s=parse_duration(srv.jitter_max, "server.jitter_max"),
         backoff_max_s=parse_duration(srv.backoff_max, "server.backoff_max"),
         shutdown_timeout_s=parse_duration(srv.shutdown_timeout, "server.shutdown_timeout"),
+        finding_info_severity=srv.finding_info_severity,
     )
 
 
@@ -81,7 +89,9 @@ class Service:
                 raise ConfigError(f"targets[{i}] ({t.name}): no dsn")
             self.schedules[t.name] = parse_schedule(t.schedule, f"targets[{i}].schedule")
         self.results = ResultsRegistry()
-        self.registry, self.metrics = build_registry(self.results)
+        self.registry, self.metrics = build_registry(
+            self.results, self.settings.finding_info_severity
+        )
         _check_rules_config(cfg)
         if stages is None:
             stages = DefaultStages(cfg)
