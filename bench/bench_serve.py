@@ -83,6 +83,11 @@ def once(cfg: Path) -> dict[str, Any]:
         "tables": finished["tables"],
         "findings": finished["findings"],
         "docs": any(e["event"] == "docs.generated" for e in events),
+        "stages": " ".join(
+            f"{k[:-2]} {finished[k]:.1f}"
+            for k in ("store_s", "diff_s", "baseline_s", "rules_s", "docs_s")
+            if k in finished
+        ),
     }
 
 
@@ -203,11 +208,12 @@ def main() -> int:
         idle = idle_and_scrape(cfg, port, args.idle_seconds, args.scrapes)
     med, p95, series, size = synthetic_scrape(args.findings, args.scrapes)
     print(f"## serve on {args.db} ({cold['tables']} tables, {cold['findings']} findings)\n")
-    print("| tick | wall s | run s | snapshot s | CPU s | max RSS MiB | docs written |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print("| tick | wall s | run s | snapshot s | other stages s | CPU s | max RSS MiB | docs |")
+    print("|---|---:|---:|---:|---|---:|---:|---|")
     for name, r in (("cold (first run)", cold), ("warm (unchanged)", warm)):
         print(
             f"| {name} | {r['wall_s']:.2f} | {r['run_s']:.2f} | {r['snapshot_s']:.2f} | "
+            f"{r['stages']} | "
             f"{r['cpu_s']:.2f} | {r['max_rss_mib']:.0f} | {'yes' if r['docs'] else 'no'} |"
         )
     print(

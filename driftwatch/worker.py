@@ -139,6 +139,7 @@ class Worker:
             target=target.name,
         )
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
+        self._timings: dict[str, float] = {}  # seconds per stage in the current run
         self._last: model.Snapshot | None = None
         # What the docs on disk were rendered from (digest + findings), kept across restarts
         # so an unchanged schema is not re-rendered after every start.
@@ -177,6 +178,7 @@ class Worker:
         self.metrics.duration.labels(self.name).observe(duration)
 
         errors: list[str] = []
+        self._timings = {}
         cur = self._current()
         # The previous snapshot: the one this process saw last, else the store's latest.
         prev = self._last or self._stage("store", errors, lambda: self.stages.latest(self.name))
@@ -261,10 +263,15 @@ class Worker:
             findings=len(findings),
             drift=sum(drift.values()) if drift is not None else None,
             stage_errors=",".join(errors) or None,
+            **self._timing_fields(),
         )
         return RunOutcome(self.name, True, changed=changed, stage_errors=tuple(errors))
 
+    def _timing_fields(self) -> dict[str, Any]:
+        return {f"{k}_s": round(v, 3) for k, v in sorted(self._timings.items())}
+
     def _stage(self, stage: str, errors: list[str], fn: Callable[[], Any]) -> Any:
+        t0 = time.monotonic()
         try:
             return fn()
         except Exception as exc:
@@ -279,6 +286,8 @@ class Worker:
                 reason=_reason(exc),
             )
             return _FAILED
+        finally:
+            self._timings[stage] = self._timings.get(stage, 0.0) + time.monotonic() - t0
 
     def _failed(self, exc: Exception, started_at: float, duration: float) -> RunOutcome:
         self.metrics.snapshots.labels(self.name, "error").inc()
