@@ -12,6 +12,11 @@ echo "ensure-tools: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-# Debian's package starts a prometheus service; tests start their own on loopback.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
-pkill -x prometheus >/dev/null 2>&1 || true
+# Debian's package may start its own prometheus service (on :9090); tests start their own
+# on loopback, so stop only that packaged service (never other prometheus processes).
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl stop prometheus >/dev/null 2>&1 || true
+  systemctl disable prometheus >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/prometheus ]; then
+  /etc/init.d/prometheus stop >/dev/null 2>&1 || true
+fi
