@@ -1,0 +1,22 @@
+"""Fleet mode: several ``serve`` replicas share the targets through the PostgreSQL store.
+
+- ``targets``: the target list = configured ``[[targets]]`` + rows of ``fleet.discover_sql``;
+  DSNs come from ``dsn`` / ``dsn_env`` / ``dsn_file`` (never from the store).
+- ``lease``: the per-target lease (a row lock held for the run, in the store database).
+- ``coordinator``: what ``serve`` calls around each run when ``[fleet] enabled``.
+See docs/fleet.md.
+"""
+
+from driftwatch.fleet.coordinator import Coordinator, coordinator_for
+from driftwatch.fleet.lease import Lease, LeaseManager
+from driftwatch.fleet.targets import discover, expand_targets, resolve_dsn
+
+__all__ = [
+    "Coordinator",
+    "Lease",
+    "LeaseManager",
+    "coordinator_for",
+    "discover",
+    "expand_targets",
+    "resolve_dsn",
+]
