@@ -97,7 +97,7 @@ def generate(n: int) -> str:
     batch: list[str] = []
     for i in range(1, n):
         batch.append(table_sql(i))
-        if len(batch) == 500:  # keep transactions (and lock tables) of reasonable size
+        if len(batch) == 100:  # keep each transaction well inside the shared lock table
             parts.append("begin;\n" + "\n".join(batch) + "\ncommit;")
             batch = []
     if batch:

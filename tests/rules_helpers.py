@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 from driftwatch import config as configmod
 from driftwatch import model, rules
 from driftwatch.findings import Finding
@@ -34,25 +37,8 @@ CLAIM = "((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid"
 
 # The Nexus sample, configured as its README describes: global tables exempt,
 # owner/admin DELETE on the listed tables, current_org_id() allowed.
-NEXUS_CONFIG = {
-    "tenancy": {
-        "exempt": [{"table": "public.platform_*", "reason": "global platform tables"}],
-        "delete_role_check": {
-            "tables": [
-                "organizations",
-                "organization_members",
-                "organization_api_keys",
-                "organization_domains",
-                "customers",
-                "orders",
-                "warehouses",
-                "purchase_orders",
-                "whatsapp_accounts",
-            ]
-        },
-    },
-    "rules": {"allow_security_definer": ["public.current_org_id()"]},
-}
+REPO = Path(__file__).resolve().parent.parent
+NEXUS_CONFIG = tomllib.loads((REPO / "driftwatch" / "demo" / "nexus.toml").read_text())
 
 
 def snap(dsn: str) -> model.Snapshot:
