@@ -1,0 +1,105 @@
+"""A baseline taken from another database must never be used silently.
+
+Contract (decided here, issue 8): when the documented baseline's ``meta.database`` differs
+from the database it is compared with, ``driftwatch diff baseline <dsn>`` prints a warning
+line on stderr naming both databases (the diff itself still runs: comparing production
+with a baseline accepted on staging can be intended), and ``serve`` logs a warning event
+naming both. Comparing with a baseline of the *same* database prints no such line.
+
+The current code has no such check (the diff reports the other database's tables as
+renamed/removed and says nothing about it), so the two "other database" tests are strict
+xfails that flip when the check is added — see docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+import psycopg
+import pytest
+
+DIFF_MISSING = (
+    "no database-mismatch check: commands/diff.py run() / sources.resolve('baseline') never "
+    "compare the baseline's meta.database with the live side's"
+)
+SERVE_MISSING = (
+    "no database-mismatch check: worker.Worker._run() / DefaultStages.baseline() use a "
+    "baseline of another database silently"
+)
+
+
+def _db(dsn: str) -> str:
+    return str(psycopg.conninfo.conninfo_to_dict(dsn)["dbname"])
+
+
+def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "driftwatch", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _setup(tmp: Path, make_db: Callable[[str], str]) -> tuple[str, str, Path]:
+    a = make_db("create table public.accounts (id int, organization_id uuid not null);")
+    b = make_db("create table public.invoices (id int, organization_id uuid not null);")
+    base = tmp / "baseline.json"
+    proc = _cli(tmp, "baseline", "accept", "--dsn", a, "--file", str(base))
+    assert proc.returncode == 0, proc.stderr
+    assert orjson.loads(base.read_bytes())["meta"]["database"] == _db(a)
+    (tmp / "cfg.toml").write_text(f'[docs]\nbaseline = "{base}"\n')
+    return a, b, base
+
+
+def _mentions_both(line: str, a: str, b: str) -> bool:
+    return _db(a) in line and _db(b) in line
+
+
+@pytest.mark.xfail(strict=True, reason=DIFF_MISSING)
+def test_diff_against_baseline_of_another_database_warns(
+    tmp_path: Path, make_db: Callable[[str], str]
+) -> None:
+    a, b, _ = _setup(tmp_path, make_db)
+    proc = _cli(tmp_path, "diff", "--config", "cfg.toml", "baseline", b)
+    assert "Traceback" not in proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if _mentions_both(ln, a, b)]
+    assert len(lines) == 1, proc.stderr  # one clear line naming both databases
+    assert lines[0].startswith("driftwatch: ") and ("warning" in lines[0] or "error" in lines[0])
+    assert proc.returncode in (1, 2)
+
+
+def test_diff_against_baseline_of_the_same_database_has_no_warning(
+    tmp_path: Path, make_db: Callable[[str], str]
+) -> None:
+    a, _b, _ = _setup(tmp_path, make_db)
+    proc = _cli(tmp_path, "diff", "--config", "cfg.toml", "baseline", a)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""
+
+
+@pytest.mark.xfail(strict=True, reason=SERVE_MISSING)
+def test_serve_with_baseline_of_another_database_logs_a_warning(
+    tmp_path: Path, make_db: Callable[[str], str]
+) -> None:
+    a, b, base = _setup(tmp_path, make_db)
+    cfg = tmp_path / "serve.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[server]\nlisten = "127.0.0.1:0"\n'
+        f'[[targets]]\nname = "b"\ndsn = "{b}"\nbaseline = "{base}"\n'
+    )
+    proc = _cli(tmp_path, "serve", "--config", str(cfg), "--once", "--log-format", "json")
+    assert proc.returncode == 0, proc.stderr
+    events = [orjson.loads(ln) for ln in proc.stderr.splitlines() if ln.startswith("{")]
+    assert any(e["event"] == "run.finished" for e in events)  # the run itself goes on
+    warned = [
+        e
+        for e in events
+        if e["level"] in ("warning", "error") and _mentions_both(orjson.dumps(e).decode(), a, b)
+    ]
+    assert warned, proc.stderr
