@@ -181,7 +181,9 @@ class Worker:
         self._timings = {}
         cur = self._current()
         # The previous snapshot: the one this process saw last, else the store's latest.
+        # (a failed store read yields _FAILED, which is falsy: treat it as "no previous")
         prev = self._last or self._stage("store", errors, lambda: self.stages.latest(self.name))
+        prev = prev or None
         changed = prev is None or prev.digest != snap.digest
         self._stage("store", errors, lambda: self.stages.save(self.name, snap))
         changes: Sequence[Change] = ()
