@@ -182,7 +182,10 @@ class LeaseManager:
     def _ensure_row(self, conn: Connection, target: str) -> None:
         from sqlalchemy.dialects.postgresql import insert
 
-        conn.execute(insert(leases).values(target=target).on_conflict_do_nothing())
+        # A plain read never waits; INSERT … ON CONFLICT would wait for a running lease.
+        exists = conn.execute(sa.select(leases.c.target).where(leases.c.target == target)).first()
+        if exists is None:
+            conn.execute(insert(leases).values(target=target).on_conflict_do_nothing())
         conn.commit()
 
     def _claim(
