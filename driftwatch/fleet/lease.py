@@ -6,7 +6,9 @@ whole run and the row's ``last_started`` is committed only when the run ends:
 
 - another replica that ticks while the run goes on cannot lock the row and skips the target;
 - a replica that ticks after the run but within the same interval sees ``last_started`` too
-  recent (``now() < last_started + interval - slack``, store clock) and skips it;
+  recent (``now() < last_started + due_after``, store clock) and skips it (the coordinator
+  picks ``due_after``: interval - slack for the target's preferred replica, interval + slack
+  for the others, see ``membership``);
 - a replica that dies mid-run drops its connection: PostgreSQL rolls the transaction back,
   the row lock goes and ``last_started`` still holds the previous run, so the next replica
   to tick picks the target up;
