@@ -1,24 +1,25 @@
-"""``driftwatch demo``: the whole job on a throwaway PostgreSQL loaded with the Nexus sample."""
+"""``driftwatch demo``: the whole job on a throwaway PostgreSQL loaded with the Nexus sample.
+
+Starts an embedded PostgreSQL (or the machine's binaries), loads the Nexus sample, takes
+the documented baseline, generates the docs, audits, applies a bad migration, runs a worker
+tick and shows the diff, the findings, the regenerated page and the /metrics lines that
+fire alerts; then serves /metrics until Ctrl-C (``--once``: exit after the first pass).
+"""
 
 from __future__ import annotations
 
 import argparse
-import time
+import sys
+from pathlib import Path
 
-import psycopg
-
-from driftwatch import pgserver
 from driftwatch.commands._common import Subparsers
-from driftwatch.demo import NEXUS_SQL
-from driftwatch.errors import DriftwatchError
-from driftwatch.introspect import take_snapshot
-from driftwatch.summary import summarize
+from driftwatch.demo.runner import Demo
 
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser(
         "demo",
-        help="run driftwatch on a throwaway PostgreSQL with the Nexus sample",
+        help="run the whole job on a throwaway PostgreSQL with the Nexus sample",
         description=__doc__,
     )
     p.add_argument(
@@ -27,32 +28,24 @@ def register(sub: Subparsers) -> None:
         default=None,
         help="which throwaway PostgreSQL to start (default: embedded, else local binaries)",
     )
-    p.add_argument("--once", action="store_true", help="one pass, then exit")
+    p.add_argument(
+        "--out",
+        default="demo-output",
+        metavar="DIR",
+        help="where the docs and the state go (default: ./demo-output)",
+    )
+    p.add_argument(
+        "--listen",
+        default="127.0.0.1:9187",
+        metavar="HOST:PORT",
+        help="address of /metrics while the demo runs (default 127.0.0.1:9187)",
+    )
+    p.add_argument("--once", action="store_true", help="exit after the first pass")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    prefer = (args.server,) if args.server else ("embedded", "local")
-    t0 = time.monotonic()
-    print("demo: starting a throwaway PostgreSQL …", flush=True)
-    server = pgserver.start_throwaway(prefer)
-    try:
-        print(
-            f"demo: {server.kind} PostgreSQL {server.version} is up "
-            f"({time.monotonic() - t0:.1f}s); loading the Nexus sample schema …",
-            flush=True,
-        )
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            conn.execute("create database nexus")
-        dsn = server.dsn("nexus")
-        try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
-                conn.execute(NEXUS_SQL.read_text().encode())
-        except psycopg.Error as exc:
-            raise DriftwatchError(f"loading {NEXUS_SQL.name} failed: {exc}") from None
-        snap = take_snapshot(dsn)
-        print(summarize(snap))
-        print(f"demo: done in {time.monotonic() - t0:.1f}s", flush=True)
-    finally:
-        server.stop()
-    return 0
+    demo = Demo(Path(args.out), server_kind=args.server, say=lambda s: print(s, flush=True))
+    code = demo.run(once=args.once, listen=args.listen)
+    print("demo: stopped; nothing left running", file=sys.stderr)
+    return code
