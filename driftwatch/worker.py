@@ -140,6 +140,7 @@ class Worker:
         )
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
         self._timings: dict[str, float] = {}  # seconds per stage in the current run
+        self._warned_baseline: tuple[str, str, str] | None = None
         self._last: model.Snapshot | None = None
         # What the docs on disk were rendered from (digest + findings), kept across restarts
         # so an unchanged schema is not re-rendered after every start.
@@ -206,6 +207,7 @@ class Worker:
             spec = self.baseline_spec
             base = self._stage("baseline", errors, lambda: self.stages.baseline(spec))
             if isinstance(base, model.Snapshot):
+                self._check_baseline_database(spec, base, snap)
                 diffs = self._stage("baseline", errors, lambda: self.stages.changes(base, snap))
                 if diffs is not _FAILED:
                     tally = Counter((str(c.kind), str(c.change)) for c in diffs or ())
@@ -268,6 +270,29 @@ class Worker:
             **self._timing_fields(),
         )
         return RunOutcome(self.name, True, changed=changed, stage_errors=tuple(errors))
+
+    def _check_baseline_database(
+        self, spec: str, base: model.Snapshot, snap: model.Snapshot
+    ) -> None:
+        """Warn (once per baseline version) when a file baseline was taken from another
+        database: the drift gauge then compares two different databases."""
+        if spec.startswith("migrations:") or base.meta.database == snap.meta.database:
+            return
+        key = (spec, base.digest, snap.meta.database)
+        if key == self._warned_baseline:
+            return
+        self._warned_baseline = key
+        log_event(
+            self.log,
+            "baseline.mismatch",
+            logging.WARNING,
+            target=self.name,
+            baseline=spec,
+            baseline_database=base.meta.database,
+            live_database=snap.meta.database,
+            reason=f"the baseline was taken from database {base.meta.database!r}, "
+            f"this target is {snap.meta.database!r}",
+        )
 
     def _timing_fields(self) -> dict[str, Any]:
         return {f"{k}_s": round(v, 3) for k, v in sorted(self._timings.items())}

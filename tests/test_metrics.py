@@ -269,3 +269,38 @@ def test_finding_info_severity_floor() -> None:
         m = parse(generate_latest(registry).decode())
         assert {s[1]["object"] for s in pick(m, "driftwatch_finding_info")} == shown
         assert len(pick(m, "driftwatch_findings")) == 3
+
+
+def test_baseline_of_another_database_is_warned_once(
+    tmp_path: Path, make_db: Callable[[str], str]
+) -> None:
+    import logging
+
+    from driftwatch import snapshot as snapmod
+    from driftwatch.introspect import take_snapshot
+
+    other = make_db("create table public.a (id int);")
+    dsn = make_db("create table public.b (id int);")
+    baseline = tmp_path / "baseline.json"
+    snapmod.write(take_snapshot(other), baseline)
+    records: list[logging.LogRecord] = []
+    log = logging.getLogger("driftwatch.test.baseline")
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    log.addHandler(handler)
+    cfg = config.from_dict(
+        {
+            "state_dir": str(tmp_path / "state"),
+            "targets": [{"name": "app", "dsn": dsn, "baseline": str(baseline)}],
+        }
+    )
+    svc = Service(cfg, log=log)
+    run(svc, "app")
+    run(svc, "app")
+    warned = [r for r in records if r.getMessage() == "baseline.mismatch"]
+    assert len(warned) == 1 and warned[0].levelno == logging.WARNING
+    fields = warned[0].dw_fields  # type: ignore[attr-defined]
+    assert fields["baseline_database"] != fields["live_database"]
+    # the drift is still computed (the run goes on)
+    m = scrape(svc)
+    assert sum(s[2] for s in pick(m, "driftwatch_baseline_drift_objects", target="app")) >= 1

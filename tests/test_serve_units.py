@@ -72,13 +72,21 @@ def test_backoff_cap_below_interval_means_every_tick() -> None:
 
 
 def _log_line(fmt: str, **fields: object) -> str:
+    saved = {
+        name: (lg.handlers[:], lg.level, lg.propagate)
+        for name in (logs.LOGGER_NAME, "apscheduler")
+        for lg in [logging.getLogger(name)]
+    }
     stream = io.StringIO()
     logs.setup(fmt, stream=stream)
-    log = logging.getLogger(logs.LOGGER_NAME)
     try:
-        logs.log_event(log, "run.failed", logging.WARNING, **fields)
-    finally:
-        logs.setup("text", stream=io.StringIO())
+        logs.log_event(logging.getLogger(logs.LOGGER_NAME), "run.failed", logging.WARNING, **fields)
+    finally:  # leave logging as other tests expect it (caplog relies on propagation)
+        for name, (handlers, level, propagate) in saved.items():
+            lg = logging.getLogger(name)
+            lg.handlers[:] = handlers
+            lg.setLevel(level)
+            lg.propagate = propagate
     return stream.getvalue()
 
 
