@@ -421,14 +421,28 @@ def test_kill_9_during_snapshot_write_leaves_old_or_new(big_dsn: str, tmp_path: 
     assert snapmod.read(out).objects == snapmod.loads(old).objects
     old = out.read_bytes()
     kills = 0
-    for frac in (0.5, 0.9, 0.97, 1.0):
+    # "query": as soon as a catalog query runs; "tmp": as soon as the temp file exists (mid-
+    # write). Both always land inside the run, whatever the machine's load; the fractions of
+    # a timed run add kills near the end when the timing allows.
+    for when in ("query", 0.9, "tmp", 0.97, 1.0):
         proc = subprocess.Popen(
             [sys.executable, "-m", "driftwatch", "snapshot", "--dsn", big_dsn, "-o", str(out)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=REPO,
         )
-        time.sleep(full * frac)
+        if when == "query":
+            seen = _when_snapshot_active(big_dsn, lambda: None)
+            seen["thread"].join(60)
+            assert "error" not in seen, seen
+        elif when == "tmp":
+            deadline = time.monotonic() + full * 3 + 10
+            while proc.poll() is None and time.monotonic() < deadline:
+                if any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+                    break
+        else:
+            assert isinstance(when, float)
+            time.sleep(full * when)
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
