@@ -57,7 +57,9 @@ class Stages(Protocol):
 
     def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None: ...
 
-    def baseline(self, spec: str) -> model.Snapshot: ...
+    def baseline(
+        self, spec: str, live: model.Snapshot, options: SnapshotOptions
+    ) -> model.Snapshot: ...
 
     def audit(self, snap: model.Snapshot) -> list[Finding]: ...
 
@@ -171,7 +173,8 @@ class Worker:
         started = time.monotonic()
         started_at = self.clock()
         try:
-            snap = take_snapshot(self.target.dsn, self.options)
+            # An unchanged catalog (same fingerprint) returns the previous snapshot as it is.
+            snap = take_snapshot(self.target.dsn, self.options, reuse=self._last)
         except Exception as exc:  # failure is a state: any error here is a failed run
             return self._failed(exc, started_at, time.monotonic() - started)
         duration = time.monotonic() - started
@@ -205,7 +208,9 @@ class Worker:
         drift = cur.drift
         if self.baseline_spec is not None:
             spec = self.baseline_spec
-            base = self._stage("baseline", errors, lambda: self.stages.baseline(spec))
+            base = self._stage(
+                "baseline", errors, lambda: self.stages.baseline(spec, snap, self.options)
+            )
             if isinstance(base, model.Snapshot):
                 self._check_baseline_database(spec, base, snap)
                 diffs = self._stage("baseline", errors, lambda: self.stages.changes(base, snap))
@@ -401,9 +406,9 @@ class DefaultStages:
 
     def __init__(self, cfg: configmod.Config) -> None:
         self.cfg = cfg
-        self.store = Store(cfg.effective_store_url)
+        self.store = Store.from_config(cfg)  # [store] retention applies
         self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles))
-        self._baselines: dict[str, tuple[tuple[Any, ...], model.Snapshot]] = {}
+        self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
         self._baseline_lock = threading.Lock()
 
     def latest(self, target: str) -> model.Snapshot | None:
@@ -438,13 +443,16 @@ class DefaultStages:
     def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None:
         docs.render(snap, list(findings), self.cfg, out)
 
-    def baseline(self, spec: str) -> model.Snapshot:
-        key = _source_key(spec)
+    def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
+        """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
+        target's snapshot options on the live server's major version (and cached)."""
+        major = int(live.meta.server_version.split(".")[0])
+        key = (_source_key(spec), major, options)
         with self._baseline_lock:
             hit = self._baselines.get(spec)
             if hit is not None and hit[0] == key:
                 return hit[1]
-        snap = sources.resolve(spec, self.cfg)
+        snap = sources.resolve(spec, self.cfg, options=options, target_major=major)
         with self._baseline_lock:
             self._baselines[spec] = (key, snap)
         return snap
