@@ -6,9 +6,10 @@ line on stderr naming both databases (the diff itself still runs: comparing prod
 with a baseline accepted on staging can be intended), and ``serve`` logs a warning event
 naming both. Comparing with a baseline of the *same* database prints no such line.
 
-The current code has no such check (the diff reports the other database's tables as
-renamed/removed and says nothing about it), so the two "other database" tests are strict
-xfails that flip when the check is added — see docs/reliability.md.
+``serve`` has the check (a ``baseline.mismatch`` warning event, once per baseline version).
+``diff`` has none (it reports the other database's tables as renamed/removed and says
+nothing about it), so its test is a strict xfail that flips when the check is added —
+see docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -25,10 +26,6 @@ import pytest
 DIFF_MISSING = (
     "no database-mismatch check: commands/diff.py run() / sources.resolve('baseline') never "
     "compare the baseline's meta.database with the live side's"
-)
-SERVE_MISSING = (
-    "no database-mismatch check: worker.Worker._run() / DefaultStages.baseline() use a "
-    "baseline of another database silently"
 )
 
 
@@ -83,23 +80,36 @@ def test_diff_against_baseline_of_the_same_database_has_no_warning(
     assert proc.stderr == ""
 
 
-@pytest.mark.xfail(strict=True, reason=SERVE_MISSING)
+def _serve_events(tmp: Path, live: str, base: Path) -> list[dict[str, object]]:
+    cfg = tmp / "serve.toml"
+    cfg.write_text(
+        f'state_dir = "{tmp / "state"}"\n[server]\nlisten = "127.0.0.1:0"\n'
+        f'[[targets]]\nname = "b"\ndsn = "{live}"\nbaseline = "{base}"\n'
+    )
+    proc = _cli(tmp, "serve", "--config", str(cfg), "--once", "--log-format", "json")
+    assert proc.returncode == 0, proc.stderr
+    events = [orjson.loads(ln) for ln in proc.stderr.splitlines() if ln.startswith("{")]
+    assert any(e["event"] == "run.finished" for e in events)  # the run itself goes on
+    return events
+
+
 def test_serve_with_baseline_of_another_database_logs_a_warning(
     tmp_path: Path, make_db: Callable[[str], str]
 ) -> None:
     a, b, base = _setup(tmp_path, make_db)
-    cfg = tmp_path / "serve.toml"
-    cfg.write_text(
-        f'state_dir = "{tmp_path / "state"}"\n[server]\nlisten = "127.0.0.1:0"\n'
-        f'[[targets]]\nname = "b"\ndsn = "{b}"\nbaseline = "{base}"\n'
-    )
-    proc = _cli(tmp_path, "serve", "--config", str(cfg), "--once", "--log-format", "json")
-    assert proc.returncode == 0, proc.stderr
-    events = [orjson.loads(ln) for ln in proc.stderr.splitlines() if ln.startswith("{")]
-    assert any(e["event"] == "run.finished" for e in events)  # the run itself goes on
+    events = _serve_events(tmp_path, b, base)
     warned = [
         e
         for e in events
-        if e["level"] in ("warning", "error") and _mentions_both(orjson.dumps(e).decode(), a, b)
+        if e["level"] == "warning" and _mentions_both(orjson.dumps(e).decode(), a, b)
     ]
-    assert warned, proc.stderr
+    assert len(warned) == 1, events
+    assert warned[0]["event"] == "baseline.mismatch"
+
+
+def test_serve_with_baseline_of_the_same_database_does_not_warn(
+    tmp_path: Path, make_db: Callable[[str], str]
+) -> None:
+    a, _b, base = _setup(tmp_path, make_db)
+    events = _serve_events(tmp_path, a, base)
+    assert not [e for e in events if e["level"] in ("warning", "error")], events
