@@ -122,6 +122,13 @@ def run(args: argparse.Namespace) -> int:
             args.old, cfg, options=snap_opts, target=args.target,
             target_major=major_of(new) if direction else None,
         )  # fmt: skip
+    if direction is None and old.meta.database != new.meta.database:
+        # Not an error (comparing staging with production is a real use), but never silent.
+        print(
+            f"driftwatch: warning: comparing two different databases: {args.old} is of "
+            f"database {old.meta.database!r}, {args.new} of {new.meta.database!r}",
+            file=sys.stderr,
+        )
     result = diff(old, new, options)
     text = render(
         result,
