@@ -161,16 +161,19 @@ def test_kill_9_while_writing_docs_leaves_each_file_old_or_new(big: Big) -> None
 
     mixed = 0
     all_temps: list[str] = []
-    # Kill at fractions of a full run, and once the moment a temp file is seen mid-write.
-    for when in (0.45, 0.8, "tmp"):
+    # Kill at events, not at fractions of a timed run (timing depends on the machine's
+    # load): after the first rewritten page, half-way through the pages, and the moment a
+    # temp file is seen mid-write.
+    for when in (1, BIG_TABLES // 2, "tmp"):
         shutil.rmtree(out)
         _put(out, gen_a)
+        since = time.time_ns()
         proc = _popen(cwd, "docs", "--snapshot", str(big.b), "-o", str(out))
         if when == "tmp":
-            _wait_for_temp(out / "public", proc, timeout=full * 2)
+            _wait_for_temp(out / "public", proc, timeout=full * 4 + 30)
         else:
-            assert isinstance(when, float)
-            time.sleep(full * when)
+            assert isinstance(when, int)
+            _wait_for_rewrites(out / "public", since, when, proc, timeout=full * 4 + 30)
         assert proc.poll() is None, "docs finished before the kill: raise BIG_TABLES"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(30)
@@ -185,6 +188,23 @@ def test_kill_9_while_writing_docs_leaves_each_file_old_or_new(big: Big) -> None
     real, temps = split_tmp(tree(out))
     assert real == gen_b
     assert set(temps) <= set(all_temps)  # only the killed runs' temp files remain
+
+
+def _wait_for_rewrites(
+    d: Path, since_ns: int, count: int, proc: subprocess.Popen[bytes], timeout: float
+) -> None:
+    """Return once ``count`` files in ``d`` were replaced after ``since_ns``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        with contextlib.suppress(FileNotFoundError):
+            fresh = sum(
+                1
+                for e in os.scandir(d)
+                if e.name.endswith(".md") and e.stat().st_mtime_ns > since_ns
+            )
+            if fresh >= count:
+                return
+    pytest.fail(f"docs never rewrote {count} pages while running")
 
 
 def _wait_for_temp(d: Path, proc: subprocess.Popen[bytes], timeout: float) -> None:
