@@ -48,7 +48,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=1, help="driftwatch --jobs")
     args = ap.parse_args()
-    driftwatch = [sys.executable, "-m", "driftwatch", "snapshot", *(["--jobs", str(args.jobs)] if args.jobs > 1 else [])]
+    driftwatch = [
+        sys.executable,
+        "-m",
+        "driftwatch",
+        "snapshot",
+        *(["--jobs", str(args.jobs)] if args.jobs > 1 else []),
+    ]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "snap.json"

@@ -115,11 +115,16 @@ class Server:
 
 @dataclass(frozen=True)
 class DeleteRoleCheck:
-    tables: list[str] = field(default_factory=list, metadata=_doc(
-        "tables (globs) whose DELETE policies must also check the role claim"))
-    claim: str = field(default=ROLE_CLAIM_DEFAULT, metadata=_doc("SQL expression of the role claim"))
-    roles: list[str] = field(default_factory=lambda: ["owner", "admin"], metadata=_doc(
-        "roles allowed to delete"))
+    tables: list[str] = field(
+        default_factory=list,
+        metadata=_doc("tables (globs) whose DELETE policies must also check the role claim"),
+    )
+    claim: str = field(
+        default=ROLE_CLAIM_DEFAULT, metadata=_doc("SQL expression of the role claim")
+    )
+    roles: list[str] = field(
+        default_factory=lambda: ["owner", "admin"], metadata=_doc("roles allowed to delete")
+    )
 
 
 @dataclass(frozen=True)
@@ -139,11 +144,17 @@ class Tenancy:
         default_factory=list, metadata=_doc("global tables exempt from tenancy rules")
     )
     waivers: list[Waiver] = field(default_factory=list, metadata=_doc("accepted findings"))
-    trusted_functions: list[str] = field(default_factory=list, metadata=_doc(
-        "helper functions that scope a row by tenant, e.g. 'private.is_org_member(organization_id)';"
-        " a zero-argument one compared with the tenant column stands for the claim"))
-    delete_role_check: DeleteRoleCheck = field(default_factory=DeleteRoleCheck, metadata=_doc(
-        "tables whose DELETE must also check a role claim (owner/admin)"))
+    trusted_functions: list[str] = field(
+        default_factory=list,
+        metadata=_doc(
+            "helper functions that scope a row by tenant, e.g. 'private.is_org_member(organization_id)';"
+            " a zero-argument one compared with the tenant column stands for the claim"
+        ),
+    )
+    delete_role_check: DeleteRoleCheck = field(
+        default_factory=DeleteRoleCheck,
+        metadata=_doc("tables whose DELETE must also check a role claim (owner/admin)"),
+    )
 
 
 @dataclass(frozen=True)
@@ -160,13 +171,19 @@ class RuleSeverity:
 
 @dataclass(frozen=True)
 class Rules:
-    enable: list[str] = field(default_factory=lambda: ["*"], metadata=_doc(
-        "rule ids (globs) to run"))
+    enable: list[str] = field(
+        default_factory=lambda: ["*"], metadata=_doc("rule ids (globs) to run")
+    )
     disable: list[str] = field(default_factory=list, metadata=_doc("rule ids (globs) to skip"))
-    severity: list[RuleSeverity] = field(default_factory=list, metadata=_doc(
-        "severity overrides: [{ rule = ..., severity = ... }]"))
-    allow_security_definer: list[str] = field(default_factory=list, metadata=_doc(
-        "SECURITY DEFINER functions (globs on 'schema.name(args)') the app roles may execute"))
+    severity: list[RuleSeverity] = field(
+        default_factory=list, metadata=_doc("severity overrides: [{ rule = ..., severity = ... }]")
+    )
+    allow_security_definer: list[str] = field(
+        default_factory=list,
+        metadata=_doc(
+            "SECURITY DEFINER functions (globs on 'schema.name(args)') the app roles may execute"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -202,64 +219,119 @@ class Docs:
 
 @dataclass(frozen=True)
 class Probe:
-    claim_path: str | None = field(default=None, metadata=_doc(
-        "dotted JWT claim path of the tenant id (default: derived from tenancy.claim)"))
-    claims: str = field(default="{}", metadata=_doc(
-        "extra JWT claims (a JSON object) merged into every impersonated tenant's claims,"
-        " e.g. '{\"app_metadata\": {\"org_role\": \"owner\"}}'"))
-    exclude_tables: list[str] = field(default_factory=list, metadata=_doc(
-        "tables (globs on schema.table) never probed, e.g. ones whose triggers call out"))
-    statement_timeout_ms: int = field(default=5000, metadata=_doc(
-        "statement_timeout of every probe transaction"))
-    lock_timeout_ms: int = field(default=1000, metadata=_doc(
-        "lock_timeout of every probe transaction"))
-    blind_max_rows: int = field(default=10_000, metadata=_doc(
-        "largest table (estimated rows) on which the probe tries an UPDATE without WHERE"))
+    claim_path: str | None = field(
+        default=None,
+        metadata=_doc(
+            "dotted JWT claim path of the tenant id (default: derived from tenancy.claim)"
+        ),
+    )
+    claims: str = field(
+        default="{}",
+        metadata=_doc(
+            "extra JWT claims (a JSON object) merged into every impersonated tenant's claims,"
+            ' e.g. \'{"app_metadata": {"org_role": "owner"}}\''
+        ),
+    )
+    exclude_tables: list[str] = field(
+        default_factory=list,
+        metadata=_doc(
+            "tables (globs on schema.table) never probed, e.g. ones whose triggers call out"
+        ),
+    )
+    statement_timeout_ms: int = field(
+        default=5000, metadata=_doc("statement_timeout of every probe transaction")
+    )
+    lock_timeout_ms: int = field(
+        default=1000, metadata=_doc("lock_timeout of every probe transaction")
+    )
+    blind_max_rows: int = field(
+        default=10_000,
+        metadata=_doc(
+            "largest table (estimated rows) on which the probe tries an UPDATE without WHERE"
+        ),
+    )
 
 
 @dataclass(frozen=True)
 class Migrations:
-    scratch_url: str | None = field(default=None, metadata=_doc(
-        "server for migration replay: a fresh database is created there and dropped "
-        "(default: a throwaway PostgreSQL)"))
-    server: str = field(default="auto", metadata=_doc(
-        "throwaway kind when no scratch_url: auto (the target's major if available), embedded, local"))
+    scratch_url: str | None = field(
+        default=None,
+        metadata=_doc(
+            "server for migration replay: a fresh database is created there and dropped "
+            "(default: a throwaway PostgreSQL)"
+        ),
+    )
+    server: str = field(
+        default="auto",
+        metadata=_doc(
+            "throwaway kind when no scratch_url: auto (the target's major if available), embedded, local"
+        ),
+    )
     cache: bool = field(default=True, metadata=_doc("cache replayed snapshots under state_dir"))
 
 
 @dataclass(frozen=True)
 class DiffSettings:
-    ignore_schemas: list[str] = field(default_factory=list, metadata=_doc("schema globs whose changes diff ignores"))
-    ignore_objects: list[str] = field(default_factory=list, metadata=_doc("object globs (e.g. 'public.audit_*') diff ignores"))
-    ignore_kinds: list[str] = field(default_factory=list, metadata=_doc("change kinds diff ignores (grant, index, trigger, ...)"))
+    ignore_schemas: list[str] = field(
+        default_factory=list, metadata=_doc("schema globs whose changes diff ignores")
+    )
+    ignore_objects: list[str] = field(
+        default_factory=list, metadata=_doc("object globs (e.g. 'public.audit_*') diff ignores")
+    )
+    ignore_kinds: list[str] = field(
+        default_factory=list,
+        metadata=_doc("change kinds diff ignores (grant, index, trigger, ...)"),
+    )
     strict_order: bool = field(default=False, metadata=_doc("report column order changes as drift"))
 
 
 @dataclass(frozen=True)
 class StoreSettings:
-    keep_snapshots: int = field(default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)"))
+    keep_snapshots: int = field(
+        default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)")
+    )
     keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)"))
-    max_age_days: int = field(default=90, metadata=_doc("drop history older than this (0: keep); the latest snapshot is always kept"))
+    max_age_days: int = field(
+        default=90,
+        metadata=_doc("drop history older than this (0: keep); the latest snapshot is always kept"),
+    )
 
 
 @dataclass(frozen=True)
 class Fleet:
-    enabled: bool = field(default=False, metadata=_doc(
-        "take a per-target lease in the PostgreSQL store before each run, so that N serve"
-        " replicas snapshot each target once per interval (docs/fleet.md)"))
-    lease_timeout: str = field(default="30m", metadata=_doc(
-        "a run holding its lease longer than this loses it (the store ends its session)"))
-    discover_sql: str = field(default="", metadata=_doc(
-        "query returning one row per extra target: name, dsn_env or dsn_file; optional"
-        " schedule, schemas, exclude_schemas, baseline, docs_output"))
-    discover_url: str = field(default="", metadata=_doc(
-        "database discover_sql runs on (default: store_url)"))
-    credentials_dir: str = field(default="", metadata=_doc(
-        "if set, a discovered dsn_file must lie inside this directory"))
-    schedule: str = field(default="every 15m", metadata=_doc(
-        "schedule of discovered targets whose row has none"))
-    schemas: list[str] = field(default_factory=lambda: ["*"], metadata=_doc(
-        "schema include globs of discovered targets whose row has none"))
+    enabled: bool = field(
+        default=False,
+        metadata=_doc(
+            "take a per-target lease in the PostgreSQL store before each run, so that N serve"
+            " replicas snapshot each target once per interval (docs/fleet.md)"
+        ),
+    )
+    lease_timeout: str = field(
+        default="30m",
+        metadata=_doc(
+            "a run holding its lease longer than this loses it (the store ends its session)"
+        ),
+    )
+    discover_sql: str = field(
+        default="",
+        metadata=_doc(
+            "query returning one row per extra target: name, dsn_env or dsn_file; optional"
+            " schedule, schemas, exclude_schemas, baseline, docs_output"
+        ),
+    )
+    discover_url: str = field(
+        default="", metadata=_doc("database discover_sql runs on (default: store_url)")
+    )
+    credentials_dir: str = field(
+        default="", metadata=_doc("if set, a discovered dsn_file must lie inside this directory")
+    )
+    schedule: str = field(
+        default="every 15m", metadata=_doc("schedule of discovered targets whose row has none")
+    )
+    schemas: list[str] = field(
+        default_factory=lambda: ["*"],
+        metadata=_doc("schema include globs of discovered targets whose row has none"),
+    )
 
 
 @dataclass(frozen=True)

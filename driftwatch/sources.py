@@ -44,7 +44,9 @@ def read_baseline(cfg: configmod.Config, path: str | None = None) -> model.Snaps
     return snapmod.read(p)
 
 
-def read_last(cfg: configmod.Config, target: str | None, store: Store | None = None) -> model.Snapshot:
+def read_last(
+    cfg: configmod.Config, target: str | None, store: Store | None = None
+) -> model.Snapshot:
     """The latest stored snapshot of ``target`` (or of the store's only target)."""
     from driftwatch.store import Store
 

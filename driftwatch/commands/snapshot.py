@@ -27,7 +27,9 @@ def register(sub: Subparsers) -> None:
         "--summary", action="store_true", help="print a one-screen summary instead of JSON"
     )
     p.add_argument(
-        "--no-store", action="store_true", help="with --target: do not record it in the history store"
+        "--no-store",
+        action="store_true",
+        help="with --target: do not record it in the history store",
     )
     p.set_defaults(func=run)
 
