@@ -64,10 +64,10 @@ class Assembler:
 
     ORDER: tuple[str, ...] = (
         "grants",
-        "constraints",
         "indexes",
         "triggers",
         "columns",
+        "constraints",
         "policies",
         "tables",
         "views",

@@ -211,7 +211,7 @@ _SETTINGS_SQL = (
 
 # With jobs > 1, a second connection runs these (about half the server time at 10k tables)
 # inside the same snapshot, imported with SET TRANSACTION SNAPSHOT (as pg_dump -j does).
-SECOND_CONNECTION_KINDS = ("columns", "policies")
+SECOND_CONNECTION_KINDS = ("constraints", "policies")
 
 
 def _begin(conn: psycopg.Connection[Any]) -> None:
