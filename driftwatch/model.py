@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from driftwatch.gcpause import collector_paused
+
 Grants = Mapping[str, tuple[str, ...]]
 """Role (or ``PUBLIC``) → sorted privileges; ``"SELECT*"`` marks WITH GRANT OPTION."""
 
@@ -368,5 +370,6 @@ def _decoder(tp: Any) -> _Decoder:
 
 def from_data(cls: type[T], data: Any) -> T:
     """JSON-native data → dataclass tree (data is assumed schema-valid)."""
-    result: T = _decoder(cls)(data)
+    with collector_paused():
+        result: T = _decoder(cls)(data)
     return result

@@ -19,6 +19,7 @@ import orjson
 from driftwatch import model
 from driftwatch.errors import InputError, SnapshotFormatError
 from driftwatch.fileio import atomic_write
+from driftwatch.gcpause import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH
 
 __all__ = ["FORMAT", "canonical", "digest_of", "dumps", "loads", "read", "write"]
@@ -71,7 +72,8 @@ def _validator() -> Callable[[Any], Any]:
 def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
     """Parse and validate a snapshot document; every problem is a one-line SnapshotFormatError."""
     try:
-        doc = orjson.loads(data)
+        with collector_paused():
+            doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise SnapshotFormatError(f"{source}: not valid JSON ({exc})") from None
     if not isinstance(doc, dict):

@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from driftwatch import __version__, model
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable
+from driftwatch.gcpause import collector_paused
 from driftwatch.introspect.assemble import Assembler
 from driftwatch.introspect.queries import query
 from driftwatch.snapshot import make_from_data
@@ -259,7 +260,7 @@ def _snapshot(
     reuse: model.Snapshot | None,
 ) -> model.Snapshot:
     _begin(conn)
-    with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+    with collector_paused(), conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
         cur.execute(_SETTINGS_SQL, (str(opts.statement_timeout_ms), str(opts.lock_timeout_ms)))
         cur.execute(query("server"))
         server = cur.fetchone()

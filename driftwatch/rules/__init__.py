@@ -13,7 +13,6 @@ returns the findings sorted by severity, object, rule.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.errors import ConfigError
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
+from driftwatch.gcpause import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
 __all__ = ["REGISTRY", "Rule", "all_rules", "audit", "get_rule"]
@@ -131,13 +131,8 @@ def audit(
     """Run every enabled rule on ``snapshot``; sorted findings with waivers applied."""
     # The rules allocate no reference cycles; a full collection over a 10,000-table
     # snapshot's objects costs more than the rules themselves, so pause the collector.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _audit(snapshot, cfg, today)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
