@@ -34,3 +34,20 @@ def test_every_setting_has_a_doc() -> None:
             if f.name != "source" and not is_section and not f.metadata.get("doc"):
                 undocumented.append(f"{cls.__name__}.{f.name}")
     assert not undocumented, f"settings without a doc: {sorted(undocumented)}"
+
+
+def test_shipped_example_config_loads(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from driftwatch.configdoc import DOC_PATH
+
+    example = DOC_PATH.parent.parent / "config" / "driftwatch.toml.example"
+    monkeypatch.setenv("NEXUS_DB_URL", "postgresql://driftwatch@db.internal/nexus")
+    cfg = config.load(example)
+    assert [t.name for t in cfg.targets] == ["nexus-prod"]
+    assert cfg.targets[0].dsn == "postgresql://driftwatch@db.internal/nexus"
+    monkeypatch.delenv("NEXUS_DB_URL")
+    try:
+        config.load(example)
+    except config.ConfigError as exc:
+        assert "NEXUS_DB_URL" in str(exc)
+    else:
+        raise AssertionError("an unset ${ENV} reference must be a config error")
