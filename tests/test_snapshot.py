@@ -474,3 +474,19 @@ def test_reuse_only_when_catalog_unchanged(pg, ddl: str) -> None:  # type: ignor
         assert after.digest == take_snapshot(dsn, opts).digest
     finally:
         pg.drop_db(name)
+
+
+def test_streamed_file_and_digest_are_byte_identical_to_whole_document(
+    snap: model.Snapshot, nexus_db: str
+) -> None:
+    """Snapshots are written and hashed piece by piece; the bytes must be exactly those of
+    orjson on the whole document (the format's definition)."""
+    empty = snapmod.make(snap.meta, model.Objects())
+    for s in (snap, take_snapshot(nexus_db), empty):
+        doc = snapmod.to_document(s)
+        whole = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+        assert snapmod.dumps(s) == whole
+        compact = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS) + b"\n"
+        assert snapmod.dumps(s, indent=False) == compact
+        canonical = orjson.dumps(doc["objects"], option=orjson.OPT_SORT_KEYS)
+        assert s.digest == "sha256:" + __import__("hashlib").sha256(canonical).hexdigest()

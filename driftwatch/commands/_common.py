@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,10 +105,11 @@ def live_source(
     )
 
 
-def emit(data: bytes, output: str | None) -> None:
-    """Write to ``output`` atomically, or to stdout."""
+def emit(data: bytes | Iterable[bytes], output: str | None) -> None:
+    """Write ``data`` (bytes or byte chunks) to ``output`` atomically, or to stdout."""
     if output and output != "-":
         atomic_write(output, data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        return
+    for chunk in [data] if isinstance(data, bytes) else data:
+        sys.stdout.buffer.write(chunk)
+    sys.stdout.flush()

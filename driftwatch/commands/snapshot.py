@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if args.summary and not args.output:
         print(summarize(snap))
         return 0
-    emit(snapmod.dumps(snap), args.output)
+    emit(snapmod.chunks(snap), args.output)
     if args.output:
         print(f"driftwatch: wrote {args.output} ({snap.digest[:19]}…)", file=sys.stderr)
         if args.summary:
