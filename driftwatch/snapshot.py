@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import fastjsonschema
 import orjson
 
 from driftwatch import model
@@ -124,6 +123,8 @@ def dumps(snap: model.Snapshot, *, indent: bool = True) -> bytes:
 
 @functools.cache
 def _validator() -> Callable[[Any], Any]:
+    import fastjsonschema  # only reading needs it: keep it off the start-up path
+
     schema = orjson.loads(SCHEMA_PATH.read_bytes())
     validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
     return validate
@@ -148,9 +149,12 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
             f"{source}: snapshot format {fmt!r} is not supported by this version "
             f"(reads {FORMAT!r}); upgrade driftwatch"
         )
+    validate = _validator()
+    from fastjsonschema import JsonSchemaValueException
+
     try:
-        _validator()(doc)
-    except fastjsonschema.JsonSchemaValueException as exc:
+        validate(doc)
+    except JsonSchemaValueException as exc:
         where = exc.name.replace("data.", "", 1) if exc.name else "document"
         raise SnapshotFormatError(f"{source}: invalid snapshot at {where}: {exc.message}") from None
     actual = digest_of(doc["objects"])
