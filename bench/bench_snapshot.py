@@ -21,8 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from driftwatch.introspect import take_snapshot
-
 
 def run_child(argv: list[str]) -> tuple[float, int]:
     """(wall seconds, peak RSS in KiB) of one child process."""
@@ -34,6 +32,19 @@ def run_child(argv: list[str]) -> tuple[float, int]:
         err = proc.stderr.read().decode() if proc.stderr else ""
         raise SystemExit(f"{argv[0]} failed: {err.strip()}")
     return wall, usage.ru_maxrss
+
+
+def _count(dsn: str) -> tuple[int, int]:
+    """(tables, queries sent) of one snapshot, taken in a child process."""
+    code = (
+        "import sys; from driftwatch.introspect import take_snapshot; st = {}; "
+        "s = take_snapshot(sys.argv[1], stats=st); print(len(s.data['tables']), st['queries'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, dsn], check=True, capture_output=True, text=True
+    )
+    tables, queries = out.stdout.split()
+    return int(tables), int(queries)
 
 
 def measure(argv: list[str], repeat: int) -> tuple[float, int]:
@@ -60,24 +71,15 @@ def main() -> int:
         out = Path(tmp) / "snap.json"
         for db in args.db:
             dsn = f"{args.server}/{db}"
-            stats: dict[str, int] = {}
-            snap = take_snapshot(dsn, stats=stats)
+            # Counted in a child: this process must stay small, because Linux carries a
+            # parent's peak RSS into every child it forks (signal->maxrss survives exec),
+            # which would inflate both commands' figures alike.
+            tables, queries = _count(dsn)
             dw_wall, dw_rss = measure([*driftwatch, "--dsn", dsn, "-o", str(out)], args.repeat)
             pd_wall, pd_rss = measure(
                 ["pg_dump", "--schema-only", "-f", os.devnull, "-d", dsn], args.repeat
             )
-            rows.append(
-                (
-                    db,
-                    len(snap.objects.tables),
-                    dw_wall,
-                    pd_wall,
-                    dw_rss,
-                    pd_rss,
-                    stats["queries"],
-                    out.stat().st_size,
-                )
-            )
+            rows.append((db, tables, dw_wall, pd_wall, dw_rss, pd_rss, queries, out.stat().st_size))
     print(
         "| database | tables | driftwatch s | pg_dump s | time ratio | driftwatch RSS MiB "
         "| pg_dump RSS MiB | RSS ratio | queries | snapshot MiB |"
