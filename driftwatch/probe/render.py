@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from driftwatch.findings import Finding
 from driftwatch.probe.merge import verdict
 from driftwatch.probe.results import COMMANDS, LEAKED, ProbeReport, TableResult
-from driftwatch.report import render_sarif
+from driftwatch.report import finding_data, render_sarif
 
 PROBE_FORMAT = "driftwatch.probe/1"
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
@@ -52,17 +52,7 @@ def render_json(
         "claim_path": ".".join(report.claim_path),
         "summary": _summary(report),
         "tables": [_table_data(t, errors) for t in report.tables],
-        "findings": [
-            {
-                "rule": f.rule,
-                "severity": f.severity,
-                "object": f.object,
-                "message": f.message,
-                "fingerprint": f.fingerprint,
-                "remediation": f.remediation,
-            }
-            for f in findings
-        ],
+        "findings": [finding_data(f) for f in findings],
     }
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 

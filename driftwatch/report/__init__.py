@@ -64,7 +64,8 @@ def render_text(findings: Sequence[Finding]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _finding_data(f: Finding) -> dict[str, str]:
+def finding_data(f: Finding) -> dict[str, str]:
+    """One finding as in ``driftwatch.findings/1`` (also used by the probe's JSON)."""
     return {
         "rule": f.rule,
         "severity": f.severity,
@@ -76,7 +77,7 @@ def _finding_data(f: Finding) -> dict[str, str]:
 
 
 def render_json(findings: Sequence[Finding]) -> bytes:
-    data = {"format": FINDINGS_FORMAT, "findings": [_finding_data(f) for f in findings]}
+    data = {"format": FINDINGS_FORMAT, "findings": [finding_data(f) for f in findings]}
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
