@@ -30,6 +30,7 @@ from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.logs import log_event
 from driftwatch.metrics import ProcessMetrics, ResultsRegistry, TargetResult
+from driftwatch.migrations import major_of
 from driftwatch.store import Store
 
 STAGES = ("store", "diff", "docs", "baseline", "rules")
@@ -135,11 +136,7 @@ class Worker:
         self.clock = clock
         self.docs_out = docs_dir(target, cfg)
         self.baseline_spec = baseline_spec(target, cfg)
-        self.options = SnapshotOptions(
-            include_schemas=tuple(target.schemas),
-            exclude_schemas=tuple(target.exclude_schemas),
-            target=target.name,
-        )
+        self.options = sources.target_options(target)
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
         self._timings: dict[str, float] = {}  # seconds per stage in the current run
         self._warned_baseline: tuple[str, str, str] | None = None
@@ -446,7 +443,7 @@ class DefaultStages:
     def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
         """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
         target's snapshot options on the live server's major version (and cached)."""
-        major = int(live.meta.server_version.split(".")[0])
+        major = major_of(live)
         key = (_source_key(spec), major, options)
         with self._baseline_lock:
             hit = self._baselines.get(spec)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from driftwatch.dsn import resolve_dsn
 from driftwatch.errors import UsageError
 from driftwatch.fileio import atomic_write
 from driftwatch.introspect import SnapshotOptions
+from driftwatch.sources import target_options
 
 Subparsers = Any  # argparse._SubParsersAction is private
 
@@ -90,17 +92,16 @@ def live_source(
         raise UsageError(
             "no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL"
         )
-    include = tuple(args.schemas or (target.schemas if target else ["*"]))
-    exclude = tuple((args.exclude_schemas or []) + (target.exclude_schemas if target else []))
+    base = target_options(target)
     return LiveSource(
         dsn=dsn,
         target=target.name if target else None,
-        options=SnapshotOptions(
-            include_schemas=include,
-            exclude_schemas=exclude,
+        options=dataclasses.replace(  # command-line flags on top of the target's settings
+            base,
+            include_schemas=tuple(args.schemas or base.include_schemas),
+            exclude_schemas=tuple(args.exclude_schemas or []) + base.exclude_schemas,
             include_managed=bool(getattr(args, "include_managed", False)),
-            jobs=getattr(args, "jobs", None) or (target.snapshot_jobs if target else 1),
-            target=target.name if target else None,
+            jobs=getattr(args, "jobs", None) or base.jobs,
         ),
     )
 

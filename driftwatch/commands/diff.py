@@ -17,7 +17,6 @@ from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_c
 from driftwatch.diff import KINDS, DiffOptions, diff
 from driftwatch.diff.render import FORMATS, render
 from driftwatch.errors import UsageError
-from driftwatch.introspect import SnapshotOptions
 from driftwatch.migrations import direction as migrations_direction
 from driftwatch.migrations import major_of
 
@@ -89,15 +88,6 @@ def options_from(args: argparse.Namespace, cfg: configmod.Config) -> DiffOptions
     )
 
 
-def _snapshot_options(cfg: configmod.Config, target: str | None) -> SnapshotOptions:
-    if target is None:
-        return SnapshotOptions()
-    t = cfg.target(target)
-    return SnapshotOptions(
-        include_schemas=tuple(t.schemas), exclude_schemas=tuple(t.exclude_schemas), target=t.name
-    )
-
-
 def _use_color(choice: str, output: str | None) -> bool:
     if choice != "auto":
         return choice == "always"
@@ -109,7 +99,7 @@ def _use_color(choice: str, output: str | None) -> bool:
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     options = options_from(args, cfg)
-    snap_opts = _snapshot_options(cfg, args.target)
+    snap_opts = sources.target_options(cfg.target(args.target) if args.target else None)
     direction = migrations_direction(args.old, args.new)
     if direction is False:  # NEW is migrations:…: resolve OLD first, replay on its major
         old = sources.resolve(args.old, cfg, options=snap_opts, target=args.target)
