@@ -152,10 +152,15 @@ class Replica:
 
 def _runs(store_dsn: str) -> dict[str, list[tuple[float, float, str]]]:
     with psycopg.connect(store_dsn) as conn:
-        rows = conn.execute(
-            "select target, extract(epoch from started)::float8, extract(epoch from finished)::float8,"
-            " status from runs order by target, started"
-        ).fetchall()
+        try:
+            rows = conn.execute(
+                "select target, extract(epoch from started)::float8, extract(epoch from finished)::float8,"
+                " status from runs order by target, started"
+            ).fetchall()
+        except psycopg.errors.UndefinedTable:
+            # Replicas answer /healthz before their first run has created the store's
+            # tables: while polling, that is "no runs yet", not a failure.
+            return {}
     out: dict[str, list[tuple[float, float, str]]] = defaultdict(list)
     for target, started, finished, status in rows:
         out[target].append((started, finished, status))
