@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 
 from driftwatch import config as configmod
-from driftwatch import docs, pgserver, rules
+from driftwatch import docs, model, pgserver, rules
 from driftwatch.demo import DEMO_DIR, NEXUS_SQL
 from driftwatch.diff import diff
 from driftwatch.diff.render import render_text
@@ -32,7 +32,6 @@ from driftwatch.introspect import take_snapshot
 from driftwatch.report import render_text as render_findings
 from driftwatch.service.core import Service
 from driftwatch.service.http import HttpEndpoints
-from driftwatch.sources import read_baseline
 from driftwatch.summary import summarize
 
 BAD_MIGRATION_SQL = DEMO_DIR / "bad_migration.sql"
@@ -115,7 +114,7 @@ class Demo:
 
                 self.step("worker tick 2")
                 self._tick(service)
-                self._show(cfg, service, http.address)
+                self._show(cfg, service, http.address, snap, findings)
                 self.say(f"\ndemo: first pass done in {time.monotonic() - self.t0:.1f}s")
                 if not once:
                     self.say(
@@ -137,13 +136,21 @@ class Demo:
             f"run ok; schema changed: {'yes' if outcome.changed else 'no'}; stage errors: {errors}"
         )
 
-    def _show(self, cfg: configmod.Config, service: Service, address: str) -> None:
+    def _show(
+        self,
+        cfg: configmod.Config,
+        service: Service,
+        address: str,
+        baseline: model.Snapshot,
+        baseline_findings: list[Finding],
+    ) -> None:
+        """``baseline`` is the snapshot the documented baseline file was written from."""
         live = take_snapshot(cfg.targets[0].dsn)
         self.step("diff baseline → live (driftwatch diff baseline <dsn>)")
-        self.say(render_text(diff(read_baseline(cfg), live)).rstrip())
+        self.say(render_text(diff(baseline, live)).rstrip())
 
         self.step("new findings (driftwatch check --fail-on error)")
-        before = {f.fingerprint for f in rules.audit(read_baseline(cfg), cfg)}
+        before = {f.fingerprint for f in baseline_findings}
         new = [f for f in rules.audit(live, cfg) if f.fingerprint not in before]
         self.say(render_findings(new).rstrip() or "none")
 
