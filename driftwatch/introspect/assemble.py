@@ -14,6 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
+from driftwatch.introspect.exprs import Expressions, Run
+
 Row = dict[str, Any]
 Data = dict[str, Any]
 
@@ -60,13 +63,17 @@ def _tgtype(tgtype: int) -> tuple[str, list[str], str]:
 class Assembler:
     """Consumes each query's rows as they arrive (``add``), so only one query's rows are
     alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``:
-    what a table or view collects (grants, columns, ...) comes before it."""
+    what a table or view collects (grants, columns, ...) comes before it, and columns come
+    first because indexes and constraints name their columns by number.
+
+    ``server`` is the row of ``sql/server.sql`` (keywords for quoting, default operator
+    classes)."""
 
     ORDER: tuple[str, ...] = (
+        "columns",
         "grants",
         "indexes",
         "triggers",
-        "columns",
         "constraints",
         "policies",
         "tables",
@@ -78,7 +85,19 @@ class Assembler:
         "schemas",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, server: Row | None = None) -> None:
+        server = server or {}
+        # relation → attnum → (name, type oid, collation oid), for every column read
+        self._attrs: dict[str, dict[int, tuple[str, int, int]]] = defaultdict(dict)
+        self.exprs = Expressions(self._attrs)
+        self._quote = Quoter(server.get("keywords") or ())
+        self._default_opclass: dict[int, int] = dict(
+            zip(
+                server.get("default_opclasses") or (),
+                server.get("default_opclass_types") or (),
+                strict=True,
+            )
+        )
         self._grants: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
         self._columns: dict[str, Data] = defaultdict(dict)
         self._view_columns: dict[str, Data] = defaultdict(dict)
@@ -107,6 +126,7 @@ class Assembler:
         getattr(self, f"_add_{kind}")(rows)
 
     def result(self) -> Data:
+        """The objects tree; expressions registered in ``exprs`` must be resolved first."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
         return self._out
@@ -122,8 +142,10 @@ class Assembler:
             )
 
     def _add_columns(self, rows: Iterable[Row]) -> None:
+        exprs, attrs = self.exprs, self._attrs
         for r in rows:
             rel = _q(r, "relation")
+            attrs[rel][r["attnum"]] = (r["name"], r["typid"], r["collid"])
             if r["relkind"] in ("v", "m"):
                 self._view_columns[rel][r["name"]] = {
                     "position": r["position"],
@@ -131,32 +153,44 @@ class Assembler:
                     "comment": r["comment"],
                 }
                 continue
-            self._columns[rel][r["name"]] = {
+            column = self._columns[rel][r["name"]] = {
                 "position": r["position"],
                 "type": _i(r["type"]),
                 "nullable": r["nullable"],
-                "default": _i(r["default"]),
+                "default": None,
                 "identity": r["identity"],
-                "generated": r["generated"],
+                "generated": None,
                 "collation": r["collation"],
                 "comment": r["comment"],
                 "grants": _grant_map(r["grants"]) if r["grants"] else {},
             }
+            if r["tree"] is not None:
+                field = "generated" if r["is_generated"] else "default"
+                exprs.add("default", r["ref"], r["tree"], rel, column, field)
 
     def _add_constraints(self, rows: Iterable[Row]) -> None:
+        exprs, quote, attrs = self.exprs, self._quote, self._attrs
         for r in rows:
             fk = None
+            rel = _q(r, "relation")
+            r["columns"] = _names(attrs[rel], r["conkey"])
             if r["contype"] == "f":
+                ref_table = f"{r['ref_schema']}.{r['ref_relation']}"
+                if r["ref_columns"] is None:
+                    r["ref_columns"] = _names(attrs[ref_table], r["confkey"])
                 fk = {
-                    "table": _i(r["ref_table"]),
+                    "table": _i(ref_table),
                     "columns": r["ref_columns"],
                     "on_update": _FK_ACTIONS[r["on_update"]],
                     "on_delete": _FK_ACTIONS[r["on_delete"]],
                     "match": _FK_MATCH[r["match"]],
                 }
-            self._constraints[_q(r, "relation")][r["name"]] = {
+            definition = r["definition"]
+            if definition is None and r["contype"] != "c":
+                definition = constraint_definition(r, quote)
+            con = self._constraints[rel][r["name"]] = {
                 "type": _CONTYPES[r["contype"]],
-                "definition": r["definition"],
+                "definition": definition,
                 "columns": r["columns"],
                 "references": fk,
                 "deferrable": r["deferrable"],
@@ -164,30 +198,81 @@ class Assembler:
                 "validated": r["validated"],
                 "inherited": r["inherited"],
             }
+            if definition is None:
+                exprs.add("check", r["ref"], r["tree"], rel, con, "definition", extra=r["flags"])
 
     def _add_indexes(self, rows: Iterable[Row]) -> None:
+        exprs, quote, attrs = self.exprs, self._quote, self._attrs
         for r in rows:
-            self._indexes[_q(r, "relation")][r["name"]] = {
-                "definition": r["definition"],
-                "columns": r["columns"],
+            rel = _q(r, "relation")
+            columns = attrs[rel]
+            nkey, indkey = r["nkeyatts"], r["indkey"]
+            keys = r["expression_columns"] or [quote(columns[n][0]) for n in indkey[:nkey]]
+            include = [quote(columns[n][0]) for n in indkey[nkey:]]
+            definition = r["definition"]
+            index = self._indexes[rel][r["name"]] = {
+                "definition": definition,
+                "columns": keys,
                 "unique": r["is_unique"],
                 "primary": r["is_primary"],
                 "method": _i(r["method"]),
-                "predicate": r["predicate"],
-                "include": r["include"],
+                "predicate": None,
+                "include": include,
                 "constraint": r["constraint_name"],
                 "valid": r["valid"],
             }
+            tree, ref = r["tree"], r["ref"]
+            if definition is None:
+                if self._plain_keys(r, columns):
+                    definition = index_definition(r, keys, include, quote)
+                    index["definition"] = definition
+                    if tree is not None:
+                        exprs.add(
+                            "predicate",
+                            ref,
+                            tree,
+                            rel,
+                            index,
+                            "definition",
+                            prefix=definition + " WHERE ",
+                        )
+                else:
+                    exprs.add("indexdef", ref, f"indexdef:{ref}", rel, index, "definition")
+            if tree is not None:
+                exprs.add("predicate", ref, tree, rel, index, "predicate")
+
+    def _plain_keys(self, r: Row, columns: dict[int, tuple[str, int, int]]) -> bool:
+        """Every key column has its type's default operator class, its own collation and
+        the default ordering, so pg_get_indexdef would print just its name."""
+        default_opclass = self._default_opclass
+        for attnum, opclass, collation, option in zip(
+            r["indkey"], r["indclass"], r["indcollation"], r["indoption"], strict=False
+        ):
+            column = columns.get(attnum)
+            if (
+                option
+                or column is None
+                or default_opclass.get(opclass) != column[1]
+                or (collation and collation != column[2])
+            ):
+                return False
+        return True
 
     def _add_policies(self, rows: Iterable[Row]) -> None:
+        exprs = self.exprs
         for r in rows:
-            self._policies[_q(r, "relation")][r["name"]] = {
+            rel = _q(r, "relation")
+            policy = self._policies[rel][r["name"]] = {
                 "command": _POLCMD[r["command"]],
                 "permissive": r["permissive"],
                 "roles": [_i(role) for role in r["roles"]],
-                "using": r["using_expr"],
-                "with_check": r["with_check"],
+                "using": None,
+                "with_check": None,
             }
+            if r["using_tree"] is not None:
+                exprs.add("policy_using", r["ref"], r["using_tree"], rel, policy, "using")
+            if r["check_tree"] is not None:
+                exprs.add("policy_check", r["ref"], r["check_tree"], rel, policy, "with_check")
 
     def _add_triggers(self, rows: Iterable[Row]) -> None:
         for r in rows:
@@ -329,14 +414,21 @@ class Assembler:
         }
 
 
+def _names(columns: dict[int, tuple[str, int, int]], attnums: Sequence[int] | None) -> list[str]:
+    return [columns[n][0] for n in attnums or ()]
+
+
 def _i(value: str | None) -> str | None:
     """Intern short strings repeated across thousands of rows (types, defaults, owners)."""
     return sys.intern(value) if value is not None and len(value) < 200 else value
 
 
-def assemble(rows: dict[str, list[Row]]) -> Data:
-    """All query results at once → objects tree (a pure function, for tests and tools)."""
-    a = Assembler()
+def assemble(rows: dict[str, list[Row]], server: Row | None = None, run: Run | None = None) -> Data:
+    """All query results at once → objects tree (for tests and tools); ``run`` answers the
+    expression queries (see ``Expressions.resolve``)."""
+    a = Assembler(server)
     for kind in Assembler.ORDER:
         a.add(kind, rows[kind])
+    if run is not None:
+        a.exprs.resolve(run)
     return a.result()

@@ -27,6 +27,7 @@ from driftwatch.dsn import describe, redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable
 from driftwatch.gcpause import collector_paused
 from driftwatch.introspect.assemble import Assembler
+from driftwatch.introspect.exprs import Run
 from driftwatch.introspect.queries import query
 from driftwatch.snapshot import make_from_data
 
@@ -268,6 +269,16 @@ def _one_ahead(
                 rows.close()
 
 
+def _runner(cur: psycopg.Cursor[Row], major: int) -> Run:
+    """How ``Expressions.resolve`` sends its two queries (on the snapshot's connection)."""
+
+    def run(kind: str, refs: dict[str, list[int]]) -> Iterable[tuple[str, int, str | None]]:
+        cur.execute(query(kind, major), refs)
+        return [(r["source"], r["ref"], r["text"]) for r in cur]
+
+    return run
+
+
 def _second_connection(
     dsn: str, opts: SnapshotOptions, snapshot_id: str, major: int, params: Row
 ) -> dict[str, list[Row]]:
@@ -324,7 +335,7 @@ def _snapshot(
             if observer is not None:
                 observer(cur)
             return model.Snapshot(meta, digest=reuse.digest, data=reuse.data)
-        assembler = Assembler()
+        assembler = Assembler(server)
         if opts.jobs > 1:
             cur.execute("select pg_export_snapshot() as id")
             exported = cur.fetchone()
@@ -341,6 +352,7 @@ def _snapshot(
             for kind, rows in _one_ahead(conn, QUERY_KINDS, major, params):
                 assembler.add(kind, rows)
         sent += len(QUERY_KINDS) + 1
+        sent += assembler.exprs.resolve(_runner(cur, major))
         if _changed_during_snapshot(conn, cur, params):
             raise _ConcurrentDDL("the schema changed while the snapshot was taken")
         if stats is not None:

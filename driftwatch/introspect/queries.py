@@ -2,7 +2,9 @@
 
 Where PostgreSQL versions differ, a file ``<kind>.pg<NN>.sql`` holds the variant for
 servers older than the next variant: the loader picks the newest variant whose version
-is at most the server's major version.
+is at most the server's major version. Inside a file, a line ending in ``-- pgNN+`` is
+kept only for servers of major version NN or newer (a column or condition that older
+catalogs lack), so small differences do not need a copy of the whole query.
 """
 
 from __future__ import annotations
@@ -14,6 +16,17 @@ from pathlib import Path
 SQL_DIR = Path(__file__).parent / "sql"
 
 _VARIANT = re.compile(r"^(?P<kind>[a-z_]+)\.pg(?P<major>\d+)\.sql$")
+_SINCE = re.compile(r"--\s*pg(?P<major>\d+)\+\s*$")
+
+
+def _for_major(sql: str, server_major: int) -> str:
+    """Drop the lines marked ``-- pgNN+`` whose NN is newer than the server."""
+    kept = []
+    for line in sql.splitlines(keepends=True):
+        m = _SINCE.search(line)
+        if m is None or server_major >= int(m["major"]):
+            kept.append(line)
+    return "".join(kept)
 
 
 @functools.cache
@@ -33,5 +46,5 @@ def _variants() -> dict[str, list[tuple[int, str]]]:
 def query(kind: str, server_major: int = 999) -> str:
     for max_major, sql in _variants().get(kind, []):
         if server_major <= max_major:
-            return sql
-    return (SQL_DIR / f"{kind}.sql").read_text()
+            return _for_major(sql, server_major)
+    return _for_major((SQL_DIR / f"{kind}.sql").read_text(), server_major)

@@ -1,15 +1,23 @@
 -- Columns of tables, views and materialized views. position is the dense ordinal among
--- live columns (attnum has gaps after DROP COLUMN, which is history, not schema).
+-- live columns (attnum has gaps after DROP COLUMN, which is history, not schema); attnum,
+-- typid and collid only serve the client to name the columns that constraints, indexes and
+-- expression trees refer to by number (introspect/exprs.py, introspect/definitions.py).
+-- Defaults and generation expressions come back as tree digests, deparsed once per
+-- distinct tree.
 select n.nspname as schema,
        c.relname as relation,
        c.relkind as relkind,
        a.attname as name,
+       a.attnum as attnum,
        row_number() over (partition by a.attrelid order by a.attnum)::int as position,
+       a.atttypid as typid,
+       a.attcollation as collid,
        format_type(a.atttypid, a.atttypmod) as type,
        not a.attnotnull as nullable,
-       case when a.attgenerated = '' then pg_get_expr(ad.adbin, ad.adrelid) end as default,
+       ad.oid as ref,
+       md5(ad.adbin::text) as tree,
+       a.attgenerated <> '' as is_generated,
        case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
-       case when a.attgenerated <> '' then pg_get_expr(ad.adbin, ad.adrelid) end as generated,
        case when a.attcollation <> 0 and a.attcollation <> t.typcollation
             then case when cn.nspname = 'pg_catalog' then quote_ident(co.collname)
                       else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end

@@ -1,23 +1,44 @@
+-- Indexes of tables and materialized views. pg_get_indexdef is called only for indexes the
+-- client cannot spell exactly from the catalog (expression keys, storage parameters,
+-- opclass options, NULLS NOT DISTINCT, partitioned parents here; non-default operator
+-- classes, collations or orderings through introspect/exprs.py); the rest are written by
+-- introspect/definitions.py, and partial-index predicates are deparsed once per distinct
+-- tree (introspect/exprs.py).
 select n.nspname as schema,
        c.relname as relation,
        i.relname as name,
-       pg_get_indexdef(x.indexrelid) as definition,
-       -- Plain key columns by name; only expression keys (attnum 0) need the deparser.
-       array(select case when k.attnum <> 0 then quote_ident(a.attname)
-                         else pg_get_indexdef(x.indexrelid, k.ord::int, true) end
-             from unnest(x.indkey::int2[]) with ordinality k(attnum, ord)
-             left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
-             where k.ord <= x.indnkeyatts
-             order by k.ord) as columns,
-       array(select quote_ident(a.attname)
-             from unnest(x.indkey::int2[]) with ordinality k(attnum, ord)
-             join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
-             where k.ord > x.indnkeyatts
-             order by k.ord) as include,
+       -- The client writes the definition when the shape is plain and every key column
+       -- has its type's default operator class, its own collation and default ordering
+       -- (checked from the arrays below and the columns query's rows).
+       case when x.indexprs is null
+             and i.relkind = 'i'
+             and i.reloptions is null
+             and not x.indnullsnotdistinct  -- pg15+
+             and not exists (
+               select 1 from pg_attribute ia
+               where ia.attrelid = x.indexrelid and ia.attoptions is not null)
+            then null
+            else pg_get_indexdef(x.indexrelid)
+       end as definition,
+       x.indexrelid as ref,
+       md5(x.indpred::text) as tree,
+       x.indkey::int2[] as indkey,
+       x.indclass::oid[] as indclass,
+       x.indcollation::oid[] as indcollation,
+       x.indoption::int2[] as indoption,
+       x.indnkeyatts as nkeyatts,
+       -- Expression keys (attnum 0) need the deparser; plain keys are named by the client.
+       case when x.indexprs is not null then array(
+         select case when k.attnum <> 0 then quote_ident(a.attname)
+                     else pg_get_indexdef(x.indexrelid, k.ord::int, true) end
+         from unnest(x.indkey::int2[]) with ordinality k(attnum, ord)
+         left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = k.attnum
+         where k.ord <= x.indnkeyatts
+         order by k.ord)
+       end as expression_columns,
        x.indisunique as is_unique,
        x.indisprimary as is_primary,
        am.amname as method,
-       pg_get_expr(x.indpred, x.indrelid) as predicate,
        con.conname as constraint_name,
        x.indisvalid as valid
 from pg_index x

@@ -1,3 +1,5 @@
+-- Row-level security policies. The USING / WITH CHECK expressions come back as tree
+-- digests: each distinct tree is deparsed once (introspect/exprs.py), not once per table.
 select n.nspname as schema,
        c.relname as relation,
        p.polname as name,
@@ -5,8 +7,9 @@ select n.nspname as schema,
        p.polpermissive as permissive,
        array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end
              from unnest(p.polroles) r order by 1) as roles,
-       pg_get_expr(p.polqual, p.polrelid) as using_expr,
-       pg_get_expr(p.polwithcheck, p.polrelid) as with_check
+       p.oid as ref,
+       md5(p.polqual::text) as using_tree,
+       md5(p.polwithcheck::text) as check_tree
 from pg_policy p
 join pg_class c on c.oid = p.polrelid
 join pg_namespace n on n.oid = c.relnamespace

@@ -7,4 +7,9 @@ select current_database() as database,
          where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
            and n.nspname !~ '^pg_(toast_)?temp_'
          order by 1
-       ) as schemas
+       ) as schemas,
+       -- quote_ident's list: every keyword but the unreserved ones forces quotes.
+       array(select word from pg_get_keywords() where catcode <> 'U' order by 1) as keywords,
+       -- Default operator classes and their input types (index definitions leave these out).
+       array(select oid from pg_opclass where opcdefault order by oid) as default_opclasses,
+       array(select opcintype from pg_opclass where opcdefault order by oid) as default_opclass_types

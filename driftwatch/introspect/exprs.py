@@ -1,0 +1,184 @@
+"""Deparse each distinct expression once instead of once per object.
+
+PostgreSQL turns a stored expression tree (policy USING / WITH CHECK, column default,
+CHECK constraint, partial-index predicate) back into SQL with ``pg_get_expr`` or
+``pg_get_constraintdef``. Both open the expression's relation, and opening a relation the
+backend has not seen builds its relation-cache entry: with RLS that means reading and
+parsing every policy of the table. At 10,000 tables that is most of the server's time,
+although templated schemas hold only a handful of distinct trees.
+
+So the catalog queries return a digest of each tree (md5 of its text) and the object's
+OID; this module groups the objects, asks for one representative per group, and copies
+its text to the rest. Two objects share a text when they have
+
+* the same tree — it spells every function, operator, type, collation and relation it
+  uses by OID, the same for every table, and constants as bytes;
+* the same names for the columns of their own relation that the tree refers to (``Var``
+  nodes carry attribute numbers; the deparser prints the relation's current names);
+* the same relation name whenever it can be printed: a subquery qualifies the outer
+  columns it reads with it (``:varlevelsup`` above 0) and picks aliases for its own
+  range-table entries that do not clash with it; a whole-row reference prints it. A
+  subquery without a range table that reads no outer column — the
+  ``(select auth.jwt())`` of every tenant policy — does neither;
+* for CHECK constraints, the same flags printed after the expression (NO INHERIT,
+  NOT VALID, ...).
+
+Reading the columns from the tree is conservative: every ``Var`` whose range-table index
+is 1 counts, at any subquery level, so two objects are only grouped when all those names
+agree — more groups than strictly needed, never a wrong text.
+
+Two queries whatever the size of the schema: the trees of one object per distinct digest
+(``sql/expr_trees.sql``), then the deparse of one object per group
+(``sql/expr_deparse.sql``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Where a tree comes from (one branch of each query above). "indexdef" is not a tree: an
+# index the client cannot spell (introspect/definitions.py) gets pg_get_indexdef here.
+SOURCES: tuple[str, ...] = (
+    "policy_using",
+    "policy_check",
+    "default",
+    "predicate",
+    "check",
+    "indexdef",
+)
+
+# pg_get_expr(tree, relation) serves the expressions; CHECK constraints and indexes get
+# their whole definition from pg_get_constraintdef / pg_get_indexdef.
+_DEPARSER = {
+    "policy_using": "expr",
+    "policy_check": "expr",
+    "default": "expr",
+    "predicate": "expr",
+    "check": "constraint",
+    "indexdef": "index",
+}
+
+# Var nodes print as "{VAR :varno 1 :varattno 3 ..." on every supported version; the
+# "syn" fields (PG 13+) name the same column for join aliases, read them too.
+_VAR = re.compile(r"\{VAR :varno (\d+) :varattno (-?\d+)")
+_VAR_SYN = re.compile(r":varnosyn (\d+) :varattnosyn (-?\d+)")
+_OUTER_VAR = re.compile(r":varlevelsup [1-9]")
+
+Run = Callable[[str, dict[str, list[int]]], Iterable[tuple[str, int, str | None]]]
+Columns = Mapping[str, Mapping[int, tuple[Any, ...]]]  # relation → attnum → (name, ...)
+
+
+@dataclass(frozen=True)
+class TreeInfo:
+    """What, besides the tree itself, the deparsed text of a tree depends on."""
+
+    attnums: tuple[int, ...]  # attribute numbers of the expression's relation it reads
+    needs_relation_name: bool  # outer references, subquery range tables, whole rows
+
+
+def tree_info(text: str) -> TreeInfo:
+    attnums = {int(m[2]) for m in _VAR.finditer(text) if m[1] == "1"}
+    attnums.update(int(m[2]) for m in _VAR_SYN.finditer(text) if m[1] == "1")
+    return TreeInfo(
+        attnums=tuple(sorted(attnums)),
+        needs_relation_name=(
+            "{RANGETBLENTRY" in text or 0 in attnums or _OUTER_VAR.search(text) is not None
+        ),
+    )
+
+
+class _Item:
+    """One object's expression and the fields its text goes to: (dict, key, prefix)."""
+
+    __slots__ = ("extra", "ref", "relation", "source", "tree", "uses")
+
+    def __init__(self, source: str, ref: int, tree: str, relation: str, extra: str) -> None:
+        self.source, self.ref, self.tree, self.relation, self.extra = (
+            source,
+            ref,
+            tree,
+            relation,
+            extra,
+        )
+        self.uses: list[tuple[dict[str, Any], str, str]] = []
+
+
+class Expressions:
+    """Collects the expressions of one snapshot, then fills in their text (``resolve``).
+    ``columns`` names the columns of each relation by attribute number."""
+
+    def __init__(self, columns: Columns) -> None:
+        self._items: dict[tuple[str, int], _Item] = {}
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(
+        self,
+        source: str,
+        ref: int,
+        tree: str,
+        relation: str,
+        target: dict[str, Any],
+        field: str,
+        *,
+        extra: str = "",
+        prefix: str = "",
+    ) -> None:
+        """``target[field]`` becomes ``prefix + text`` once resolved; None until then."""
+        target[field] = None
+        key = (source, ref)
+        item = self._items.get(key)
+        if item is None:
+            item = self._items[key] = _Item(source, ref, tree, relation, extra)
+        item.uses.append((target, field, prefix))
+
+    def resolve(self, run: Run) -> int:
+        """Fill every registered field; ``run(query_kind, refs_by_source)`` yields
+        ``(source, ref, text)`` rows. Returns the number of queries sent (0 or 2)."""
+        if not self._items:
+            return 0
+        first: dict[str, _Item] = {}
+        for item in self._items.values():
+            first.setdefault(item.tree, item)
+        texts = {
+            (source, ref): text for source, ref, text in run("expr_trees", _refs(first.values()))
+        }
+        info = {
+            tree: tree_info(texts.get((item.source, item.ref)) or "")
+            for tree, item in first.items()
+        }
+        groups: dict[tuple[Any, ...], list[_Item]] = {}
+        for item in self._items.values():
+            groups.setdefault(self._key(item, info[item.tree]), []).append(item)
+        reps = [members[0] for members in groups.values()]
+        deparsed = {(source, ref): text for source, ref, text in run("expr_deparse", _refs(reps))}
+        for members in groups.values():
+            text = deparsed.get((members[0].source, members[0].ref))
+            for item in members:
+                for target, field, prefix in item.uses:
+                    target[field] = None if text is None else prefix + text
+        self._items.clear()
+        return 2
+
+    def _key(self, item: _Item, info: TreeInfo) -> tuple[Any, ...]:
+        context: Any
+        if info.needs_relation_name:
+            context = item.relation
+        else:
+            columns = self._columns.get(item.relation, {})
+            context = tuple(
+                column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
+            )
+        return (_DEPARSER[item.source], item.tree, item.extra, context)
+
+
+def _refs(items: Iterable[_Item]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {source: [] for source in SOURCES}
+    for item in items:
+        out[item.source].append(item.ref)
+    return out
