@@ -39,7 +39,9 @@ _TRUE = {"true", "on", "yes", "1", "t"}
 
 
 def _q(row: Row, name_key: str = "name") -> str:
-    return f"{row['schema']}.{row[name_key]}"
+    """``schema.name``, one shared string per relation (every column, index, policy of a
+    table is keyed by it)."""
+    return sys.intern(f"{row['schema']}.{row[name_key]}")
 
 
 def _grant_map(entries: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
@@ -145,7 +147,7 @@ class Assembler:
         exprs, attrs = self.exprs, self._attrs
         for r in rows:
             rel = _q(r, "relation")
-            attrs[rel][r["attnum"]] = (r["name"], r["typid"], r["collid"])
+            attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]))
             if r["relkind"] in ("v", "m"):
                 self._view_columns[rel][r["name"]] = {
                     "position": r["position"],
@@ -412,6 +414,14 @@ class Assembler:
             }
             for r in rows
         }
+
+
+_SHARED_INTS: dict[int, int] = {}
+
+
+def _n(value: int) -> int:
+    """One int object per distinct type/collation OID instead of one per column."""
+    return _SHARED_INTS.setdefault(value, value)
 
 
 def _names(columns: dict[int, tuple[str, int, int]], attnums: Sequence[int] | None) -> list[str]:

@@ -35,6 +35,7 @@ Two queries whatever the size of the schema: the trees of one object per distinc
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -90,20 +91,8 @@ def tree_info(text: str) -> TreeInfo:
     )
 
 
-class _Item:
-    """One object's expression and the fields its text goes to: (dict, key, prefix)."""
-
-    __slots__ = ("extra", "ref", "relation", "source", "tree", "uses")
-
-    def __init__(self, source: str, ref: int, tree: str, relation: str, extra: str) -> None:
-        self.source, self.ref, self.tree, self.relation, self.extra = (
-            source,
-            ref,
-            tree,
-            relation,
-            extra,
-        )
-        self.uses: list[tuple[dict[str, Any], str, str]] = []
+# One registered use: (source, ref, relation, extra, target dict, field, prefix).
+_Use = tuple[str, int, str, str, dict[str, Any], str, str]
 
 
 class Expressions:
@@ -111,11 +100,11 @@ class Expressions:
     ``columns`` names the columns of each relation by attribute number."""
 
     def __init__(self, columns: Columns) -> None:
-        self._items: dict[tuple[str, int], _Item] = {}
+        self._by_tree: dict[str, list[_Use]] = {}
         self._columns = columns
 
     def __len__(self) -> int:
-        return len(self._items)
+        return sum(map(len, self._by_tree.values()))
 
     def add(
         self,
@@ -131,54 +120,49 @@ class Expressions:
     ) -> None:
         """``target[field]`` becomes ``prefix + text`` once resolved; None until then."""
         target[field] = None
-        key = (source, ref)
-        item = self._items.get(key)
-        if item is None:
-            item = self._items[key] = _Item(source, ref, tree, relation, extra)
-        item.uses.append((target, field, prefix))
+        uses = self._by_tree.get(tree)
+        if uses is None:
+            uses = self._by_tree[sys.intern(tree)] = []
+        uses.append((source, ref, relation, extra, target, field, prefix))
 
     def resolve(self, run: Run) -> int:
         """Fill every registered field; ``run(query_kind, refs_by_source)`` yields
         ``(source, ref, text)`` rows. Returns the number of queries sent (0 or 2)."""
-        if not self._items:
+        if not self._by_tree:
             return 0
-        first: dict[str, _Item] = {}
-        for item in self._items.values():
-            first.setdefault(item.tree, item)
-        texts = {
-            (source, ref): text for source, ref, text in run("expr_trees", _refs(first.values()))
+        firsts = [uses[0] for uses in self._by_tree.values()]
+        texts = {(source, ref): text for source, ref, text in run("expr_trees", _refs(firsts))}
+        groups: dict[tuple[Any, ...], list[_Use]] = {}
+        for tree, uses in self._by_tree.items():
+            info = tree_info(texts.get((uses[0][0], uses[0][1])) or "")
+            for use in uses:
+                groups.setdefault(self._key(tree, use, info), []).append(use)
+        self._by_tree.clear()
+        deparsed = {
+            (source, ref): text
+            for source, ref, text in run("expr_deparse", _refs(m[0] for m in groups.values()))
         }
-        info = {
-            tree: tree_info(texts.get((item.source, item.ref)) or "")
-            for tree, item in first.items()
-        }
-        groups: dict[tuple[Any, ...], list[_Item]] = {}
-        for item in self._items.values():
-            groups.setdefault(self._key(item, info[item.tree]), []).append(item)
-        reps = [members[0] for members in groups.values()]
-        deparsed = {(source, ref): text for source, ref, text in run("expr_deparse", _refs(reps))}
         for members in groups.values():
-            text = deparsed.get((members[0].source, members[0].ref))
-            for item in members:
-                for target, field, prefix in item.uses:
-                    target[field] = None if text is None else prefix + text
-        self._items.clear()
+            text = deparsed.get((members[0][0], members[0][1]))
+            for _, _, _, _, target, field, prefix in members:
+                target[field] = None if text is None else prefix + text
         return 2
 
-    def _key(self, item: _Item, info: TreeInfo) -> tuple[Any, ...]:
+    def _key(self, tree: str, use: _Use, info: TreeInfo) -> tuple[Any, ...]:
+        source, _, relation, extra = use[:4]
         context: Any
         if info.needs_relation_name:
-            context = item.relation
+            context = relation
         else:
-            columns = self._columns.get(item.relation, {})
+            columns = self._columns.get(relation, {})
             context = tuple(
                 column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
             )
-        return (_DEPARSER[item.source], item.tree, item.extra, context)
+        return (_DEPARSER[source], tree, extra, context)
 
 
-def _refs(items: Iterable[_Item]) -> dict[str, list[int]]:
+def _refs(uses: Iterable[_Use]) -> dict[str, list[int]]:
     out: dict[str, list[int]] = {source: [] for source in SOURCES}
-    for item in items:
-        out[item.source].append(item.ref)
+    for use in uses:
+        out[use[0]].append(use[1])
     return out

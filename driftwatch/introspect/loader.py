@@ -238,6 +238,17 @@ def _run_kind(
         return cur.fetchall()
 
 
+def _streamed(
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], kind: str, major: int, params: Row
+) -> Iterable[Row]:
+    if kind in LOCKING_KINDS:
+        return _run_kind(conn, cur, kind, major, params)
+    return cur.stream(query(kind, major), params, size=STREAM_CHUNK)
+
+
+STREAM_CHUNK = 256
+
+
 def _one_ahead(
     conn: psycopg.Connection[Any], kinds: Sequence[str], major: int, params: Row
 ) -> Iterator[tuple[str, Iterable[Row]]]:
@@ -349,8 +360,8 @@ def _snapshot(
                     else:
                         assembler.add(kind, _run_kind(conn, cur, kind, major, params))
         else:
-            for kind, rows in _one_ahead(conn, QUERY_KINDS, major, params):
-                assembler.add(kind, rows)
+            for kind in QUERY_KINDS:
+                assembler.add(kind, _streamed(conn, cur, kind, major, params))
         sent += len(QUERY_KINDS) + 1
         sent += assembler.exprs.resolve(_runner(cur, major))
         if _changed_during_snapshot(conn, cur, params):
