@@ -19,6 +19,7 @@ from driftwatch.introspect.exprs import Expressions, Run
 
 Row = dict[str, Any]
 Data = dict[str, Any]
+Attr = tuple[str, int, int, Data]  # a column: name, type OID, collation OID, its entry
 
 _FK_ACTIONS = {
     "a": "no action",
@@ -90,7 +91,7 @@ class Assembler:
     def __init__(self, server: Row | None = None) -> None:
         server = server or {}
         # relation → attnum → (name, type oid, collation oid), for every column read
-        self._attrs: dict[str, dict[int, tuple[str, int, int]]] = defaultdict(dict)
+        self._attrs: dict[str, dict[int, Attr]] = defaultdict(dict)
         self.exprs = Expressions(self._attrs)
         self._quote = Quoter(server.get("keywords") or ())
         self._default_opclass: dict[int, int] = dict(
@@ -147,16 +148,17 @@ class Assembler:
         exprs, attrs = self.exprs, self._attrs
         for r in rows:
             rel = _q(r, "relation")
-            attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]))
+            column: Data
             if r["relkind"] in ("v", "m"):
-                self._view_columns[rel][r["name"]] = {
-                    "position": r["position"],
+                column = self._view_columns[rel][r["name"]] = {
+                    "position": 0,
                     "type": _i(r["type"]),
                     "comment": r["comment"],
                 }
+                attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]), column)
                 continue
             column = self._columns[rel][r["name"]] = {
-                "position": r["position"],
+                "position": 0,
                 "type": _i(r["type"]),
                 "nullable": r["nullable"],
                 "default": None,
@@ -166,9 +168,15 @@ class Assembler:
                 "comment": r["comment"],
                 "grants": _grant_map(r["grants"]) if r["grants"] else {},
             }
+            attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]), column)
             if r["tree"] is not None:
                 field = "generated" if r["is_generated"] else "default"
                 exprs.add("default", r["ref"], r["tree"], rel, column, field)
+        # position: the dense ordinal among live columns (attnum has gaps after DROP COLUMN,
+        # which is history, not schema).
+        for columns in attrs.values():
+            for position, attnum in enumerate(sorted(columns), 1):
+                columns[attnum][3]["position"] = position
 
     def _add_constraints(self, rows: Iterable[Row]) -> None:
         exprs, quote, attrs = self.exprs, self._quote, self._attrs
@@ -243,7 +251,7 @@ class Assembler:
             if tree is not None:
                 exprs.add("predicate", ref, tree, rel, index, "predicate")
 
-    def _plain_keys(self, r: Row, columns: dict[int, tuple[str, int, int]]) -> bool:
+    def _plain_keys(self, r: Row, columns: dict[int, Attr]) -> bool:
         """Every key column has its type's default operator class, its own collation and
         the default ordering, so pg_get_indexdef would print just its name."""
         default_opclass = self._default_opclass
@@ -297,11 +305,11 @@ class Assembler:
                 "kind": _TABLE_KIND[r["relkind"]],
                 "owner": _i(r["owner"]),
                 "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
-                "columns": self._columns.pop(key, {}),
-                "constraints": self._constraints.pop(key, {}),
-                "indexes": self._indexes.pop(key, {}),
-                "policies": self._policies.pop(key, {}),
-                "triggers": self._triggers.pop(key, {}),
+                "columns": _sorted(self._columns.pop(key, None)),
+                "constraints": _sorted(self._constraints.pop(key, None)),
+                "indexes": _sorted(self._indexes.pop(key, None)),
+                "policies": _sorted(self._policies.pop(key, None)),
+                "triggers": _sorted(self._triggers.pop(key, None)),
                 "grants": self._grants_of("relation", key),
                 "comment": r["comment"],
                 "partition_of": parents[0] if r["is_partition"] and parents else None,
@@ -320,8 +328,8 @@ class Assembler:
                 matviews[key] = {
                     "definition": r["definition"],
                     "owner": _i(r["owner"]),
-                    "columns": self._view_columns.pop(key, {}),
-                    "indexes": self._indexes.pop(key, {}),
+                    "columns": _sorted(self._view_columns.pop(key, None)),
+                    "indexes": _sorted(self._indexes.pop(key, None)),
                     "grants": self._grants_of("relation", key),
                     "comment": r["comment"],
                 }
@@ -330,13 +338,13 @@ class Assembler:
             views[key] = {
                 "definition": r["definition"],
                 "owner": _i(r["owner"]),
-                "columns": self._view_columns.pop(key, {}),
+                "columns": _sorted(self._view_columns.pop(key, None)),
                 "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
                 "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
                 "check_option": opts.get("check_option"),
                 "grants": self._grants_of("relation", key),
                 "comment": r["comment"],
-                "triggers": self._triggers.pop(key, {}),
+                "triggers": _sorted(self._triggers.pop(key, None)),
             }
 
     def _add_functions(self, rows: Iterable[Row]) -> None:
@@ -416,6 +424,11 @@ class Assembler:
         }
 
 
+def _sorted(members: Data | None) -> Data:
+    """A table's columns, indexes, ... by name (their rows arrive unordered)."""
+    return dict(sorted(members.items())) if members else {}
+
+
 _SHARED_INTS: dict[int, int] = {}
 
 
@@ -424,7 +437,7 @@ def _n(value: int) -> int:
     return _SHARED_INTS.setdefault(value, value)
 
 
-def _names(columns: dict[int, tuple[str, int, int]], attnums: Sequence[int] | None) -> list[str]:
+def _names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str]:
     return [columns[n][0] for n in attnums or ()]
 
 

@@ -1,7 +1,12 @@
--- Columns of tables, views and materialized views. position is the dense ordinal among
--- live columns (attnum has gaps after DROP COLUMN, which is history, not schema); attnum,
--- typid and collid only serve the client to name the columns that constraints, indexes and
--- expression trees refer to by number (introspect/exprs.py, introspect/definitions.py).
+-- Columns of tables, views and materialized views. The client numbers them (position is
+-- the dense ordinal among live columns: attnum has gaps after DROP COLUMN, which is history,
+-- not schema); attnum, typid and collid also serve it to name the columns that constraints,
+-- indexes and expression trees refer to by number (introspect/exprs.py, definitions.py).
+--
+-- This query and the other per-column/per-object ones (constraints, indexes, policies,
+-- grants, triggers) have no ORDER BY: rows stream to the client as the scan produces them,
+-- and the client orders each table's members (assemble.py) — a server-side sort would hold
+-- every row back until the last one is read.
 -- Defaults and generation expressions come back as tree digests, deparsed once per
 -- distinct tree.
 select n.nspname as schema,
@@ -9,7 +14,6 @@ select n.nspname as schema,
        c.relkind as relkind,
        a.attname as name,
        a.attnum as attnum,
-       row_number() over (partition by a.attrelid order by a.attnum)::int as position,
        a.atttypid as typid,
        a.attcollation as collid,
        format_type(a.atttypid, a.atttypmod) as type,
@@ -41,4 +45,3 @@ where a.attnum > 0
   and not a.attisdropped
   and c.relkind in ('r', 'p', 'f', 'v', 'm')
   and n.nspname = any(%(schemas)s::text[])
-order by 1, 2, 4

@@ -8,6 +8,7 @@
 -- written by the client exactly as PostgreSQL prints them (introspect/definitions.py), and
 -- CHECK expressions are deparsed once per distinct expression tree (introspect/exprs.py),
 -- which spares the server a relation-cache build of every table.
+-- No ORDER BY: rows stream as they are produced (see columns.sql).
 select n.nspname as schema,
        c.relname as relation,
        con.conname as name,
@@ -67,4 +68,3 @@ left join pg_namespace fn on fn.oid = fc.relnamespace
 where con.contype in ('p', 'f', 'u', 'c', 'x')
   and c.relkind in ('r', 'p', 'f')
   and n.nspname = any(%(schemas)s::text[])
-order by 1, 2, 3

@@ -1,6 +1,7 @@
 -- Object privileges per grantee, with PostgreSQL's defaults made explicit (acldefault):
 -- a function nobody revoked is executable by PUBLIC, and the snapshot says so.
 -- The owner's own implicit privileges are left out.
+-- No ORDER BY: rows stream as they are produced (see columns.sql).
 select 'relation' as kind, n.nspname || '.' || c.relname as key,
        case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee)::text end as grantee,
        x.privilege_type as privilege, x.is_grantable as grantable
@@ -28,4 +29,3 @@ from pg_namespace n
 cross join lateral aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) x
 where n.nspname = any(%(schemas)s::text[])
   and x.grantee <> n.nspowner
-order by 1, 2, 3, 4

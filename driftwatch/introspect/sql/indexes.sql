@@ -4,6 +4,7 @@
 -- classes, collations or orderings through introspect/exprs.py); the rest are written by
 -- introspect/definitions.py, and partial-index predicates are deparsed once per distinct
 -- tree (introspect/exprs.py).
+-- No ORDER BY: rows stream as they are produced (see columns.sql).
 select n.nspname as schema,
        c.relname as relation,
        i.relname as name,
@@ -50,4 +51,3 @@ left join pg_constraint con
   on con.conindid = x.indexrelid and con.conrelid = x.indrelid and con.contype in ('p', 'u', 'x')
 where c.relkind in ('r', 'p', 'm')
   and n.nspname = any(%(schemas)s::text[])
-order by 1, 2, 3

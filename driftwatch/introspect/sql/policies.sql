@@ -1,5 +1,6 @@
 -- Row-level security policies. The USING / WITH CHECK expressions come back as tree
 -- digests: each distinct tree is deparsed once (introspect/exprs.py), not once per table.
+-- No ORDER BY: rows stream as they are produced (see columns.sql).
 select n.nspname as schema,
        c.relname as relation,
        p.polname as name,
@@ -14,4 +15,3 @@ from pg_policy p
 join pg_class c on c.oid = p.polrelid
 join pg_namespace n on n.oid = c.relnamespace
 where n.nspname = any(%(schemas)s::text[])
-order by 1, 2, 3

@@ -1,5 +1,6 @@
 -- User triggers; internal (FK) triggers and the clones a partitioned parent's trigger
 -- creates on each partition (tgparentid, PG 13+) are left out.
+-- No ORDER BY: rows stream as they are produced (see columns.sql).
 select n.nspname as schema,
        c.relname as relation,
        t.tgname as name,
@@ -15,4 +16,3 @@ join pg_namespace fn on fn.oid = p.pronamespace
 where not t.tgisinternal
   and t.tgparentid = 0
   and n.nspname = any(%(schemas)s::text[])
-order by 1, 2, 3
