@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -211,8 +211,10 @@ _SETTINGS_SQL = (
     " set_config('extra_float_digits', '1', true)"
 )
 
-# With jobs > 1, a second connection runs these (about half the server time at 10k tables)
-# inside the same snapshot, imported with SET TRANSACTION SNAPSHOT (as pg_dump -j does).
+# With jobs > 1, a second connection runs these inside the same snapshot, imported with
+# SET TRANSACTION SNAPSHOT (as pg_dump -j does). Since the deparse work went (one call per
+# distinct expression tree) this no longer pays on a 2-core machine: the client, not the
+# server, is the longer half (see bench/README.md).
 SECOND_CONNECTION_KINDS = ("constraints", "policies")
 
 
@@ -241,43 +243,18 @@ def _run_kind(
 def _streamed(
     conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], kind: str, major: int, params: Row
 ) -> Iterable[Row]:
+    """A query's rows as they arrive, a chunk at a time: the per-object queries have no
+    ORDER BY, so the server scans while the client turns rows into the tree, and no
+    query's whole result sits in memory (libpq 17+ chunked mode; one row at a time
+    before)."""
     if kind in LOCKING_KINDS:
         return _run_kind(conn, cur, kind, major, params)
     return cur.stream(query(kind, major), params, size=STREAM_CHUNK)
 
 
-STREAM_CHUNK = 256
-
-
-def _one_ahead(
-    conn: psycopg.Connection[Any], kinds: Sequence[str], major: int, params: Row
-) -> Iterator[tuple[str, Iterable[Row]]]:
-    """Each query's rows, in order, while the next query already runs on the server.
-
-    Same connection, same transaction: a helper thread executes query N+1 (waiting on the
-    server without the GIL) while the caller turns query N's rows into the tree, so the
-    server's deparse work and the client's Python work overlap instead of adding up. At
-    most two results are held at once.
-    """
-
-    def fetch(kind: str) -> Iterable[Row]:
-        cur = conn.cursor(row_factory=dict_row)
-        if kind in LOCKING_KINDS:
-            rows = list(_run_kind(conn, cur, kind, major, params))
-            cur.close()
-            return rows
-        cur.execute(query(kind, major), params)
-        return cur
-
-    with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-fetch") as pool:
-        pending = pool.submit(fetch, kinds[0])
-        for i, kind in enumerate(kinds):
-            rows = pending.result()
-            if i + 1 < len(kinds):
-                pending = pool.submit(fetch, kinds[i + 1])
-            yield kind, rows
-            if isinstance(rows, psycopg.Cursor):
-                rows.close()
+# Chunked rows need libpq 17+ (the psycopg[binary] wheel bundles a newer one); an older
+# system libpq streams one row at a time.
+STREAM_CHUNK = 256 if psycopg.pq.version() >= 170000 else 1
 
 
 def _runner(cur: psycopg.Cursor[Row], major: int) -> Run:
@@ -358,7 +335,7 @@ def _snapshot(
                     if kind in SECOND_CONNECTION_KINDS:
                         assembler.add(kind, second.result()[kind])
                     else:
-                        assembler.add(kind, _run_kind(conn, cur, kind, major, params))
+                        assembler.add(kind, _streamed(conn, cur, kind, major, params))
         else:
             for kind in QUERY_KINDS:
                 assembler.add(kind, _streamed(conn, cur, kind, major, params))
