@@ -490,3 +490,39 @@ def test_streamed_file_and_digest_are_byte_identical_to_whole_document(
         assert snapmod.dumps(s, indent=False) == compact
         canonical = orjson.dumps(doc["objects"], option=orjson.OPT_SORT_KEYS)
         assert s.digest == "sha256:" + __import__("hashlib").sha256(canonical).hexdigest()
+
+
+@pytest.mark.parametrize("chunk_api", ["psycopg internals", "Cursor.stream fallback"])
+def test_failure_while_rows_stream_raises_instead_of_hanging(
+    nexus_db: str, monkeypatch: pytest.MonkeyPatch, chunk_api: str
+) -> None:
+    """A stream holds the connection's lock between rows; when the consumer fails half-way
+    (a bug, Ctrl-C) the query must be cancelled and drained, or the rollback waits for the
+    lock for ever. The error comes out, quickly, and the next snapshot works."""
+    import threading
+
+    from driftwatch.introspect import assemble, loader
+
+    if chunk_api != "psycopg internals":
+        monkeypatch.setattr(loader, "_CHUNK_API", ("_no_such_attribute",))
+
+    def fail_on_first_row(self: assemble.Assembler, rows: object) -> None:
+        for _ in rows:  # type: ignore[attr-defined]
+            raise RuntimeError("failed while rows were streaming")
+
+    monkeypatch.setattr(assemble.Assembler, "_add_columns", fail_on_first_row)
+    outcome: list[BaseException] = []
+
+    def attempt() -> None:
+        try:
+            take_snapshot(nexus_db)
+        except BaseException as exc:  # handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=attempt, daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "snapshot hung after a failure mid-stream"
+    assert [str(e) for e in outcome] == ["failed while rows were streaming"]
+    monkeypatch.undo()
+    assert take_snapshot(nexus_db).digest.startswith("sha256:")
