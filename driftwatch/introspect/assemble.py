@@ -132,6 +132,7 @@ class Assembler:
         """The objects tree; expressions registered in ``exprs`` must be resolved first."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
+        self._out["tables"] = _sorted(self._out["tables"])  # their rows arrive unordered
         return self._out
 
     def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:

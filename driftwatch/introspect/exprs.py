@@ -135,8 +135,13 @@ class Expressions:
         groups: dict[tuple[Any, ...], list[_Use]] = {}
         for tree, uses in self._by_tree.items():
             info = tree_info(texts.get((uses[0][0], uses[0][1])) or "")
+            contexts: dict[str, Any] = {}  # relation → context, for this tree
             for use in uses:
-                groups.setdefault(self._key(tree, use, info), []).append(use)
+                relation = use[2]
+                context = contexts.get(relation)
+                if context is None:
+                    context = contexts[relation] = self._context(relation, info)
+                groups.setdefault((_DEPARSER[use[0]], tree, use[3], context), []).append(use)
         self._by_tree.clear()
         deparsed = {
             (source, ref): text
@@ -148,17 +153,15 @@ class Expressions:
                 target[field] = None if text is None else prefix + text
         return 2
 
-    def _key(self, tree: str, use: _Use, info: TreeInfo) -> tuple[Any, ...]:
-        source, _, relation, extra = use[:4]
-        context: Any
+    def _context(self, relation: str, info: TreeInfo) -> Any:
+        """What the text of a tree depends on in ``relation``: its name where it can be
+        printed, else the names of the columns the tree reads."""
         if info.needs_relation_name:
-            context = relation
-        else:
-            columns = self._columns.get(relation, {})
-            context = tuple(
-                column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
-            )
-        return (_DEPARSER[source], tree, extra, context)
+            return relation
+        columns = self._columns.get(relation, {})
+        return tuple(
+            column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
+        )
 
 
 def _refs(uses: Iterable[_Use]) -> dict[str, list[int]]:

@@ -31,7 +31,7 @@ from driftwatch.gcpause import collector_paused
 from driftwatch.introspect.assemble import Assembler
 from driftwatch.introspect.exprs import Run
 from driftwatch.introspect.queries import query
-from driftwatch.snapshot import make_from_data
+from driftwatch.snapshot import digest_of
 
 Row = dict[str, Any]
 
@@ -394,10 +394,15 @@ def _snapshot(
                     assembler.add(kind, rows)
         sent += len(QUERY_KINDS) + 1
         sent += assembler.exprs.resolve(_runner(cur, major))
-        if _changed_during_snapshot(conn, cur, params):
-            raise _ConcurrentDDL("the schema changed while the snapshot was taken")
+        data = assembler.result()
+        # The server checks for DDL committed meanwhile while the client hashes the tree.
+        with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-check") as pool:
+            changed = pool.submit(_changed_during_snapshot, conn, cur, params)
+            digest = digest_of(data)
+            if changed.result():
+                raise _ConcurrentDDL("the schema changed while the snapshot was taken")
         if stats is not None:
             stats.update(queries=sent, reused=0)
         if observer is not None:
             observer(cur)
-    return make_from_data(meta, assembler.result())
+    return model.Snapshot(meta, digest=digest, data=data)

@@ -1,4 +1,5 @@
--- Ordinary, partitioned and foreign tables; extension members are left out.
+-- Ordinary, partitioned and foreign tables; extension members are left out. No ORDER BY:
+-- rows stream as they are produced (see columns.sql).
 select n.nspname as schema,
        c.relname as name,
        c.relkind as relkind,
@@ -27,4 +28,3 @@ where c.relkind in ('r', 'p', 'f')
   and not exists (
     select 1 from pg_depend e
     where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')
-order by 1, 2
