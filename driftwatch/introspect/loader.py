@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import psycopg
@@ -199,6 +199,13 @@ def _changed_during_snapshot(
     return bool(row and row["changed"])
 
 
+def _fingerprint(cur: psycopg.Cursor[Row]) -> str:
+    cur.execute(query("fingerprint"))
+    row = cur.fetchone()
+    assert row is not None
+    return str(row["fingerprint"])
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -349,10 +356,7 @@ def _snapshot(
         major = int(server["server_version_num"]) // 10000
         schemas = select_schemas(server["schemas"], opts)
         params: Row = {"schemas": schemas}
-        cur.execute(query("fingerprint"))
-        fp = cur.fetchone()
-        assert fp is not None
-        sent = 3  # the settings, the server and the fingerprint query above
+        sent = 3  # the settings, the server and the fingerprint query
         meta = model.Meta(
             taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             target=opts.target,
@@ -360,7 +364,9 @@ def _snapshot(
             server_version=server["server_version"].split()[0],
             driftwatch_version=__version__,
             schemas=tuple(schemas),
-            catalog_fingerprint=fp["fingerprint"],
+            # Without an earlier snapshot to reuse, the fingerprint is only recorded: it is
+            # read at the end (same snapshot, same result) while the client hashes the tree.
+            catalog_fingerprint=_fingerprint(cur) if reuse is not None else "",
         )
         if (
             reuse is not None
@@ -395,12 +401,20 @@ def _snapshot(
         sent += len(QUERY_KINDS) + 1
         sent += assembler.exprs.resolve(_runner(cur, major))
         data = assembler.result()
-        # The server checks for DDL committed meanwhile while the client hashes the tree.
-        with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-check") as pool:
-            changed = pool.submit(_changed_during_snapshot, conn, cur, params)
+
+        def finish() -> tuple[str, bool]:
+            fingerprint = meta.catalog_fingerprint or _fingerprint(cur)
+            return fingerprint, _changed_during_snapshot(conn, cur, params)
+
+        # The server reads the fingerprint and checks for DDL committed meanwhile while the
+        # client hashes the tree.
+        with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-finish") as pool:
+            finished = pool.submit(finish)
             digest = digest_of(data)
-            if changed.result():
-                raise _ConcurrentDDL("the schema changed while the snapshot was taken")
+            fingerprint, changed = finished.result()
+        if changed:
+            raise _ConcurrentDDL("the schema changed while the snapshot was taken")
+        meta = replace(meta, catalog_fingerprint=fingerprint)
         if stats is not None:
             stats.update(queries=sent, reused=0)
         if observer is not None:
