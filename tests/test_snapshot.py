@@ -526,3 +526,17 @@ def test_failure_while_rows_stream_raises_instead_of_hanging(
     assert [str(e) for e in outcome] == ["failed while rows were streaming"]
     monkeypatch.undo()
     assert take_snapshot(nexus_db).digest.startswith("sha256:")
+
+
+def test_tuple_rows_must_match_the_query_columns(
+    nexus_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The big kinds are unpacked by position; a query and its field list that disagree
+    stop the snapshot with an error naming both instead of shifting values silently."""
+    from driftwatch.introspect import assemble
+
+    fields = dict(assemble.Assembler.TUPLE_FIELDS)
+    fields["grants"] = ("kind", "key", "privilege", "grantee", "grantable")
+    monkeypatch.setattr(assemble.Assembler, "TUPLE_FIELDS", fields)
+    with pytest.raises(DriftwatchError, match=r"grants query returned .*'grantee', 'privilege'"):
+        take_snapshot(nexus_db)

@@ -12,7 +12,7 @@ import hashlib
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
 from driftwatch.introspect.exprs import Expressions, Run
@@ -88,6 +88,39 @@ class Assembler:
         "schemas",
     )
 
+    # Kinds whose rows arrive as tuples (the big ones: a dict per row costs more than the
+    # rest of the work), with the column names their queries must return, in order.
+    TUPLE_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "grants": ("kind", "key", "grantee", "privilege", "grantable"),
+        "columns": (
+            "rel",
+            "relkind",
+            "name",
+            "attnum",
+            "typid",
+            "collid",
+            "type",
+            "nullable",
+            "ref",
+            "tree",
+            "is_generated",
+            "identity",
+            "collation",
+            "comment",
+            "grants",
+        ),
+        "policies": (
+            "rel",
+            "name",
+            "command",
+            "permissive",
+            "roles",
+            "ref",
+            "using_tree",
+            "check_tree",
+        ),
+    }
+
     def __init__(self, server: Row | None = None) -> None:
         server = server or {}
         # relation → attnum → (name, type oid, collation oid), for every column read
@@ -121,7 +154,8 @@ class Assembler:
         }
         self._seen: list[str] = []
 
-    def add(self, kind: str, rows: Iterable[Row]) -> None:
+    def add(self, kind: str, rows: Iterable[Any]) -> None:
+        """Rows of ``kind``: tuples in ``TUPLE_FIELDS`` order for those kinds, else dicts."""
         expected = self.ORDER[len(self._seen)] if len(self._seen) < len(self.ORDER) else None
         if kind != expected:
             raise ValueError(f"rows of {kind!r} arrived out of order (expected {expected!r})")
@@ -139,40 +173,57 @@ class Assembler:
         entries = self._grants.pop((kind, key), None)
         return _grant_map(entries) if entries else {}
 
-    def _add_grants(self, rows: Iterable[Row]) -> None:
-        for g in rows:
-            self._grants[(g["kind"], g["key"])].append(
-                (g["grantee"], g["privilege"], g["grantable"])
-            )
+    def _add_grants(self, rows: Iterable[Any]) -> None:
+        grants = self._grants
+        for kind, key, grantee, privilege, grantable in rows:
+            grants[(kind, key)].append((grantee, privilege, grantable))
 
-    def _add_columns(self, rows: Iterable[Row]) -> None:
-        exprs, attrs = self.exprs, self._attrs
-        for r in rows:
-            rel = _q(r, "relation")
-            column: Data
-            if r["relkind"] in ("v", "m"):
-                column = self._view_columns[rel][r["name"]] = {
+    def _add_columns(self, rows: Iterable[Any]) -> None:
+        exprs, attrs, intern = self.exprs, self._attrs, sys.intern
+        table_columns, view_columns = self._columns, self._view_columns
+        column: Data
+        for (
+            rel,
+            relkind,
+            name,
+            attnum,
+            typid,
+            collid,
+            type_,
+            nullable,
+            ref,
+            tree,
+            is_generated,
+            identity,
+            collation,
+            comment,
+            grants,
+        ) in rows:
+            rel = intern(rel)
+            if relkind in ("v", "m"):
+                column = view_columns[rel][name] = {
                     "position": 0,
-                    "type": _i(r["type"]),
-                    "comment": r["comment"],
+                    "type": _i(type_),
+                    "comment": comment,
                 }
-                attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]), column)
+                attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
                 continue
-            column = self._columns[rel][r["name"]] = {
+            column = table_columns[rel][name] = {
                 "position": 0,
-                "type": _i(r["type"]),
-                "nullable": r["nullable"],
+                "type": _i(type_),
+                "nullable": nullable,
                 "default": None,
-                "identity": r["identity"],
+                "identity": identity,
                 "generated": None,
-                "collation": r["collation"],
-                "comment": r["comment"],
-                "grants": _grant_map(r["grants"]) if r["grants"] else {},
+                "collation": collation,
+                "comment": comment,
+                "grants": _grant_map(grants) if grants else {},
             }
-            attrs[rel][r["attnum"]] = (r["name"], _n(r["typid"]), _n(r["collid"]), column)
-            if r["tree"] is not None:
-                field = "generated" if r["is_generated"] else "default"
-                exprs.add("default", r["ref"], r["tree"], rel, column, field)
+            attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
+            if tree is not None:
+                exprs.add(
+                    "default", ref, tree, rel, column, "generated" if is_generated else "default"
+                )
         # position: the dense ordinal among live columns (attnum has gaps after DROP COLUMN,
         # which is history, not schema).
         for columns in attrs.values():
@@ -269,21 +320,21 @@ class Assembler:
                 return False
         return True
 
-    def _add_policies(self, rows: Iterable[Row]) -> None:
-        exprs = self.exprs
-        for r in rows:
-            rel = _q(r, "relation")
-            policy = self._policies[rel][r["name"]] = {
-                "command": _POLCMD[r["command"]],
-                "permissive": r["permissive"],
-                "roles": [_i(role) for role in r["roles"]],
+    def _add_policies(self, rows: Iterable[Any]) -> None:
+        exprs, policies, intern = self.exprs, self._policies, sys.intern
+        for rel, name, command, permissive, roles, ref, using_tree, check_tree in rows:
+            rel = intern(rel)
+            policy = policies[rel][name] = {
+                "command": _POLCMD[command],
+                "permissive": permissive,
+                "roles": [_i(role) for role in roles],
                 "using": None,
                 "with_check": None,
             }
-            if r["using_tree"] is not None:
-                exprs.add("policy_using", r["ref"], r["using_tree"], rel, policy, "using")
-            if r["check_tree"] is not None:
-                exprs.add("policy_check", r["ref"], r["check_tree"], rel, policy, "with_check")
+            if using_tree is not None:
+                exprs.add("policy_using", ref, using_tree, rel, policy, "using")
+            if check_tree is not None:
+                exprs.add("policy_check", ref, check_tree, rel, policy, "with_check")
 
     def _add_triggers(self, rows: Iterable[Row]) -> None:
         for r in rows:

@@ -22,7 +22,7 @@ from typing import Any
 import psycopg
 from psycopg import errors as pgerrors
 from psycopg import sql
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 
 from driftwatch import __version__, model
 from driftwatch.dsn import describe, redact
@@ -233,8 +233,8 @@ def _begin(conn: psycopg.Connection[Any]) -> None:
 
 
 def _run_kind(
-    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], kind: str, major: int, params: Row
-) -> Iterable[Row]:
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], kind: str, major: int, params: Row
+) -> Iterable[Any]:
     """The rows of one catalog query; streamed from the result (one Python row at a time)
     except where the query must finish inside a savepoint."""
     if kind not in LOCKING_KINDS:
@@ -251,29 +251,57 @@ def _run_kind(
 
 @contextmanager
 def _streamed(
-    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], kind: str, major: int, params: Row
-) -> Iterator[Iterable[Row]]:
+    conn: psycopg.Connection[Any], kind: str, major: int, params: Row
+) -> Iterator[Iterable[Any]]:
     """A query's rows as they arrive, a chunk at a time: the per-object queries have no
     ORDER BY, so the server scans while the client turns rows into the tree, and no
-    query's whole result sits in memory.
+    query's whole result sits in memory. Rows are tuples for ``Assembler.TUPLE_FIELDS``
+    kinds, dicts otherwise.
 
     A context manager because a stream holds the connection's lock between rows: if the
     consumer stops half-way (an error, Ctrl-C), the stream must be closed — cancelling the
     query — before anything else can use the connection (the rollback would otherwise
     wait for that lock for ever)."""
-    if kind in LOCKING_KINDS:
-        yield _run_kind(conn, cur, kind, major, params)
-        return
-    stream: Iterator[Any]
-    if STREAM_CHUNK > 1 and all(hasattr(cur, name) for name in _CHUNK_API):
-        stream = _chunks(conn, cur, query(kind, major), params)
-        rows: Iterable[Row] = itertools.chain.from_iterable(stream)
-    else:
-        rows = stream = cur.stream(query(kind, major), params, size=STREAM_CHUNK)
+    with _kind_cursor(conn, kind) as cur:
+        if kind in LOCKING_KINDS:
+            yield _run_kind(conn, cur, kind, major, params)
+            return
+        stream: Iterator[Any]
+        if STREAM_CHUNK > 1 and all(hasattr(cur, name) for name in _CHUNK_API):
+            stream = _chunks(conn, cur, kind, query(kind, major), params)
+            rows: Iterable[Any] = itertools.chain.from_iterable(stream)
+        else:
+            rows = stream = _checked(cur, kind, cur.stream(query(kind, major), params))
+        try:
+            yield rows
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+
+
+def _kind_cursor(conn: psycopg.Connection[Any], kind: str) -> psycopg.Cursor[Any]:
+    if kind in Assembler.TUPLE_FIELDS:
+        return conn.cursor(row_factory=tuple_row)
+    return conn.cursor(row_factory=dict_row)
+
+
+def _check_fields(cur: psycopg.Cursor[Any], kind: str) -> None:
+    """Tuple rows are unpacked by position: the query must return the expected columns."""
+    fields = Assembler.TUPLE_FIELDS.get(kind)
+    names = tuple(c.name for c in cur.description or ())
+    if fields is not None and names != fields:
+        raise IntrospectionError(f"the {kind} query returned {names}, expected {fields}")
+
+
+def _checked(cur: psycopg.Cursor[Any], kind: str, rows: Iterator[Any]) -> Iterator[Any]:
     try:
-        yield rows
+        for i, row in enumerate(rows):
+            if i == 0:
+                _check_fields(cur, kind)
+            yield row
     finally:
-        close = getattr(stream, "close", None)
+        close = getattr(rows, "close", None)  # stops the query if we stop early (_streamed)
         if close is not None:
             close()
 
@@ -286,31 +314,31 @@ STREAM_CHUNK = 256 if psycopg.pq.version() >= 170000 else 1
 # row, 0.4 s at 10,000 tables); _chunks() turns each chunk into rows in one call of
 # psycopg's row loader instead. It uses the same cursor internals stream() is built on, and
 # falls back to stream() if a psycopg release renames them.
-_CHUNK_API = ("_stream_send_gen", "_stream_fetchone_gen", "_tx", "_make_row")
+_CHUNK_API = ("_stream_send_gen", "_stream_fetchone_gen", "_tx")
 
 
 def _chunks(
-    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Row], sql: str, params: Row
-) -> Iterator[list[Row]]:
+    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], kind: str, sql: str, params: Row
+) -> Iterator[list[Any]]:
     with conn.lock:
         finished = False
         try:
             conn.wait(cur._stream_send_gen(sql, params, size=STREAM_CHUNK))
             first = True
             while res := conn.wait(cur._stream_fetchone_gen(first)):
+                if first:
+                    _check_fields(cur, kind)
                 yield cur._tx.load_rows(0, res.ntuples, cur._make_row)
                 first = False
             finished = True
         finally:
-            if (
-                not finished
-                and conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE
-            ):
+            if not finished:
                 # Abandoned half-way (an error while building, Ctrl-C): stop the query and
                 # read what is left of it (rows, the cancel error, the end marker) so the
                 # connection is idle again and the transaction can roll back.
-                with contextlib.suppress(psycopg.Error):
-                    conn.cancel_safe()
+                if conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
+                    with contextlib.suppress(psycopg.Error):
+                        conn.cancel_safe()
                 while conn.pgconn.get_result() is not None:
                     pass
 
@@ -327,16 +355,21 @@ def _runner(cur: psycopg.Cursor[Row], major: int) -> Run:
 
 def _second_connection(
     dsn: str, opts: SnapshotOptions, snapshot_id: str, major: int, params: Row
-) -> dict[str, list[Row]]:
+) -> dict[str, list[Any]]:
     with connect(dsn, connect_timeout_s=opts.connect_timeout_s) as conn:
         _begin(conn)
-        with conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
-            cur.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot_id)))
-            cur.execute(_SETTINGS_SQL, (str(opts.statement_timeout_ms), str(opts.lock_timeout_ms)))
-            return {
-                kind: list(_run_kind(conn, cur, kind, major, params))
-                for kind in SECOND_CONNECTION_KINDS
-            }
+        with conn.transaction():
+            with conn.cursor() as cur:
+                cur.execute(sql.SQL("set transaction snapshot {}").format(sql.Literal(snapshot_id)))
+                cur.execute(
+                    _SETTINGS_SQL, (str(opts.statement_timeout_ms), str(opts.lock_timeout_ms))
+                )
+            out: dict[str, list[Any]] = {}
+            for kind in SECOND_CONNECTION_KINDS:
+                with _kind_cursor(conn, kind) as kcur:
+                    out[kind] = list(_run_kind(conn, kcur, kind, major, params))
+                    _check_fields(kcur, kind)
+            return out
 
 
 def _snapshot(
@@ -392,11 +425,11 @@ def _snapshot(
                     if kind in SECOND_CONNECTION_KINDS:
                         assembler.add(kind, second.result()[kind])
                     else:
-                        with _streamed(conn, cur, kind, major, params) as rows:
+                        with _streamed(conn, kind, major, params) as rows:
                             assembler.add(kind, rows)
         else:
             for kind in QUERY_KINDS:
-                with _streamed(conn, cur, kind, major, params) as rows:
+                with _streamed(conn, kind, major, params) as rows:
                     assembler.add(kind, rows)
         sent += len(QUERY_KINDS) + 1
         sent += assembler.exprs.resolve(_runner(cur, major))

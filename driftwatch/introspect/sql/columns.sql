@@ -9,8 +9,7 @@
 -- every row back until the last one is read.
 -- Defaults and generation expressions come back as tree digests, deparsed once per
 -- distinct tree.
-select n.nspname as schema,
-       c.relname as relation,
+select n.nspname || '.' || c.relname as rel,
        c.relkind as relkind,
        a.attname as name,
        a.attnum as attnum,

@@ -1,8 +1,7 @@
 -- Row-level security policies. The USING / WITH CHECK expressions come back as tree
 -- digests: each distinct tree is deparsed once (introspect/exprs.py), not once per table.
 -- No ORDER BY: rows stream as they are produced (see columns.sql).
-select n.nspname as schema,
-       c.relname as relation,
+select n.nspname || '.' || c.relname as rel,
        p.polname as name,
        p.polcmd as command,
        p.polpermissive as permissive,
