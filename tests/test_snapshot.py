@@ -6,6 +6,7 @@ import contextlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import psycopg
@@ -503,6 +504,14 @@ def test_failure_while_rows_stream_raises_instead_of_hanging(
 
     from driftwatch.introspect import assemble, loader
 
+    chunked: list[str] = []
+    real_chunks = loader._chunks
+
+    def counting_chunks(*args: Any, **kwargs: Any) -> Any:
+        chunked.append(args[2])
+        return real_chunks(*args, **kwargs)
+
+    monkeypatch.setattr(loader, "_chunks", counting_chunks)
     if chunk_api != "psycopg internals":
         monkeypatch.setattr(loader, "_CHUNK_API", ("_no_such_attribute",))
 
@@ -524,6 +533,7 @@ def test_failure_while_rows_stream_raises_instead_of_hanging(
     worker.join(60)
     assert not worker.is_alive(), "snapshot hung after a failure mid-stream"
     assert [str(e) for e in outcome] == ["failed while rows were streaming"]
+    assert chunked == (["columns"] if chunk_api == "psycopg internals" else [])
     monkeypatch.undo()
     assert take_snapshot(nexus_db).digest.startswith("sha256:")
 

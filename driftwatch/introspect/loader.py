@@ -267,7 +267,7 @@ def _streamed(
             yield _run_kind(conn, cur, kind, major, params)
             return
         stream: Iterator[Any]
-        if STREAM_CHUNK > 1 and all(hasattr(cur, name) for name in _CHUNK_API):
+        if STREAM_CHUNK > 1 and all(hasattr(type(cur), name) for name in _CHUNK_API):
             stream = _chunks(conn, cur, kind, query(kind, major), params)
             rows: Iterable[Any] = itertools.chain.from_iterable(stream)
         else:
@@ -314,7 +314,7 @@ STREAM_CHUNK = 256 if psycopg.pq.version() >= 170000 else 1
 # row, 0.4 s at 10,000 tables); _chunks() turns each chunk into rows in one call of
 # psycopg's row loader instead. It uses the same cursor internals stream() is built on, and
 # falls back to stream() if a psycopg release renames them.
-_CHUNK_API = ("_stream_send_gen", "_stream_fetchone_gen", "_tx")
+_CHUNK_API = ("_stream_send_gen", "_stream_fetchone_gen", "_tx", "_make_row")
 
 
 def _chunks(
