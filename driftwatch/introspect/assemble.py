@@ -123,7 +123,7 @@ class Assembler:
 
     def __init__(self, server: Row | None = None) -> None:
         server = server or {}
-        # relation → attnum → (name, type oid, collation oid), for every column read
+        # relation → attnum → Attr, for every column read
         self._attrs: dict[str, dict[int, Attr]] = defaultdict(dict)
         self.exprs = Expressions(self._attrs)
         self._quote = Quoter(server.get("keywords") or ())

@@ -103,9 +103,6 @@ class Expressions:
         self._by_tree: dict[str, list[_Use]] = {}
         self._columns = columns
 
-    def __len__(self) -> int:
-        return sum(map(len, self._by_tree.values()))
-
     def add(
         self,
         source: str,

@@ -235,8 +235,9 @@ def _begin(conn: psycopg.Connection[Any]) -> None:
 def _run_kind(
     conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], kind: str, major: int, params: Row
 ) -> Iterable[Any]:
-    """The rows of one catalog query; streamed from the result (one Python row at a time)
-    except where the query must finish inside a savepoint."""
+    """The rows of one catalog query, executed in full: what must finish inside a
+    savepoint (views) and what the second connection hands over. Everything else streams
+    (``_streamed``)."""
     if kind not in LOCKING_KINDS:
         cur.execute(query(kind, major), params)
         return cur
