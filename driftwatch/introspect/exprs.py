@@ -27,9 +27,8 @@ Reading the columns from the tree is conservative: every ``Var`` whose range-tab
 is 1 counts, at any subquery level, so two objects are only grouped when all those names
 agree — more groups than strictly needed, never a wrong text.
 
-Two queries whatever the size of the schema: the trees of one object per distinct digest
-(``sql/expr_trees.sql``), then the deparse of one object per group
-(``sql/expr_deparse.sql``).
+Two queries whatever the size of the schema (both ``sql/exprs.sql``): the trees of one
+object per distinct digest, then the deparse of one object per group.
 """
 
 from __future__ import annotations
@@ -40,7 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Where a tree comes from (one branch of each query above). "indexdef" is not a tree: an
+# Where a tree comes from (one branch of sql/exprs.sql). "indexdef" is not a tree: an
 # index the client cannot spell (introspect/definitions.py) gets pg_get_indexdef here.
 SOURCES: tuple[str, ...] = (
     "policy_using",
@@ -68,7 +67,8 @@ _VAR = re.compile(r"\{VAR :varno (\d+) :varattno (-?\d+)")
 _VAR_SYN = re.compile(r":varnosyn (\d+) :varattnosyn (-?\d+)")
 _OUTER_VAR = re.compile(r":varlevelsup [1-9]")
 
-Run = Callable[[str, dict[str, list[int]]], Iterable[tuple[str, int, str | None]]]
+# run(refs by source, deparse) → (source, ref, text) rows of sql/exprs.sql
+Run = Callable[[dict[str, list[int]], bool], Iterable[tuple[str, int, str | None]]]
 Columns = Mapping[str, Mapping[int, tuple[Any, ...]]]  # relation → attnum → (name, ...)
 
 
@@ -123,12 +123,12 @@ class Expressions:
         uses.append((source, ref, relation, extra, target, field, prefix))
 
     def resolve(self, run: Run) -> int:
-        """Fill every registered field; ``run(query_kind, refs_by_source)`` yields
-        ``(source, ref, text)`` rows. Returns the number of queries sent (0 or 2)."""
+        """Fill every registered field; ``run`` answers sql/exprs.sql (``Run``). Returns
+        the number of queries sent (0 or 2)."""
         if not self._by_tree:
             return 0
         firsts = [uses[0] for uses in self._by_tree.values()]
-        texts = {(source, ref): text for source, ref, text in run("expr_trees", _refs(firsts))}
+        texts = {(source, ref): text for source, ref, text in run(_refs(firsts), False)}
         groups: dict[tuple[Any, ...], list[_Use]] = {}
         for tree, uses in self._by_tree.items():
             info = tree_info(texts.get((uses[0][0], uses[0][1])) or "")
@@ -142,7 +142,7 @@ class Expressions:
         self._by_tree.clear()
         deparsed = {
             (source, ref): text
-            for source, ref, text in run("expr_deparse", _refs(m[0] for m in groups.values()))
+            for source, ref, text in run(_refs(m[0] for m in groups.values()), True)
         }
         for members in groups.values():
             text = deparsed.get((members[0][0], members[0][1]))

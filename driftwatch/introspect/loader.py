@@ -347,8 +347,8 @@ def _chunks(
 def _runner(cur: psycopg.Cursor[Row], major: int) -> Run:
     """How ``Expressions.resolve`` sends its two queries (on the snapshot's connection)."""
 
-    def run(kind: str, refs: dict[str, list[int]]) -> Iterable[tuple[str, int, str | None]]:
-        cur.execute(query(kind, major), refs)
+    def run(refs: dict[str, list[int]], deparse: bool) -> Iterable[tuple[str, int, str | None]]:
+        cur.execute(query("exprs", major), {**refs, "deparse": deparse})
         return [(r["source"], r["ref"], r["text"]) for r in cur]
 
     return run

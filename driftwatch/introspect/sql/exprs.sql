@@ -1,0 +1,30 @@
+-- Expressions of given objects, for introspect/exprs.py: with deparse false their stored
+-- node trees (one object per distinct tree digest: which columns does the tree read, can
+-- it print its table's name?), with deparse true PostgreSQL's own text (one object per
+-- distinct tree and context: every other object of the group gets the same text). Only
+-- the relations deparsed here need a relation-cache entry on the server. "indexdef" is
+-- no tree: an index the client cannot spell (introspect/definitions.py).
+select 'policy_using' as source, p.oid as ref,
+       case when %(deparse)s then pg_get_expr(p.polqual, p.polrelid)
+            else p.polqual::text end as text
+from pg_policy p where p.oid = any(%(policy_using)s::oid[])
+union all
+select 'policy_check', p.oid,
+       case when %(deparse)s then pg_get_expr(p.polwithcheck, p.polrelid)
+            else p.polwithcheck::text end
+from pg_policy p where p.oid = any(%(policy_check)s::oid[])
+union all
+select 'default', ad.oid,
+       case when %(deparse)s then pg_get_expr(ad.adbin, ad.adrelid) else ad.adbin::text end
+from pg_attrdef ad where ad.oid = any(%(default)s::oid[])
+union all
+select 'predicate', x.indexrelid,
+       case when %(deparse)s then pg_get_expr(x.indpred, x.indrelid) else x.indpred::text end
+from pg_index x where x.indexrelid = any(%(predicate)s::oid[])
+union all
+select 'check', con.oid,
+       case when %(deparse)s then pg_get_constraintdef(con.oid) else con.conbin::text end
+from pg_constraint con where con.oid = any(%(check)s::oid[])
+union all
+select 'indexdef', x.indexrelid, case when %(deparse)s then pg_get_indexdef(x.indexrelid) end
+from pg_index x where x.indexrelid = any(%(indexdef)s::oid[])
