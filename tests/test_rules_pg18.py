@@ -3,8 +3,6 @@ clean Nexus sample stays clean and every planted hole is still found."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 from conftest import NEXUS_BROKEN_SQL, NEXUS_SQL
@@ -12,32 +10,26 @@ from rules_helpers import NEXUS_CONFIG, audit, snap
 from test_rules_nexus import PLANTED
 
 from driftwatch import pgserver
-from driftwatch.errors import DriftwatchError
 
 
 @pytest.fixture(scope="module")
-def pg18() -> Iterator[pgserver.Throwaway]:
-    try:
-        server = pgserver.start_throwaway(("embedded",))
-    except DriftwatchError as exc:  # pragma: no cover - wheel missing on this machine
-        pytest.skip(f"embedded PostgreSQL unavailable: {exc}")
-    try:
-        with psycopg.connect(server.dsn(), autocommit=True) as conn:
-            conn.execute("create database nexus")
-            conn.execute("create database nexus_broken")
-        for db, scripts in (
-            ("nexus", [NEXUS_SQL]),
-            ("nexus_broken", [NEXUS_SQL, NEXUS_BROKEN_SQL]),
-        ):
-            with psycopg.connect(server.dsn(db), autocommit=True) as conn:
-                for script in scripts:
-                    conn.execute(script.read_text())  # type: ignore[arg-type]
-        yield server
-    finally:
-        server.stop()
+def pg18_nexus(pg18: pgserver.Throwaway) -> pgserver.Throwaway:
+    """The shared PostgreSQL 18 with the clean and the broken Nexus sample loaded."""
+    with psycopg.connect(pg18.dsn(), autocommit=True) as conn:
+        conn.execute("create database nexus")
+        conn.execute("create database nexus_broken")
+    for db, scripts in (
+        ("nexus", [NEXUS_SQL]),
+        ("nexus_broken", [NEXUS_SQL, NEXUS_BROKEN_SQL]),
+    ):
+        with psycopg.connect(pg18.dsn(db), autocommit=True) as conn:
+            for script in scripts:
+                conn.execute(script.read_text())  # type: ignore[arg-type]
+    return pg18
 
 
-def test_pg18_clean_and_broken(pg18: pgserver.Throwaway) -> None:
+def test_pg18_clean_and_broken(pg18_nexus: pgserver.Throwaway) -> None:
+    pg18 = pg18_nexus
     clean = snap(pg18.dsn("nexus"))
     assert clean.meta.server_version.startswith("18")
     rest = {(f.rule, f.object) for f in audit(clean, NEXUS_CONFIG) if f.rule != "rls-not-forced"}

@@ -18,15 +18,12 @@ and a foreign key into a schema the snapshot leaves out.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import psycopg
-import pytest
 from conftest import PgServer, run_sql
 
 from driftwatch import pgserver
-from driftwatch.errors import DriftwatchError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 # Statements that create twins differ only in the table name, and the names have the same
@@ -217,18 +214,6 @@ def test_definitions_match_postgres(pg: PgServer) -> None:
         assert _check(pg.dsn(name)) > 60
     finally:
         pg.drop_db(name)
-
-
-@pytest.fixture(scope="module")
-def pg18() -> Iterator[pgserver.Throwaway]:
-    try:
-        server = pgserver.start_throwaway(("embedded",))
-    except DriftwatchError as exc:  # pragma: no cover - wheel missing on this machine
-        pytest.skip(f"embedded PostgreSQL unavailable: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def test_definitions_match_postgres_18(pg18: pgserver.Throwaway) -> None:
