@@ -9,6 +9,8 @@ database, dropped WITH (FORCE) at the end. Nothing is left behind.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -102,6 +104,16 @@ def pg18() -> Iterator[pgserver.Throwaway]:
         yield server
     finally:
         server.stop()
+
+
+def generated_schema(tables: int) -> str:
+    """The SQL of bench/gen_schema.py's Nexus-like schema with ``tables`` tenant tables."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "bench" / "gen_schema.py"), "--tables", str(tables)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def run_sql(dsn: str, sql: str) -> None:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PgServer, run_sql
+from conftest import PgServer, generated_schema, run_sql
 
 from driftwatch import config
 from driftwatch import snapshot as snapmod
@@ -112,13 +112,7 @@ def big(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Big]
     name = pg.create_db("dw_faults_out")
     dsn = pg.dsn(name)
     try:
-        gen = subprocess.run(
-            [sys.executable, str(REPO / "bench" / "gen_schema.py"), "--tables", str(BIG_TABLES)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        run_sql(dsn, gen)
+        run_sql(dsn, generated_schema(BIG_TABLES))
         work = tmp_path_factory.mktemp("outputs")
         snap_a = take_snapshot(dsn, SnapshotOptions())
         with psycopg.connect(dsn, autocommit=True) as conn:

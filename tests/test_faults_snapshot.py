@@ -24,6 +24,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import REPO, generated_schema
 
 from driftwatch import model
 from driftwatch import snapshot as snapmod
@@ -31,7 +32,6 @@ from driftwatch.errors import IntrospectionError, TargetUnreachable
 from driftwatch.introspect import SnapshotOptions, loader, take_snapshot
 from driftwatch.pgserver import LocalCluster, ServerUnavailable, find_local_bindir, wait_ready
 
-REPO = Path(__file__).resolve().parent.parent
 BIG_TABLES = 1000  # incl. organizations; ~1 s snapshot: wide enough to hit mid-flight
 BIG_VIEWS = 60  # views over orders_t00016, orders_t00032, ...
 
@@ -67,12 +67,7 @@ def _create_db(cluster: LocalCluster, name: str, sql: str = "") -> str:
 
 @pytest.fixture(scope="module")
 def big_dsn(cluster: LocalCluster) -> str:
-    gen = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "gen_schema.py"), "--tables", str(BIG_TABLES)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    gen = generated_schema(BIG_TABLES)
     views = "\n".join(
         f"create view public.v{i:04d} as select * from public.orders_t{i * 16:05d};"
         for i in range(1, BIG_VIEWS + 1)
