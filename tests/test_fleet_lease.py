@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,8 +19,11 @@ from conftest import PgServer
 from driftwatch import config as configmod
 from driftwatch.errors import ConfigError
 from driftwatch.fleet import LeaseManager
-from driftwatch.fleet.coordinator import slack_for
+from driftwatch.fleet.coordinator import Coordinator, slack_for
 from driftwatch.fleet.membership import Membership, preferred_holder
+from driftwatch.metrics import ResultsRegistry
+from driftwatch.schedule import parse_schedule
+from driftwatch.worker import RunOutcome
 
 
 def _url(pg: PgServer, db: str) -> str:
@@ -90,20 +94,6 @@ def test_a_run_that_raises_leaves_the_target_due(
         raise RuntimeError("boom")
     with b.acquire("t", due_after_s=60) as got:
         assert got is not None  # nothing was committed: b may run it at once
-
-
-def test_takeover_threshold_applies_only_to_another_holders_run(
-    managers: tuple[LeaseManager, LeaseManager],
-) -> None:
-    a, b = managers
-    with a.acquire("t", due_after_s=60) as got:
-        assert got is not None
-    # b is preferred now: may take over after 0s although the interval is 60s
-    with b.acquire("t", due_after_s=60, takeover_after_s=0) as got:
-        assert got is not None
-    # b's own run: the takeover threshold does not apply
-    with b.acquire("t", due_after_s=60, takeover_after_s=0) as got:
-        assert got is None
 
 
 HOLDER = """
@@ -226,6 +216,59 @@ def test_membership_and_preference(store_url: str) -> None:
     finally:
         a.close()
         b.close()
+
+
+class _Worker:
+    """What the coordinator calls: a name and a run() (the real Worker is tested elsewhere)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.runs = 0
+
+    def run(self) -> RunOutcome:
+        self.runs += 1
+        return RunOutcome(self.name, ok=True)
+
+
+def test_preferred_replica_keeps_its_ticks_others_cover_only_when_it_is_overdue(
+    store_url: str,
+) -> None:
+    """Interval 4 s, no jitter: slack 0.4 s. The preferred replica runs the target at each of
+    its ticks, at least half an interval after any run; another replica runs it only once
+    interval + slack has passed since the last run started."""
+    managers = [LeaseManager(store_url, holder=h) for h in ("a", "b")]
+    members = [Membership(m) for m in managers]
+    try:
+        for m in members:
+            m.beat()
+        assert members[1].beat() == ("a", "b")
+        target = next(f"t{i}" for i in range(50) if preferred_holder(f"t{i}", ["a", "b"]) == "a")
+        schedules = {target: parse_schedule("every 4s")}
+        log = logging.getLogger("test.fleet")
+        pref, other = (
+            Coordinator(m, ms, schedules, jitter_max_s=0, results=ResultsRegistry(), log=log)
+            for m, ms in zip(managers, members, strict=True)
+        )
+        w = _Worker(target)
+        assert pref.run(w) is not None  # first run
+        assert other.run(w) is None  # the other replica: not overdue
+        assert pref.run(w) is None  # its own run is less than half an interval old
+        time.sleep(2.05)
+        # a late start 2 s after the previous one (e.g. the tick before was itself late):
+        # the preferred replica still runs it, instead of waiting for one more tick
+        assert pref.run(w) is not None
+        time.sleep(2.05)
+        assert other.run(w) is None  # 2 s < interval + slack
+        time.sleep(2.4)
+        # 4.45 s since the last start: the preferred replica is overdue, another covers
+        assert other.run(w) is not None
+        assert pref.run(w) is None  # and it does not run it again at once
+        time.sleep(2.05)
+        assert pref.run(w) is not None  # but at its next tick (half an interval later)
+        assert w.runs == 4
+    finally:
+        for m in managers:
+            m.close()
 
 
 def test_fleet_needs_a_postgresql_store(tmp_path: Path) -> None:

@@ -167,6 +167,22 @@ def _runs(store_dsn: str) -> dict[str, list[tuple[float, float, str]]]:
     return out
 
 
+def _short_gaps(
+    runs: dict[str, list[tuple[float, float, str]]], t0: float, t1: float
+) -> list[tuple[str, float, float]]:
+    """Gaps shorter than ``interval - slack`` between runs of a target starting in [t0, t1).
+
+    Each is returned with the gap before it: ``(target, gap before, short gap)``.
+    """
+    out = []
+    for t, rs in runs.items():
+        starts = [s for s, _, _ in rs]
+        for a, b, c in zip(starts, starts[1:], starts[2:], strict=False):
+            if t0 <= b and c < t1 and c - b < INTERVAL - SLACK - 0.05:
+                out.append((t, round(b - a, 3), round(c - b, 3)))
+    return out
+
+
 def _lease_sessions(admin_dsn: str, holder: str) -> list[str]:
     """Targets ``holder`` is running right now (its lease transactions, idle in transaction)."""
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
@@ -238,9 +254,18 @@ def test_three_replicas_share_twenty_targets(
         for (_, f1, _), (s2, _, _) in itertools.pairwise(rs):
             assert s2 >= f1 - 0.01, t
     min_gap, max_gap = min(gaps), max(gaps)
-    # never twice in one tick, never a tick missed (allowing 0.4s of scheduling noise)
-    assert min_gap >= INTERVAL - SLACK - 0.05, min_gap
+    # never a tick missed
     assert max_gap < 1.5 * INTERVAL, max_gap
+    # never twice in one tick. A run can come sooner than interval - slack after the one before
+    # only when that one started late (a stall of its replica or of the store; another replica
+    # may have covered for it): the next tick is kept, at least half an interval later, so the
+    # two runs still fill exactly two ticks (docs/fleet.md).
+    short = _short_gaps(runs, t0, t1)
+    for t, before, gap in short:
+        assert gap >= 0.5 * INTERVAL - 0.05, (t, before, gap)
+        assert before > INTERVAL - 0.05, (t, before, gap)  # the run before was late
+        assert before + gap < 2 * INTERVAL + 2 * JITTER + 0.1, (t, before, gap)
+    assert len({t for t, _, _ in short}) == len(short), short  # once per target at most
     window_ticks = (t1 - t0) / INTERVAL
     assert all(int(window_ticks) - 1 <= c <= int(window_ticks) + 1 for c in counts), counts
 
@@ -260,7 +285,8 @@ def test_three_replicas_share_twenty_targets(
         f"\nfleet: {N_REPLICAS} replicas, {N_TARGETS} targets, interval {INTERVAL:g}s;"
         f" window of {window_ticks:.2f} ticks: runs/target min {counts[0]} max {counts[-1]},"
         f" total {total_runs_window} (ideal {N_TARGETS * window_ticks:.1f});"
-        f" gap between runs of a target min {min_gap:.3f}s max {max_gap:.3f}s"
+        f" gap between runs of a target min {min_gap:.3f}s max {max_gap:.3f}s;"
+        f" short gaps after a late start (target, gap before, gap): {short or 'none'}"
     )
     print(
         f"kill -9 {victim.name} during the run of {sorted(victim_targets)};"

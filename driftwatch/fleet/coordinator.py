@@ -21,11 +21,15 @@ from driftwatch.metrics import ResultsRegistry, TargetResult
 from driftwatch.schedule import Schedule, parse_duration
 from driftwatch.worker import RunOutcome, Worker
 
-# A target is due again once interval - slack has passed since its last start, where
-# slack covers the scheduler's start jitter plus 10% of the interval (never above half of it):
-# so a replica whose own next tick comes round always finds the target due, and no two runs
-# start less than interval - slack apart.
+# The preferred replica runs a target at each of its own ticks: its scheduler already fires
+# once per interval, so the lease only has to keep it from running the target again less than
+# half an interval after any run (a replica that covered for it, or the previous preferred
+# one). A start that comes late (a stalled process or store) therefore does not push the next
+# run back by a whole tick. The other replicas run it only once interval + slack has passed,
+# where slack covers the scheduler's start jitter plus 10% of the interval (never above half
+# of it): they cover for a preferred replica that has died, never for one that is on time.
 SLACK_FRACTION = 0.1
+MIN_GAP_FRACTION = 0.5
 
 
 def slack_for(interval_s: float, jitter_s: float) -> float:
@@ -61,15 +65,13 @@ class Coordinator:
         outcome: RunOutcome | None = None
         try:
             interval, slack = self.intervals[name], self.slack[name]
-            # The preferred replica may start the target at interval - slack (at half an
-            # interval when taking it over from another replica), the others only at
-            # interval + slack: targets spread over the replicas and stay put, and a target
-            # whose preferred replica died is still run by another.
+            # Targets spread over the replicas and stay put, and a target whose preferred
+            # replica died is still run by another (see MIN_GAP_FRACTION).
             if self.membership.prefers_me(name):
-                due, takeover = interval - slack, 0.5 * interval
+                due = MIN_GAP_FRACTION * interval
             else:
-                due, takeover = interval + slack, None
-            with self.manager.acquire(name, due_after_s=due, takeover_after_s=takeover) as got:
+                due = interval + slack
+            with self.manager.acquire(name, due_after_s=due) as got:
                 if got is None:
                     self._stand_down(name)
                     log_event(self.log, "run.skipped", logging.DEBUG, target=name, reason="fleet")

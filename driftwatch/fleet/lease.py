@@ -7,8 +7,8 @@ whole run and the row's ``last_started`` is committed only when the run ends:
 - another replica that ticks while the run goes on cannot lock the row and skips the target;
 - a replica that ticks after the run but within the same interval sees ``last_started`` too
   recent (``now() < last_started + due_after``, store clock) and skips it (the coordinator
-  picks ``due_after``: interval - slack for the target's preferred replica, interval + slack
-  for the others, see ``membership``);
+  picks ``due_after``: half an interval for the target's preferred replica, interval + slack
+  for the others, see ``coordinator``);
 - a replica that dies mid-run drops its connection: PostgreSQL rolls the transaction back,
   the row lock goes and ``last_started`` still holds the previous run, so the next replica
   to tick picks the target up;
@@ -134,26 +134,22 @@ class LeaseManager:
         self._ready = True
 
     @contextlib.contextmanager
-    def acquire(
-        self, target: str, *, due_after_s: float, takeover_after_s: float | None = None
-    ) -> Iterator[tuple[Lease, _Run] | None]:
+    def acquire(self, target: str, *, due_after_s: float) -> Iterator[tuple[Lease, _Run] | None]:
         """Yield ``(lease, run)`` if this replica should run ``target`` now, else ``None``.
 
-        Due when the previous run started at least ``due_after_s`` ago (store clock), or
-        ``takeover_after_s`` ago if another replica ran it (a preferred replica taking over).
+        Due when the previous run started at least ``due_after_s`` ago (store clock).
         Set ``run.ok`` before leaving the block; the lease is committed on a normal exit and
         rolled back (the target stays due) if the block raises.
         """
         self.setup()
         due_after = dt.timedelta(seconds=max(0.0, due_after_s))
-        takeover = None if takeover_after_s is None else dt.timedelta(seconds=takeover_after_s)
         with self._errors("take a lease"):
             conn = self.engine.connect()
         try:
             with self._errors("take a lease"):
                 self._ensure_row(conn, target)
                 tx = conn.begin()
-                lease = self._claim(conn, target, due_after, takeover)
+                lease = self._claim(conn, target, due_after)
             if lease is None:
                 with self._errors("release a lease"):
                     tx.rollback()
@@ -195,7 +191,6 @@ class LeaseManager:
         conn: Connection,
         target: str,
         due_after: dt.timedelta,
-        takeover: dt.timedelta | None = None,
     ) -> Lease | None:
         conn.execute(
             sa.select(
@@ -208,15 +203,13 @@ class LeaseManager:
             )
         )
         row = conn.execute(
-            sa.select(leases.c.last_started, leases.c.holder, sa.func.now().label("now"))
+            sa.select(leases.c.last_started, sa.func.now().label("now"))
             .where(leases.c.target == target)
             .with_for_update(skip_locked=True)
         ).first()
         if row is None:  # another replica is running it right now
             return None
         previous = row.last_started
-        if takeover is not None and row.holder not in (None, self.holder):
-            due_after = takeover
         if previous is not None and row.now < previous + due_after:
             return None  # already run in this interval
         conn.execute(

@@ -2,9 +2,10 @@
 
 Each replica upserts its row in ``fleet_members`` every ``heartbeat_s`` and reads the rows
 seen within ``ttl_s``. A target prefers the live replica with the highest
-``sha256(target, holder)``: the preferred replica may take the target as soon as it is due,
-the others only ``2 × slack`` later, so with N replicas the targets spread over them (and
-stay put) instead of all going to whichever replica ticks first. A replica that stops
+``sha256(target, holder)``: the preferred replica runs the target at each of its ticks, the
+others only once ``interval + slack`` has passed since the last run (``coordinator``), so with
+N replicas the targets spread over them (and stay put) instead of all going to whichever
+replica ticks first. A replica that stops
 heartbeating drops out of the list after ``ttl_s``; until then its targets are picked up by
 the others at their late threshold, so none is skipped. Leaving cleanly deletes the row.
 """
