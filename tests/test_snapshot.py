@@ -493,26 +493,34 @@ def test_streamed_file_and_digest_are_byte_identical_to_whole_document(
         assert s.digest == "sha256:" + __import__("hashlib").sha256(canonical).hexdigest()
 
 
-@pytest.mark.parametrize("chunk_api", ["psycopg internals", "Cursor.stream fallback"])
+@pytest.mark.parametrize("path", ["pipeline", "psycopg internals", "Cursor.stream fallback"])
 def test_failure_while_rows_stream_raises_instead_of_hanging(
-    nexus_db: str, monkeypatch: pytest.MonkeyPatch, chunk_api: str
+    nexus_db: str, monkeypatch: pytest.MonkeyPatch, path: str
 ) -> None:
     """A stream holds the connection's lock between rows; when the consumer fails half-way
-    (a bug, Ctrl-C) the query must be cancelled and drained, or the rollback waits for the
-    lock for ever. The error comes out, quickly, and the next snapshot works."""
+    (a bug, Ctrl-C) the query must be cancelled and drained — with the rest of the pipeline
+    when the queries are pipelined — or the rollback waits for the lock for ever. The error
+    comes out, quickly, and the next snapshot works. Each way of reading rows is tested."""
     import threading
 
     from driftwatch.introspect import assemble, loader
 
-    chunked: list[str] = []
-    real_chunks = loader._chunks
+    used: list[str] = []
+    real_chunks, real_pipelined = loader._chunks, loader._pipelined
 
     def counting_chunks(*args: Any, **kwargs: Any) -> Any:
-        chunked.append(args[2])
+        used.append("chunks:" + args[2])
         return real_chunks(*args, **kwargs)
 
+    def counting_pipelined(conn: Any, queries: dict[str, str], params: Any) -> Any:
+        used.append("pipeline:" + ",".join(queries))
+        return real_pipelined(conn, queries, params)
+
     monkeypatch.setattr(loader, "_chunks", counting_chunks)
-    if chunk_api != "psycopg internals":
+    monkeypatch.setattr(loader, "_pipelined", counting_pipelined)
+    if path != "pipeline":
+        monkeypatch.setattr(loader, "can_pipeline", lambda: False)
+    if path == "Cursor.stream fallback":
         monkeypatch.setattr(loader, "_CHUNK_API", ("_no_such_attribute",))
 
     def fail_on_first_row(self: assemble.Assembler, rows: object) -> None:
@@ -533,7 +541,34 @@ def test_failure_while_rows_stream_raises_instead_of_hanging(
     worker.join(60)
     assert not worker.is_alive(), "snapshot hung after a failure mid-stream"
     assert [str(e) for e in outcome] == ["failed while rows were streaming"]
-    assert chunked == (["columns"] if chunk_api == "psycopg internals" else [])
+    piped = [k for k in loader.QUERY_KINDS if k not in loader.LOCKING_KINDS]
+    expected = {
+        "pipeline": ["pipeline:" + ",".join([*piped, "fingerprint"])],
+        "psycopg internals": ["chunks:grants", "chunks:tables", "chunks:columns"],
+        "Cursor.stream fallback": [],
+    }
+    assert used == expected[path]
+    monkeypatch.undo()
+    assert take_snapshot(nexus_db).digest.startswith("sha256:")
+
+
+def test_a_pipelined_query_that_fails_is_one_error_and_leaves_the_connection_usable(
+    nexus_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server error in the middle of the pipeline (here: the constraints query) is the
+    usual one-line error; the queries after it are skipped, not left unread."""
+    from driftwatch.introspect import loader
+
+    real_query = loader.query
+
+    def broken(kind: str, major: int | None = None) -> str:
+        if kind == "constraints":
+            return "select 1 / (select count(*) - count(*) from pg_class) as oops"
+        return real_query(kind, major) if major is not None else real_query(kind)
+
+    monkeypatch.setattr(loader, "query", broken)
+    with pytest.raises(DriftwatchError, match="catalog query failed .*division by zero"):
+        take_snapshot(nexus_db)
     monkeypatch.undo()
     assert take_snapshot(nexus_db).digest.startswith("sha256:")
 

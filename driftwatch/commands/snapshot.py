@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 
 from driftwatch import snapshot as snapmod
+from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.config import Config
 from driftwatch.errors import DriftwatchError
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         snap = _take_and_store(cfg, src.target, src.dsn, src.options, started)
     else:
         snap = take_snapshot(src.dsn, src.options)
+    keep_until_exit(snap)
     if args.summary and not args.output:
         print(summarize(snap))
         return 0

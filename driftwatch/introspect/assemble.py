@@ -66,26 +66,29 @@ def _tgtype(tgtype: int) -> tuple[str, list[str], str]:
 class Assembler:
     """Consumes each query's rows as they arrive (``add``), so only one query's rows are
     alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``:
-    what a table or view collects (grants, columns, ...) comes before it, and columns come
-    first because indexes and constraints name their columns by number.
+    grants before the objects they belong to, columns before the indexes and constraints
+    that name them by number, everything a view collects before the views. Tables get
+    their members (columns, indexes, ...) in ``result()``, so they come early: the server
+    has only cheap queries to run first, and the costly ones run while the client is busy
+    with the rows before them (the queries are pipelined, see ``loader``).
 
     ``server`` is the row of ``sql/server.sql`` (keywords for quoting, default operator
     classes)."""
 
     ORDER: tuple[str, ...] = (
-        "columns",
         "grants",
-        "indexes",
-        "triggers",
-        "constraints",
-        "policies",
         "tables",
-        "views",
+        "columns",
+        "indexes",
+        "constraints",
+        "triggers",
+        "policies",
         "functions",
         "sequences",
         "types",
         "extensions",
         "schemas",
+        "views",
     )
 
     # Kinds whose rows arrive as tuples (the big ones: a dict per row costs more than the
@@ -142,15 +145,15 @@ class Assembler:
         self._policies: dict[str, Data] = defaultdict(dict)
         self._triggers: dict[str, Data] = defaultdict(dict)
         self._out: Data = {
+            "domains": {},
+            "enums": {},
+            "extensions": {},
+            "functions": {},
+            "materialized_views": {},
             "schemas": {},
+            "sequences": {},
             "tables": {},
             "views": {},
-            "materialized_views": {},
-            "functions": {},
-            "sequences": {},
-            "enums": {},
-            "domains": {},
-            "extensions": {},
         }
         self._seen: list[str] = []
 
@@ -166,7 +169,17 @@ class Assembler:
         """The objects tree; expressions registered in ``exprs`` must be resolved first."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
-        self._out["tables"] = _sorted(self._out["tables"])  # their rows arrive unordered
+        tables = self._out["tables"] = _sorted(self._out["tables"])  # rows arrive unordered
+        members = (
+            ("columns", self._columns),
+            ("constraints", self._constraints),
+            ("indexes", self._indexes),
+            ("policies", self._policies),
+            ("triggers", self._triggers),
+        )
+        for key, table in tables.items():
+            for field, of_relation in members:
+                table[field] = _sorted(of_relation.pop(key, None))
         return self._out
 
     def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:
@@ -202,22 +215,22 @@ class Assembler:
             rel = intern(rel)
             if relkind in ("v", "m"):
                 column = view_columns[rel][name] = {
+                    "comment": comment,
                     "position": 0,
                     "type": _i(type_),
-                    "comment": comment,
                 }
                 attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
                 continue
             column = table_columns[rel][name] = {
-                "position": 0,
-                "type": _i(type_),
-                "nullable": nullable,
-                "default": None,
-                "identity": identity,
-                "generated": None,
                 "collation": collation,
                 "comment": comment,
+                "default": None,
+                "generated": None,
                 "grants": _grant_map(grants) if grants else {},
+                "identity": identity,
+                "nullable": nullable,
+                "position": 0,
+                "type": _i(type_),
             }
             attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
             if tree is not None:
@@ -241,24 +254,24 @@ class Assembler:
                 if r["ref_columns"] is None:
                     r["ref_columns"] = _names(attrs[ref_table], r["confkey"])
                 fk = {
-                    "table": _i(ref_table),
                     "columns": r["ref_columns"],
-                    "on_update": _FK_ACTIONS[r["on_update"]],
-                    "on_delete": _FK_ACTIONS[r["on_delete"]],
                     "match": _FK_MATCH[r["match"]],
+                    "on_delete": _FK_ACTIONS[r["on_delete"]],
+                    "on_update": _FK_ACTIONS[r["on_update"]],
+                    "table": _i(ref_table),
                 }
             definition = r["definition"]
             if definition is None and r["contype"] != "c":
                 definition = constraint_definition(r, quote)
             con = self._constraints[rel][r["name"]] = {
-                "type": _CONTYPES[r["contype"]],
-                "definition": definition,
                 "columns": r["columns"],
-                "references": fk,
                 "deferrable": r["deferrable"],
                 "deferred": r["deferred"],
-                "validated": r["validated"],
+                "definition": definition,
                 "inherited": r["inherited"],
+                "references": fk,
+                "type": _CONTYPES[r["contype"]],
+                "validated": r["validated"],
             }
             if definition is None:
                 exprs.add("check", r["ref"], r["tree"], rel, con, "definition", extra=r["flags"])
@@ -273,14 +286,14 @@ class Assembler:
             include = [quote(columns[n][0]) for n in indkey[nkey:]]
             definition = r["definition"]
             index = self._indexes[rel][r["name"]] = {
-                "definition": definition,
                 "columns": keys,
-                "unique": r["is_unique"],
-                "primary": r["is_primary"],
+                "constraint": r["constraint_name"],
+                "definition": definition,
+                "include": include,
                 "method": _i(r["method"]),
                 "predicate": None,
-                "include": include,
-                "constraint": r["constraint_name"],
+                "primary": r["is_primary"],
+                "unique": r["is_unique"],
                 "valid": r["valid"],
             }
             tree, ref = r["tree"], r["ref"]
@@ -341,11 +354,11 @@ class Assembler:
             timing, events, level = _tgtype(r["tgtype"])
             self._triggers[_q(r, "relation")][r["name"]] = {
                 "definition": r["definition"],
-                "function": _i(r["function"]),
-                "timing": timing,
-                "events": events,
-                "level": level,
                 "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
+                "events": events,
+                "function": _i(r["function"]),
+                "level": level,
+                "timing": timing,
             }
 
     def _add_tables(self, rows: Iterable[Row]) -> None:
@@ -354,22 +367,22 @@ class Assembler:
             key = _q(r)
             parents = r["parents"]
             tables[key] = {
-                "kind": _TABLE_KIND[r["relkind"]],
-                "owner": _i(r["owner"]),
-                "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
-                "columns": _sorted(self._columns.pop(key, None)),
-                "constraints": _sorted(self._constraints.pop(key, None)),
-                "indexes": _sorted(self._indexes.pop(key, None)),
-                "policies": _sorted(self._policies.pop(key, None)),
-                "triggers": _sorted(self._triggers.pop(key, None)),
-                "grants": self._grants_of("relation", key),
+                "columns": {},  # members: filled in by result()
                 "comment": r["comment"],
-                "partition_of": parents[0] if r["is_partition"] and parents else None,
+                "constraints": {},
+                "grants": self._grants_of("relation", key),
+                "indexes": {},
+                "inherits": [] if r["is_partition"] else parents,
+                "kind": _TABLE_KIND[r["relkind"]],
+                "options": sorted(r["options"]),
+                "owner": _i(r["owner"]),
                 "partition_bound": r["partition_bound"],
                 "partition_key": r["partition_key"],
-                "inherits": [] if r["is_partition"] else parents,
+                "partition_of": parents[0] if r["is_partition"] and parents else None,
                 "persistence": "unlogged" if r["persistence"] == "u" else "permanent",
-                "options": sorted(r["options"]),
+                "policies": {},
+                "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
+                "triggers": {},
             }
 
     def _add_views(self, rows: Iterable[Row]) -> None:
@@ -378,24 +391,24 @@ class Assembler:
             key = _q(r)
             if r["relkind"] == "m":
                 matviews[key] = {
-                    "definition": r["definition"],
-                    "owner": _i(r["owner"]),
                     "columns": _sorted(self._view_columns.pop(key, None)),
-                    "indexes": _sorted(self._indexes.pop(key, None)),
-                    "grants": self._grants_of("relation", key),
                     "comment": r["comment"],
+                    "definition": r["definition"],
+                    "grants": self._grants_of("relation", key),
+                    "indexes": _sorted(self._indexes.pop(key, None)),
+                    "owner": _i(r["owner"]),
                 }
                 continue
             opts = _options(r["options"])
             views[key] = {
-                "definition": r["definition"],
-                "owner": _i(r["owner"]),
-                "columns": _sorted(self._view_columns.pop(key, None)),
-                "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
-                "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
                 "check_option": opts.get("check_option"),
-                "grants": self._grants_of("relation", key),
+                "columns": _sorted(self._view_columns.pop(key, None)),
                 "comment": r["comment"],
+                "definition": r["definition"],
+                "grants": self._grants_of("relation", key),
+                "owner": _i(r["owner"]),
+                "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
+                "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
                 "triggers": _sorted(self._triggers.pop(key, None)),
             }
 
@@ -405,21 +418,21 @@ class Assembler:
             key = f"{r['schema']}.{r['name']}({r['identity_arguments']})"
             body = r["body"] or ""
             functions[key] = {
-                "kind": _PROKIND[r["prokind"]],
                 "arguments": r["arguments"],
-                "returns": r["returns"],
-                "language": _i(r["language"]),
-                "volatility": _VOLATILITY[r["volatility"]],
-                "security_definer": r["security_definer"],
-                "owner": _i(r["owner"]),
-                "strict": r["strict"],
-                "leakproof": r["leakproof"],
-                "parallel": _PARALLEL[r["parallel"]],
-                "config": sorted(r["config"]),
                 "body": body,
                 "body_digest": "sha256:" + hashlib.sha256(body.encode()).hexdigest(),
-                "grants": self._grants_of("function", key),
                 "comment": r["comment"],
+                "config": sorted(r["config"]),
+                "grants": self._grants_of("function", key),
+                "kind": _PROKIND[r["prokind"]],
+                "language": _i(r["language"]),
+                "leakproof": r["leakproof"],
+                "owner": _i(r["owner"]),
+                "parallel": _PARALLEL[r["parallel"]],
+                "returns": r["returns"],
+                "security_definer": r["security_definer"],
+                "strict": r["strict"],
+                "volatility": _VOLATILITY[r["volatility"]],
             }
 
     def _add_sequences(self, rows: Iterable[Row]) -> None:
@@ -427,17 +440,17 @@ class Assembler:
         for r in rows:
             key = _q(r)
             sequences[key] = {
-                "type": r["type"],
-                "start": r["start"],
-                "increment": r["increment"],
-                "min_value": r["min_value"],
-                "max_value": r["max_value"],
                 "cache": r["cache"],
-                "cycle": r["cycle"],
-                "owner": _i(r["owner"]),
-                "owned_by": r["owned_by"],
-                "grants": self._grants_of("relation", key),
                 "comment": r["comment"],
+                "cycle": r["cycle"],
+                "grants": self._grants_of("relation", key),
+                "increment": r["increment"],
+                "max_value": r["max_value"],
+                "min_value": r["min_value"],
+                "owned_by": r["owned_by"],
+                "owner": _i(r["owner"]),
+                "start": r["start"],
+                "type": r["type"],
             }
 
     def _add_types(self, rows: Iterable[Row]) -> None:
@@ -445,32 +458,32 @@ class Assembler:
         for r in rows:
             if r["typtype"] == "e":
                 enums[_q(r)] = {
+                    "comment": r["comment"],
                     "labels": r["labels"],
                     "owner": _i(r["owner"]),
-                    "comment": r["comment"],
                 }
                 continue
             domains[_q(r)] = {
                 "base_type": r["base_type"],
+                "collation": r["collation"],
+                "comment": r["comment"],
+                "constraints": dict(sorted((r["constraints"] or {}).items())),
+                "default": r["default"],
                 "nullable": r["nullable"],
                 "owner": _i(r["owner"]),
-                "default": r["default"],
-                "collation": r["collation"],
-                "constraints": dict(sorted((r["constraints"] or {}).items())),
-                "comment": r["comment"],
             }
 
     def _add_extensions(self, rows: Iterable[Row]) -> None:
         self._out["extensions"] = {
-            r["name"]: {"version": r["version"], "schema": r["schema"]} for r in rows
+            r["name"]: {"schema": r["schema"], "version": r["version"]} for r in rows
         }
 
     def _add_schemas(self, rows: Iterable[Row]) -> None:
         self._out["schemas"] = {
             r["name"]: {
-                "owner": _i(r["owner"]),
-                "grants": self._grants_of("schema", r["name"]),
                 "comment": r["comment"],
+                "grants": self._grants_of("schema", r["name"]),
+                "owner": _i(r["owner"]),
             }
             for r in rows
         }

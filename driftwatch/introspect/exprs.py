@@ -130,14 +130,34 @@ class Expressions:
         firsts = [uses[0] for uses in self._by_tree.values()]
         texts = {(source, ref): text for source, ref, text in run(_refs(firsts), False)}
         groups: dict[tuple[Any, ...], list[_Use]] = {}
+        # relation → context, per TreeInfo: templated trees read the same columns
+        contexts: dict[TreeInfo, dict[str, Any]] = {}
         for tree, uses in self._by_tree.items():
-            info = tree_info(texts.get((uses[0][0], uses[0][1])) or "")
-            contexts: dict[str, Any] = {}  # relation → context, for this tree
+            source, ref, _, extra = uses[0][:4]
+            info = tree_info(texts.get((source, ref)) or "")
+            fixed = not info.needs_relation_name and not info.attnums  # same text anywhere
+            known = contexts.setdefault(info, {})
+            if all(use[0] == source and use[3] == extra for use in uses):
+                # The common case, one source and one set of flags: only the context varies.
+                head = (_DEPARSER[source], tree, extra)
+                if fixed:
+                    groups[(*head, ())] = uses
+                    continue
+                by_context: dict[Any, list[_Use]] = {}
+                for use in uses:
+                    relation = use[2]
+                    context = known.get(relation)
+                    if context is None:
+                        context = self._context(known, info, relation)
+                    members = by_context.get(context)
+                    if members is None:
+                        members = by_context[context] = []
+                    members.append(use)
+                for context, members in by_context.items():
+                    groups[(*head, context)] = members
+                continue
             for use in uses:
-                relation = use[2]
-                context = contexts.get(relation)
-                if context is None:
-                    context = contexts[relation] = self._context(relation, info)
+                context = () if fixed else self._context(known, info, use[2])
                 groups.setdefault((_DEPARSER[use[0]], tree, use[3], context), []).append(use)
         self._by_tree.clear()
         deparsed = {
@@ -150,15 +170,21 @@ class Expressions:
                 target[field] = None if text is None else prefix + text
         return 2
 
-    def _context(self, relation: str, info: TreeInfo) -> Any:
+    def _context(self, known: dict[str, Any], info: TreeInfo, relation: str) -> Any:
         """What the text of a tree depends on in ``relation``: its name where it can be
-        printed, else the names of the columns the tree reads."""
+        printed, else the names of the columns the tree reads (``known`` caches them)."""
+        context = known.get(relation)
+        if context is not None:
+            return context
         if info.needs_relation_name:
-            return relation
-        columns = self._columns.get(relation, {})
-        return tuple(
-            column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
-        )
+            context = relation
+        else:
+            columns = self._columns.get(relation, {})
+            context = tuple(
+                column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
+            )
+        known[relation] = context
+        return context
 
 
 def _refs(uses: Iterable[_Use]) -> dict[str, list[int]]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fnmatch
+import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -287,19 +288,22 @@ def _kind_cursor(conn: psycopg.Connection[Any], kind: str) -> psycopg.Cursor[Any
     return conn.cursor(row_factory=dict_row)
 
 
-def _check_fields(cur: psycopg.Cursor[Any], kind: str) -> None:
+def _check_fields(names: tuple[str, ...], kind: str) -> None:
     """Tuple rows are unpacked by position: the query must return the expected columns."""
     fields = Assembler.TUPLE_FIELDS.get(kind)
-    names = tuple(c.name for c in cur.description or ())
     if fields is not None and names != fields:
         raise IntrospectionError(f"the {kind} query returned {names}, expected {fields}")
+
+
+def _names(cur: psycopg.Cursor[Any]) -> tuple[str, ...]:
+    return tuple(c.name for c in cur.description or ())
 
 
 def _checked(cur: psycopg.Cursor[Any], kind: str, rows: Iterator[Any]) -> Iterator[Any]:
     try:
         for i, row in enumerate(rows):
             if i == 0:
-                _check_fields(cur, kind)
+                _check_fields(_names(cur), kind)
             yield row
     finally:
         close = getattr(rows, "close", None)  # stops the query if we stop early (_streamed)
@@ -328,7 +332,7 @@ def _chunks(
             first = True
             while res := conn.wait(cur._stream_fetchone_gen(first)):
                 if first:
-                    _check_fields(cur, kind)
+                    _check_fields(_names(cur), kind)
                 yield cur._tx.load_rows(0, res.ntuples, cur._make_row)
                 first = False
             finished = True
@@ -342,6 +346,107 @@ def _chunks(
                         conn.cancel_safe()
                 while conn.pgconn.get_result() is not None:
                     pass
+
+
+# Pipelined queries. Sent one after another without waiting (libpq pipeline mode), the
+# server runs each next query as soon as the previous one's rows are on the wire, so it
+# works while the client is still turning rows into the tree (it can run ahead by what the
+# socket buffers hold, several MB on loopback) instead of idling between queries. Rows are
+# still read a chunk at a time, query by query, in the order sent. Needs libpq 17+ (chunked
+# rows inside a pipeline); otherwise each query streams on its own (_streamed).
+def can_pipeline() -> bool:
+    return (
+        STREAM_CHUNK > 1
+        and psycopg.capabilities.has_pipeline()
+        and psycopg.capabilities.has_stream_chunked()
+    )
+
+
+class _Pipeline:
+    """Queries sent at once in pipeline mode; ``rows(name)`` reads each one's rows, in the
+    order they were sent (see ``_pipelined``)."""
+
+    def __init__(self, conn: psycopg.Connection[Any], names: list[str]) -> None:
+        self.conn = conn
+        self.pending = list(names)
+        self.synced = False  # the sync point that ends the pipeline has been sent
+        self.streaming = False  # a query's rows are being read
+
+    def rows(self, name: str) -> Iterator[Any]:
+        if not self.pending or self.pending[0] != name:
+            raise ValueError(f"pipelined query {name!r} read out of order ({self.pending})")
+        self.pending.pop(0)
+        return itertools.chain.from_iterable(self._chunks(name))
+
+    def _chunks(self, name: str) -> Iterator[list[Any]]:
+        conn, pgconn = self.conn, self.conn.pgconn
+        tx = psycopg.adapt.Transformer(conn)
+        make_row: Callable[[Any], Any] = tuple
+        pgconn.set_chunked_rows_mode(STREAM_CHUNK)
+        self.streaming = True
+        first = True
+        while (res := conn.wait(psycopg.generators.fetch(pgconn))) is not None:
+            status = res.status
+            if status == psycopg.pq.ExecStatus.TUPLES_CHUNK:
+                tx.set_pgresult(res, set_loaders=first)
+                if first:
+                    names = tuple(res.fname(i).decode() for i in range(res.nfields))
+                    _check_fields(names, name)
+                    if name not in Assembler.TUPLE_FIELDS:
+                        make_row = functools.partial(_as_dict, names)
+                    first = False
+                yield tx.load_rows(0, res.ntuples, make_row)
+            elif status != psycopg.pq.ExecStatus.TUPLES_OK:
+                raise pgerrors.error_from_result(res, encoding=conn.info.encoding)
+        self.streaming = False
+
+
+def _as_dict(names: tuple[str, ...], values: Sequence[Any]) -> Row:
+    return dict(zip(names, values, strict=True))
+
+
+@contextmanager
+def _pipelined(
+    conn: psycopg.Connection[Any], queries: dict[str, str], params: Row
+) -> Iterator[_Pipeline]:
+    """Send ``queries`` (name → SQL) in one pipeline; the caller reads every one's rows in
+    order. If it stops early (an error, Ctrl-C), the running query is cancelled and what
+    is left of the pipeline read, so the connection can roll back."""
+    pgconn = conn.pgconn
+    mogrify = psycopg.ClientCursor(conn).mogrify  # parameters bound as literals
+    with conn.lock:
+        pipe = _Pipeline(conn, list(queries))
+        pgconn.enter_pipeline_mode()
+        try:
+            for sql in queries.values():
+                pgconn.send_query_params(mogrify(sql, params).encode(), None)
+            pgconn.pipeline_sync()
+            pipe.synced = True
+            conn.wait(psycopg.generators.send(pgconn))
+            yield pipe
+            if pipe.pending:
+                raise ValueError(f"pipelined queries not read: {pipe.pending}")
+        finally:
+            _end_pipeline(pipe)
+
+
+def _end_pipeline(pipe: _Pipeline) -> None:
+    conn, pgconn = pipe.conn, pipe.conn.pgconn
+    if pgconn.status != psycopg.pq.ConnStatus.OK:
+        return  # the connection is gone: nothing to read
+    with contextlib.suppress(psycopg.OperationalError):
+        if not pipe.synced:
+            pgconn.pipeline_sync()
+            conn.wait(psycopg.generators.send(pgconn))
+        if pipe.pending or pipe.streaming:
+            with contextlib.suppress(psycopg.Error):
+                conn.cancel_safe()
+        # Up to the sync point: rows of a cancelled query, its error, the aborted rest.
+        while True:
+            res = conn.wait(psycopg.generators.fetch(pgconn))
+            if res is not None and res.status == psycopg.pq.ExecStatus.PIPELINE_SYNC:
+                break
+        pgconn.exit_pipeline_mode()
 
 
 def _runner(cur: psycopg.Cursor[Row], major: int) -> Run:
@@ -369,7 +474,7 @@ def _second_connection(
             for kind in SECOND_CONNECTION_KINDS:
                 with _kind_cursor(conn, kind) as kcur:
                     out[kind] = list(_run_kind(conn, kcur, kind, major, params))
-                    _check_fields(kcur, kind)
+                    _check_fields(_names(kcur), kind)
             return out
 
 
@@ -428,6 +533,20 @@ def _snapshot(
                     else:
                         with _streamed(conn, kind, major, params) as rows:
                             assembler.add(kind, rows)
+        elif can_pipeline():
+            piped = [k for k in QUERY_KINDS if k not in LOCKING_KINDS]
+            queries = {kind: query(kind, major) for kind in piped}
+            if not meta.catalog_fingerprint:
+                queries["fingerprint"] = query("fingerprint")
+            with _pipelined(conn, queries, params) as pipe:
+                for kind in piped:
+                    assembler.add(kind, pipe.rows(kind))
+                if "fingerprint" in queries:
+                    (row,) = pipe.rows("fingerprint")
+                    meta = replace(meta, catalog_fingerprint=str(row["fingerprint"]))
+            for kind in QUERY_KINDS[len(piped) :]:
+                with _streamed(conn, kind, major, params) as rows:
+                    assembler.add(kind, rows)
         else:
             for kind in QUERY_KINDS:
                 with _streamed(conn, kind, major, params) as rows:
