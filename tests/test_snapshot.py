@@ -156,6 +156,51 @@ def test_policies(snap: model.Snapshot) -> None:
     assert (blk.command, blk.permissive, blk.roles, blk.using) == ("ALL", False, ("anon",), "false")
 
 
+def test_policy_roles_are_named_and_sorted_by_code_point(pg) -> None:  # type: ignore[no-untyped-def]
+    """Policy roles are named by the client from one list of roles (PUBLIC is role 0) and
+    sorted by code point, as the catalog's ``name`` type sorts them, whatever the database's
+    collation: the database here sorts text as en-US (ICU): _dw_under, dw_lower, DW_Upper."""
+    import uuid
+
+    roles = ('"DW_Upper"', "dw_lower", "_dw_under")
+    name = f"dw_roles_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        try:
+            conn.execute(
+                f'create database "{name}" template template0 locale_provider icu'
+                " icu_locale 'en-US' locale 'C.UTF-8'"
+            )
+        except psycopg.Error as exc:  # a server built without ICU
+            pytest.skip(f"no ICU collation on this server: {exc}")
+    try:
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            for role in roles:
+                conn.execute(
+                    f"do $$ begin create role {role} nologin;"
+                    " exception when duplicate_object then null; end $$"
+                )
+        with psycopg.connect(pg.dsn(name), autocommit=True) as conn:
+            conn.execute(
+                "create table public.t (id int); alter table public.t enable row level security;"
+                f" create policy p on public.t to dw_lower, {roles[0]}, _dw_under using (true);"
+                " create policy q on public.t to public using (true)"
+            )
+            order = conn.execute(
+                "select array_agg(r order by r) from unnest(%s::text[]) r",
+                (["DW_Upper", "dw_lower", "_dw_under"],),
+            ).fetchone()
+            assert order == (["_dw_under", "dw_lower", "DW_Upper"],)  # the database's order
+        snap = take_snapshot(pg.dsn(name), SnapshotOptions(include_schemas=("public",)))
+        policies = snap.data["tables"]["public.t"]["policies"]
+        assert policies["p"]["roles"] == ["DW_Upper", "_dw_under", "dw_lower"]
+        assert policies["q"]["roles"] == ["public"]
+    finally:
+        pg.drop_db(name)
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            for role in roles:
+                conn.execute(f"drop role if exists {role}")
+
+
 def test_triggers(snap: model.Snapshot) -> None:
     tr = snap.objects.tables["app.orders"].triggers["orders_touch"]
     assert tr.function == "app.touch"

@@ -137,6 +137,10 @@ class Assembler:
                 strict=True,
             )
         )
+        self._role_names: dict[int, str] = {0: "public"}  # role 0 is PUBLIC in polroles
+        self._role_names.update(
+            zip(server.get("role_oids") or (), server.get("role_names") or (), strict=True)
+        )
         self._grants: dict[tuple[str, str], list[tuple[str, str, bool]]] = defaultdict(list)
         self._columns: dict[str, Data] = defaultdict(dict)
         self._view_columns: dict[str, Data] = defaultdict(dict)
@@ -333,14 +337,25 @@ class Assembler:
                 return False
         return True
 
+    def _role_list(self, oids: Sequence[int]) -> tuple[str, ...]:
+        """Role names sorted by code point (as ``name``, C-collated, sorts in the catalog),
+        whatever the database's collation."""
+        names = self._role_names
+        return tuple(sorted(_i(names.get(oid) or f"unknown (OID={oid})") for oid in oids))
+
     def _add_policies(self, rows: Iterable[Any]) -> None:
         exprs, policies, intern = self.exprs, self._policies, sys.intern
-        for rel, name, command, permissive, roles, ref, using_tree, check_tree in rows:
+        role_lists: dict[tuple[int, ...], tuple[str, ...]] = {}
+        for rel, name, command, permissive, role_oids, ref, using_tree, check_tree in rows:
             rel = intern(rel)
+            key = tuple(role_oids)
+            roles = role_lists.get(key)
+            if roles is None:
+                roles = role_lists[key] = self._role_list(key)
             policy = policies[rel][name] = {
                 "command": _POLCMD[command],
                 "permissive": permissive,
-                "roles": [_i(role) for role in roles],
+                "roles": list(roles),
                 "using": None,
                 "with_check": None,
             }

@@ -25,8 +25,7 @@ select n.nspname || '.' || c.relname as rel,
             then case when cn.nspname = 'pg_catalog' then quote_ident(co.collname)
                       else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
        end as collation,
-       (select d.description from pg_description d
-        where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum) as comment,
+       d.description as comment,
        case when a.attacl is not null then (
          select json_agg(json_build_array(
                   case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee) end,
@@ -38,6 +37,9 @@ join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_type t on t.oid = a.atttypid
 left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+-- a join, not a subquery per column: one pass over pg_description, in the parallel workers
+left join pg_description d
+  on d.objoid = a.attrelid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
 left join pg_collation co on co.oid = a.attcollation
 left join pg_namespace cn on cn.oid = co.collnamespace
 where a.attnum > 0

@@ -5,8 +5,7 @@ select n.nspname || '.' || c.relname as rel,
        p.polname as name,
        p.polcmd as command,
        p.polpermissive as permissive,
-       array(select case when r = 0 then 'public' else pg_get_userbyid(r)::text end
-             from unnest(p.polroles) r order by 1) as roles,
+       p.polroles::oid[] as roles,  -- named and sorted by the client (server.sql's roles)
        p.oid as ref,
        md5(p.polqual::text) as using_tree,
        md5(p.polwithcheck::text) as check_tree

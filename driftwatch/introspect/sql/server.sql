@@ -12,4 +12,7 @@ select current_database() as database,
        array(select word from pg_get_keywords() where catcode <> 'U' order by 1) as keywords,
        -- Default operator classes and their input types (index definitions leave these out).
        array(select oid from pg_opclass where opcdefault order by oid) as default_opclasses,
-       array(select opcintype from pg_opclass where opcdefault order by oid) as default_opclass_types
+       array(select opcintype from pg_opclass where opcdefault order by oid) as default_opclass_types,
+       -- Every role, to name the roles of policies without a lookup per policy.
+       array(select oid from pg_roles order by oid) as role_oids,
+       array(select rolname::text from pg_roles order by oid) as role_names
