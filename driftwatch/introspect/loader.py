@@ -14,8 +14,6 @@ import datetime as dt
 import fnmatch
 import functools
 import itertools
-import os
-import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -97,29 +95,10 @@ def connect(dsn: str, *, connect_timeout_s: int = 10) -> Iterator[psycopg.Connec
             str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
         )
         raise TargetUnreachable(f"cannot connect to {describe(dsn)}: {reason}") from None
-    _widen_receive_buffer(conn)
     try:
         yield conn
     finally:
         conn.close()
-
-
-# The client's socket receive buffer: with the queries pipelined, the server can run ahead
-# of the client by what the socket buffers hold (its send buffer plus this). Linux's
-# autotuning kept it under 1 MB on loopback, which made the client wait for the slow
-# queries (policies: every tree detoasted and hashed); the kernel caps the request at
-# twice net.core.rmem_max. Kernel memory, not the process's.
-RECEIVE_BUFFER = 8 << 20
-
-
-def _widen_receive_buffer(conn: psycopg.Connection[Any]) -> None:
-    with contextlib.suppress(OSError, ValueError):
-        sock = socket.socket(fileno=os.dup(conn.pgconn.socket))
-        try:
-            if sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF) < RECEIVE_BUFFER:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
-        finally:
-            sock.close()  # the duplicate only: the connection keeps its own descriptor
 
 
 QUERY_KINDS: tuple[str, ...] = Assembler.ORDER
