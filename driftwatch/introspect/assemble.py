@@ -341,7 +341,7 @@ class Assembler:
         """Role names sorted by code point (as ``name``, C-collated, sorts in the catalog),
         whatever the database's collation."""
         names = self._role_names
-        return tuple(sorted(_i(names.get(oid) or f"unknown (OID={oid})") for oid in oids))
+        return tuple(sorted(sys.intern(names.get(oid) or f"unknown (OID={oid})") for oid in oids))
 
     def _add_policies(self, rows: Iterable[Any]) -> None:
         exprs, policies, intern = self.exprs, self._policies, sys.intern
