@@ -75,13 +75,16 @@ if __name__ == "__main__":
 
 
 _KEPT: list[object] = []
+_EXITING = False  # main() runs in the ``driftwatch`` process (entry), not as a library call
 
 
 def keep_until_exit(obj: object) -> None:
-    """``obj`` (a command's result, a whole snapshot) is still referenced when the process
-    exits, which ``entry`` then does without freeing anything: releasing a 10,000-table
-    snapshot object by object costs 0.1 s that nobody waits for."""
-    _KEPT.append(obj)
+    """In the ``driftwatch`` process, ``obj`` (a command's result, a whole snapshot) stays
+    referenced until the process ends, which ``entry`` then does without freeing anything:
+    releasing a 10,000-table snapshot object by object costs 0.1 s that nobody waits for.
+    When ``main`` is called as a function (tests, embedding), nothing is kept."""
+    if _EXITING:
+        _KEPT.append(obj)
 
 
 def entry() -> NoReturn:
@@ -90,6 +93,8 @@ def entry() -> NoReturn:
     10,000-table snapshot); nothing runs afterwards that could leak by it. When a command
     kept its result (``keep_until_exit``), the process ends at once once the output is
     flushed, without the interpreter's teardown."""
+    global _EXITING
+    _EXITING = True
     code = main()
     gc.freeze()
     if _KEPT:

@@ -17,6 +17,7 @@ from driftwatch import snapshot as snapmod
 from driftwatch.errors import DriftwatchError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.jsonschema_gen import SCHEMA_PATH, build
+from driftwatch.summary import summarize
 
 KINDS_SQL = """
 create extension if not exists citext;
@@ -405,6 +406,36 @@ def test_cli_writes_file_atomically_and_summarises(kinds_dsn: str, tmp_path: Pat
     assert r.returncode == 0 and "tables" in r.stdout and "policies" in r.stdout
 
 
+def test_cli_output_is_complete_when_the_process_skips_its_teardown(
+    kinds_dsn: str, tmp_path: Path
+) -> None:
+    """``snapshot`` and ``check`` end the process without freeing their result
+    (``cli.keep_until_exit``): everything printed must still arrive, the exit code must be
+    the command's, and a reader that goes away early is no error."""
+    r = _cli("snapshot", "--dsn", kinds_dsn, "--schema", "app")  # JSON on a pipe
+    assert r.returncode == 0, r.stderr
+    assert snapmod.loads(r.stdout.encode()).objects.tables.keys() >= {"app.orders"}
+    r = _cli("snapshot", "--dsn", kinds_dsn, "--schema", "app", "--summary")
+    assert r.returncode == 0, r.stderr
+    expected = summarize(take_snapshot(kinds_dsn, SnapshotOptions(include_schemas=("app",))))
+    assert r.stdout.splitlines() == expected.splitlines()
+    r = _cli("check", "--dsn", kinds_dsn, "--schema", "app", "--format", "json")
+    assert r.returncode in (0, 1), r.stderr
+    findings = orjson.loads(r.stdout)
+    assert r.returncode == (1 if findings else 0)  # --fail-on error by default
+    with subprocess.Popen(
+        [sys.executable, "-m", "driftwatch", "snapshot", "--dsn", kinds_dsn, "--schema", "app"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(1)
+        proc.stdout.close()  # the reader goes away after one byte
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 0, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
 def test_cli_unreachable_is_exit_3_and_password_redacted() -> None:
     for dsn in (
         "postgresql://alice:s3cr3t-pw@127.0.0.1:1/db",
@@ -612,7 +643,7 @@ def test_a_pipelined_query_that_fails_is_one_error_and_leaves_the_connection_usa
         return real_query(kind, major) if major is not None else real_query(kind)
 
     monkeypatch.setattr(loader, "query", broken)
-    with pytest.raises(DriftwatchError, match="catalog query failed .*division by zero"):
+    with pytest.raises(DriftwatchError, match=r"catalog query failed .*division by zero"):
         take_snapshot(nexus_db)
     monkeypatch.undo()
     assert take_snapshot(nexus_db).digest.startswith("sha256:")

@@ -11,6 +11,7 @@ import argparse
 import sys
 
 from driftwatch import rules, sources
+from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.errors import UsageError
 from driftwatch.findings import SEVERITIES, severity_rank
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         assert src is not None
         snap = take_snapshot(src.dsn, src.options)
     findings = rules.audit(snap, cfg)
+    keep_until_exit((snap, findings))
     emit(render(findings, args.format), args.output)
     threshold = severity_rank(args.fail_on)
     failing = [f for f in findings if severity_rank(f.severity) <= threshold]
