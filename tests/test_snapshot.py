@@ -407,7 +407,7 @@ def test_cli_writes_file_atomically_and_summarises(kinds_dsn: str, tmp_path: Pat
 
 
 def test_cli_output_is_complete_when_the_process_skips_its_teardown(
-    kinds_dsn: str, tmp_path: Path
+    kinds_dsn: str, nexus_broken_db: str, tmp_path: Path
 ) -> None:
     """``snapshot`` and ``check`` end the process without freeing their result
     (``cli.keep_until_exit``): everything printed must still arrive, the exit code must be
@@ -419,10 +419,9 @@ def test_cli_output_is_complete_when_the_process_skips_its_teardown(
     assert r.returncode == 0, r.stderr
     expected = summarize(take_snapshot(kinds_dsn, SnapshotOptions(include_schemas=("app",))))
     assert r.stdout.splitlines() == expected.splitlines()
-    r = _cli("check", "--dsn", kinds_dsn, "--schema", "app", "--format", "json")
-    assert r.returncode in (0, 1), r.stderr
-    findings = orjson.loads(r.stdout)
-    assert r.returncode == (1 if findings else 0)  # --fail-on error by default
+    r = _cli("check", "--dsn", nexus_broken_db, "--format", "json")
+    errors = [f for f in orjson.loads(r.stdout)["findings"] if f["severity"] == "error"]
+    assert errors and r.returncode == 1, r.stderr  # --fail-on error by default
     with subprocess.Popen(
         [sys.executable, "-m", "driftwatch", "snapshot", "--dsn", kinds_dsn, "--schema", "app"],
         stdout=subprocess.PIPE,
