@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar
 
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
-from driftwatch.introspect.exprs import Expressions, Run
+from driftwatch.introspect.exprs import Expressions
 
 Row = dict[str, Any]
 Data = dict[str, Any]
@@ -121,6 +121,63 @@ class Assembler:
             "ref",
             "using_tree",
             "check_tree",
+        ),
+        "constraints": (
+            "schema",
+            "relation",
+            "name",
+            "contype",
+            "definition",
+            "ref",
+            "tree",
+            "flags",
+            "conkey",
+            "include",
+            "ref_schema",
+            "ref_relation",
+            "confkey",
+            "ref_columns",
+            "on_update",
+            "on_delete",
+            "match",
+            "deferrable",
+            "deferred",
+            "validated",
+            "inherited",
+        ),
+        "indexes": (
+            "schema",
+            "relation",
+            "name",
+            "definition",
+            "ref",
+            "tree",
+            "indkey",
+            "indclass",
+            "indcollation",
+            "indoption",
+            "nkeyatts",
+            "expression_columns",
+            "is_unique",
+            "is_primary",
+            "method",
+            "constraint_name",
+            "valid",
+        ),
+        "tables": (
+            "schema",
+            "name",
+            "relkind",
+            "owner",
+            "rls_enabled",
+            "rls_forced",
+            "comment",
+            "is_partition",
+            "parents",
+            "partition_bound",
+            "partition_key",
+            "persistence",
+            "options",
         ),
     }
 
@@ -247,64 +304,122 @@ class Assembler:
             for position, attnum in enumerate(sorted(columns), 1):
                 columns[attnum][3]["position"] = position
 
-    def _add_constraints(self, rows: Iterable[Row]) -> None:
-        exprs, quote, attrs = self.exprs, self._quote, self._attrs
-        for r in rows:
+    def _add_constraints(self, rows: Iterable[Any]) -> None:
+        exprs, quote, attrs, intern = self.exprs, self._quote, self._attrs, sys.intern
+        for (
+            schema,
+            relation,
+            name,
+            contype,
+            definition,
+            ref,
+            tree,
+            flags,
+            conkey,
+            include,
+            ref_schema,
+            ref_relation,
+            confkey,
+            ref_columns,
+            on_update,
+            on_delete,
+            match,
+            deferrable,
+            deferred,
+            validated,
+            inherited,
+        ) in rows:
             fk = None
-            rel = _q(r, "relation")
-            r["columns"] = _names(attrs[rel], r["conkey"])
-            if r["contype"] == "f":
-                ref_table = f"{r['ref_schema']}.{r['ref_relation']}"
-                if r["ref_columns"] is None:
-                    r["ref_columns"] = _names(attrs[ref_table], r["confkey"])
+            rel = intern(f"{schema}.{relation}")
+            columns = _names(attrs[rel], conkey)
+            if contype == "f":
+                ref_table = intern(f"{ref_schema}.{ref_relation}")
+                if ref_columns is None:
+                    ref_columns = _names(attrs[ref_table], confkey)
                 fk = {
-                    "columns": r["ref_columns"],
-                    "match": _FK_MATCH[r["match"]],
-                    "on_delete": _FK_ACTIONS[r["on_delete"]],
-                    "on_update": _FK_ACTIONS[r["on_update"]],
-                    "table": _i(ref_table),
+                    "columns": ref_columns,
+                    "match": _FK_MATCH[match],
+                    "on_delete": _FK_ACTIONS[on_delete],
+                    "on_update": _FK_ACTIONS[on_update],
+                    "table": ref_table,
                 }
-            definition = r["definition"]
-            if definition is None and r["contype"] != "c":
-                definition = constraint_definition(r, quote)
-            con = self._constraints[rel][r["name"]] = {
-                "columns": r["columns"],
-                "deferrable": r["deferrable"],
-                "deferred": r["deferred"],
+            if definition is None and contype != "c":
+                definition = constraint_definition(
+                    quote,
+                    contype=contype,
+                    columns=columns,
+                    include=include,
+                    ref_schema=ref_schema,
+                    ref_relation=ref_relation,
+                    ref_columns=ref_columns,
+                    match=match,
+                    on_update=on_update,
+                    on_delete=on_delete,
+                    deferrable=deferrable,
+                    deferred=deferred,
+                    validated=validated,
+                )
+            con = self._constraints[rel][name] = {
+                "columns": columns,
+                "deferrable": deferrable,
+                "deferred": deferred,
                 "definition": definition,
-                "inherited": r["inherited"],
+                "inherited": inherited,
                 "references": fk,
-                "type": _CONTYPES[r["contype"]],
-                "validated": r["validated"],
+                "type": _CONTYPES[contype],
+                "validated": validated,
             }
             if definition is None:
-                exprs.add("check", r["ref"], r["tree"], rel, con, "definition", extra=r["flags"])
+                exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
 
-    def _add_indexes(self, rows: Iterable[Row]) -> None:
-        exprs, quote, attrs = self.exprs, self._quote, self._attrs
-        for r in rows:
-            rel = _q(r, "relation")
+    def _add_indexes(self, rows: Iterable[Any]) -> None:
+        exprs, quote, attrs, intern = self.exprs, self._quote, self._attrs, sys.intern
+        for (
+            schema,
+            relation,
+            name,
+            definition,
+            ref,
+            tree,
+            indkey,
+            indclass,
+            indcollation,
+            indoption,
+            nkey,
+            expression_columns,
+            is_unique,
+            is_primary,
+            method,
+            constraint_name,
+            valid,
+        ) in rows:
+            rel = intern(f"{schema}.{relation}")
             columns = attrs[rel]
-            nkey, indkey = r["nkeyatts"], r["indkey"]
-            keys = r["expression_columns"] or [quote(columns[n][0]) for n in indkey[:nkey]]
+            keys = expression_columns or [quote(columns[n][0]) for n in indkey[:nkey]]
             include = [quote(columns[n][0]) for n in indkey[nkey:]]
-            definition = r["definition"]
-            index = self._indexes[rel][r["name"]] = {
+            index = self._indexes[rel][name] = {
                 "columns": keys,
-                "constraint": r["constraint_name"],
+                "constraint": constraint_name,
                 "definition": definition,
                 "include": include,
-                "method": _i(r["method"]),
+                "method": _i(method),
                 "predicate": None,
-                "primary": r["is_primary"],
-                "unique": r["is_unique"],
-                "valid": r["valid"],
+                "primary": is_primary,
+                "unique": is_unique,
+                "valid": valid,
             }
-            tree, ref = r["tree"], r["ref"]
             if definition is None:
-                if self._plain_keys(r, columns):
-                    definition = index_definition(r, keys, include, quote)
-                    index["definition"] = definition
+                if self._plain_keys(indkey, indclass, indcollation, indoption, columns):
+                    definition = index["definition"] = index_definition(
+                        quote,
+                        unique=is_unique,
+                        name=name,
+                        schema=schema,
+                        relation=relation,
+                        method=method,
+                        keys=keys,
+                        include=include,
+                    )
                     if tree is not None:
                         exprs.add(
                             "predicate",
@@ -320,12 +435,19 @@ class Assembler:
             if tree is not None:
                 exprs.add("predicate", ref, tree, rel, index, "predicate")
 
-    def _plain_keys(self, r: Row, columns: dict[int, Attr]) -> bool:
+    def _plain_keys(
+        self,
+        indkey: Sequence[int],
+        indclass: Sequence[int],
+        indcollation: Sequence[int],
+        indoption: Sequence[int],
+        columns: dict[int, Attr],
+    ) -> bool:
         """Every key column has its type's default operator class, its own collation and
         the default ordering, so pg_get_indexdef would print just its name."""
         default_opclass = self._default_opclass
         for attnum, opclass, collation, option in zip(
-            r["indkey"], r["indclass"], r["indcollation"], r["indoption"], strict=False
+            indkey, indclass, indcollation, indoption, strict=False
         ):
             column = columns.get(attnum)
             if (
@@ -376,27 +498,40 @@ class Assembler:
                 "timing": timing,
             }
 
-    def _add_tables(self, rows: Iterable[Row]) -> None:
-        tables = self._out["tables"]
-        for r in rows:
-            key = _q(r)
-            parents = r["parents"]
+    def _add_tables(self, rows: Iterable[Any]) -> None:
+        tables, intern = self._out["tables"], sys.intern
+        for (
+            schema,
+            name,
+            relkind,
+            owner,
+            rls_enabled,
+            rls_forced,
+            comment,
+            is_partition,
+            parents,
+            partition_bound,
+            partition_key,
+            persistence,
+            options,
+        ) in rows:
+            key = intern(f"{schema}.{name}")
             tables[key] = {
                 "columns": {},  # members: filled in by result()
-                "comment": r["comment"],
+                "comment": comment,
                 "constraints": {},
                 "grants": self._grants_of("relation", key),
                 "indexes": {},
-                "inherits": [] if r["is_partition"] else parents,
-                "kind": _TABLE_KIND[r["relkind"]],
-                "options": sorted(r["options"]),
-                "owner": _i(r["owner"]),
-                "partition_bound": r["partition_bound"],
-                "partition_key": r["partition_key"],
-                "partition_of": parents[0] if r["is_partition"] and parents else None,
-                "persistence": "unlogged" if r["persistence"] == "u" else "permanent",
+                "inherits": [] if is_partition else parents,
+                "kind": _TABLE_KIND[relkind],
+                "options": sorted(options),
+                "owner": _i(owner),
+                "partition_bound": partition_bound,
+                "partition_key": partition_key,
+                "partition_of": parents[0] if is_partition and parents else None,
+                "persistence": "unlogged" if persistence == "u" else "permanent",
                 "policies": {},
-                "rls": {"enabled": r["rls_enabled"], "forced": r["rls_forced"]},
+                "rls": {"enabled": rls_enabled, "forced": rls_forced},
                 "triggers": {},
             }
 
@@ -524,14 +659,3 @@ def _names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str]
 def _i(value: str | None) -> str | None:
     """Intern short strings repeated across thousands of rows (types, defaults, owners)."""
     return sys.intern(value) if value is not None and len(value) < 200 else value
-
-
-def assemble(rows: dict[str, list[Row]], server: Row | None = None, run: Run | None = None) -> Data:
-    """All query results at once → objects tree (for tests and tools); ``run`` answers the
-    expression queries (see ``Expressions.resolve``)."""
-    a = Assembler(server)
-    for kind in Assembler.ORDER:
-        a.add(kind, rows[kind])
-    if run is not None:
-        a.exprs.resolve(run)
-    return a.result()

@@ -16,7 +16,6 @@ server itself (``pg_get_keywords()``), so it matches the server's version.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 _SAFE_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz_")
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
@@ -47,50 +46,71 @@ class Quoter:
         return ", ".join(map(self, names))
 
 
-def constraint_suffix(row: dict[str, Any]) -> str:
+def constraint_suffix(*, deferrable: bool, deferred: bool, validated: bool) -> str:
     """What pg_get_constraintdef appends after any constraint's own clause."""
     return (
-        (" DEFERRABLE" if row["deferrable"] else "")
-        + (" INITIALLY DEFERRED" if row["deferred"] else "")
-        + ("" if row["validated"] else " NOT VALID")
+        (" DEFERRABLE" if deferrable else "")
+        + (" INITIALLY DEFERRED" if deferred else "")
+        + ("" if validated else " NOT VALID")
     )
 
 
-def constraint_definition(row: dict[str, Any], q: Quoter) -> str:
+def constraint_definition(
+    q: Quoter,
+    *,
+    contype: str,
+    columns: Sequence[str],
+    include: Sequence[str] | None,
+    ref_schema: str | None,
+    ref_relation: str | None,
+    ref_columns: Sequence[str] | None,
+    match: str,
+    on_update: str,
+    on_delete: str,
+    deferrable: bool,
+    deferred: bool,
+    validated: bool,
+) -> str:
     """PRIMARY KEY, UNIQUE or FOREIGN KEY as pg_get_constraintdef(oid) prints it."""
-    contype = row["contype"]
     if contype == "f":
-        on_update = _FK_ACTION_SQL.get(row["on_update"])
-        on_delete = _FK_ACTION_SQL.get(row["on_delete"])
+        update_action = _FK_ACTION_SQL.get(on_update)
+        delete_action = _FK_ACTION_SQL.get(on_delete)
         head = (
-            f"FOREIGN KEY ({q.join(row['columns'])}) REFERENCES "
-            f"{q(row['ref_schema'])}.{q(row['ref_relation'])}({q.join(row['ref_columns'])})"
-            + _FK_MATCH_SQL[row["match"]]
-            + (f" ON UPDATE {on_update}" if on_update else "")
-            + (f" ON DELETE {on_delete}" if on_delete else "")
+            f"FOREIGN KEY ({q.join(columns)}) REFERENCES "
+            f"{q(ref_schema or '')}.{q(ref_relation or '')}({q.join(ref_columns or ())})"
+            + _FK_MATCH_SQL[match]
+            + (f" ON UPDATE {update_action}" if update_action else "")
+            + (f" ON DELETE {delete_action}" if delete_action else "")
         )
     elif contype in ("p", "u"):
-        include = row["include"]
         head = (
             ("PRIMARY KEY (" if contype == "p" else "UNIQUE (")
-            + q.join(row["columns"])
+            + q.join(columns)
             + ")"
             + (f" INCLUDE ({q.join(include)})" if include else "")
         )
     else:
         raise ValueError(f"no client-side definition for constraint type {contype!r}")
-    return head + constraint_suffix(row)
+    return head + constraint_suffix(deferrable=deferrable, deferred=deferred, validated=validated)
 
 
 def index_definition(
-    row: dict[str, Any], keys: Sequence[str], include: Sequence[str], q: Quoter
+    q: Quoter,
+    *,
+    unique: bool,
+    name: str,
+    schema: str,
+    relation: str,
+    method: str,
+    keys: Sequence[str],
+    include: Sequence[str],
 ) -> str:
     """A plain-column index (default operator classes, orderings and collations, no
     storage parameters) as pg_get_indexdef(oid) prints it, without its WHERE clause.
     ``keys`` and ``include`` are quoted column names."""
     return (
-        f"CREATE {'UNIQUE ' if row['is_unique'] else ''}INDEX {q(row['name'])} ON "
-        f"{q(row['schema'])}.{q(row['relation'])} USING {q(row['method'])} ("
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {q(name)} ON "
+        f"{q(schema)}.{q(relation)} USING {q(method)} ("
         + ", ".join(keys)
         + (") INCLUDE (" + ", ".join(include) if include else "")
         + ")"
