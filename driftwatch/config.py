@@ -68,7 +68,11 @@ class Target:
         default=False, metadata=_doc("allow the write-and-rollback isolation probe")
     )
     snapshot_jobs: int = field(
-        default=1, metadata=_doc("connections per snapshot (1 or 2) sharing one exported snapshot")
+        default=1,
+        metadata=_doc(
+            "connections per snapshot (1 or 2) sharing one exported snapshot; 2 reads"
+            " constraints and policies on the second (it did not pay on a 2-core machine)"
+        ),
     )
 
 

@@ -51,7 +51,8 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         type=int,
         choices=(1, 2),
         default=None,
-        help="connections sharing one exported snapshot (default 1; 2 is faster on big catalogs)",
+        help="connections sharing one exported snapshot (default 1; with 2, constraints and"
+        " policies are read on a second one: slower on a 2-core machine, see bench/README.md)",
     )
     p.add_argument(
         "--include-managed",
