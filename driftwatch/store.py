@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import threading
+import time
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 CODEC = "zlib"
 _LOCK_KEY = 0x64726966  # "drif": advisory lock id for schema set-up on PostgreSQL
+_SQLITE_SETUP_LOCK = threading.Lock()
+_SQLITE_SETUP_ATTEMPTS = 20  # about 10 s of retries in all
 
 metadata = sa.MetaData()
 schema_version = sa.Table(
@@ -229,6 +233,27 @@ class Store:
     def _ensure_schema(self) -> None:
         if self._ready:
             return
+        if self.dialect != "sqlite":
+            self._set_up_schema()
+            return
+        # SQLite: the first writers of a new file also switch it to WAL, which needs the
+        # file to themselves; SQLite answers "database is locked" at once, without waiting,
+        # where waiting could deadlock. Threads of this process take turns; other
+        # processes are retried for a while.
+        with _SQLITE_SETUP_LOCK:
+            for attempt in range(_SQLITE_SETUP_ATTEMPTS):
+                try:
+                    self._set_up_schema()
+                    return
+                except StoreError as exc:
+                    if "database is locked" not in exc.message or self._ready:
+                        raise
+                    if attempt == _SQLITE_SETUP_ATTEMPTS - 1:
+                        raise
+                    self.engine.dispose()
+                    time.sleep(0.05 * (attempt + 1))
+
+    def _set_up_schema(self) -> None:
         with self._errors("set up its schema"), self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.text("select pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
