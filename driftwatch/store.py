@@ -246,7 +246,7 @@ class Store:
                     self._set_up_schema()
                     return
                 except StoreError as exc:
-                    if "database is locked" not in exc.message or self._ready:
+                    if "database is locked" not in exc.message:
                         raise
                     if attempt == _SQLITE_SETUP_ATTEMPTS - 1:
                         raise

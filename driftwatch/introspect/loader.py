@@ -14,7 +14,7 @@ import datetime as dt
 import fnmatch
 import functools
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -268,18 +268,16 @@ def _streamed(
         if kind in LOCKING_KINDS:
             yield _run_kind(conn, cur, kind, major, params)
             return
-        stream: Iterator[Any]
-        if STREAM_CHUNK > 1 and all(hasattr(type(cur), name) for name in _CHUNK_API):
-            stream = _chunks(conn, cur, kind, query(kind, major), params)
+        stream: Generator[Any, None, None]
+        if STREAM_CHUNK > 1:
+            stream = _chunks(conn, kind, query(kind, major), params)
             rows: Iterable[Any] = itertools.chain.from_iterable(stream)
         else:
             rows = stream = _checked(cur, kind, cur.stream(query(kind, major), params))
         try:
             yield rows
         finally:
-            close = getattr(stream, "close", None)
-            if close is not None:
-                close()
+            stream.close()
 
 
 def _kind_cursor(conn: psycopg.Connection[Any], kind: str) -> psycopg.Cursor[Any]:
@@ -299,7 +297,9 @@ def _names(cur: psycopg.Cursor[Any]) -> tuple[str, ...]:
     return tuple(c.name for c in cur.description or ())
 
 
-def _checked(cur: psycopg.Cursor[Any], kind: str, rows: Iterator[Any]) -> Iterator[Any]:
+def _checked(
+    cur: psycopg.Cursor[Any], kind: str, rows: Iterator[Any]
+) -> Generator[Any, None, None]:
     try:
         for i, row in enumerate(rows):
             if i == 0:
@@ -312,39 +312,67 @@ def _checked(cur: psycopg.Cursor[Any], kind: str, rows: Iterator[Any]) -> Iterat
 
 
 # Chunked rows need libpq 17+ (the psycopg[binary] wheel bundles a newer one); an older
-# system libpq streams one row at a time.
+# system libpq streams one row at a time (Cursor.stream).
 STREAM_CHUNK = 256 if psycopg.pq.version() >= 170000 else 1
 
-# Cursor.stream() yields chunked results row by row through a Python loop (about 2 µs a
-# row, 0.4 s at 10,000 tables); _chunks() turns each chunk into rows in one call of
-# psycopg's row loader instead. It uses the same cursor internals stream() is built on, and
-# falls back to stream() if a psycopg release renames them.
-_CHUNK_API = ("_stream_send_gen", "_stream_fetchone_gen", "_tx", "_make_row")
+
+def _result_chunks(conn: psycopg.Connection[Any], kind: str) -> Iterator[list[Any]]:
+    """The rows of the query whose results come next on ``conn`` (chunked rows mode
+    already selected), a chunk at a time, each chunk turned into rows in one call of
+    psycopg's row loader (``Cursor.stream`` does it row by row through a Python loop: about
+    2 µs a row, 0.4 s at 10,000 tables). Tuples for ``Assembler.TUPLE_FIELDS`` kinds, whose
+    column names are checked, dicts otherwise. A server error is raised as psycopg's."""
+    pgconn = conn.pgconn
+    tx = psycopg.adapt.Transformer(conn)
+    make_row: Callable[[Any], Any] = tuple
+    first = True
+    while (res := conn.wait(psycopg.generators.fetch(pgconn))) is not None:
+        status = res.status
+        if status == psycopg.pq.ExecStatus.TUPLES_CHUNK:
+            tx.set_pgresult(res, set_loaders=first)
+            if first:
+                names = tuple(res.fname(i).decode() for i in range(res.nfields))
+                _check_fields(names, kind)
+                if kind not in Assembler.TUPLE_FIELDS:
+                    make_row = functools.partial(_as_dict, names)
+                first = False
+            yield tx.load_rows(0, res.ntuples, make_row)
+        elif status != psycopg.pq.ExecStatus.TUPLES_OK:
+            raise pgerrors.error_from_result(res, encoding=conn.info.encoding)
+
+
+def _as_dict(names: tuple[str, ...], values: Sequence[Any]) -> Row:
+    return dict(zip(names, values, strict=True))
+
+
+def _send(conn: psycopg.Connection[Any], sql: str, params: Row) -> None:
+    """Queue one query, its parameters bound as literals (as psycopg's ClientCursor does)."""
+    query_text = psycopg.ClientCursor(conn).mogrify(sql, params)
+    conn.pgconn.send_query_params(query_text.encode(), None)
 
 
 def _chunks(
-    conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any], kind: str, sql: str, params: Row
-) -> Iterator[list[Any]]:
+    conn: psycopg.Connection[Any], kind: str, sql: str, params: Row
+) -> Generator[list[Any], None, None]:
+    """One query's rows in chunks (``_result_chunks``)."""
+    pgconn = conn.pgconn
     with conn.lock:
         finished = False
         try:
-            conn.wait(cur._stream_send_gen(sql, params, size=STREAM_CHUNK))
-            first = True
-            while res := conn.wait(cur._stream_fetchone_gen(first)):
-                if first:
-                    _check_fields(_names(cur), kind)
-                yield cur._tx.load_rows(0, res.ntuples, cur._make_row)
-                first = False
+            _send(conn, sql, params)
+            pgconn.set_chunked_rows_mode(STREAM_CHUNK)
+            conn.wait(psycopg.generators.send(pgconn))
+            yield from _result_chunks(conn, kind)
             finished = True
         finally:
             if not finished:
                 # Abandoned half-way (an error while building, Ctrl-C): stop the query and
                 # read what is left of it (rows, the cancel error, the end marker) so the
                 # connection is idle again and the transaction can roll back.
-                if conn.pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
+                if pgconn.transaction_status == psycopg.pq.TransactionStatus.ACTIVE:
                     with contextlib.suppress(psycopg.Error):
                         conn.cancel_safe()
-                while conn.pgconn.get_result() is not None:
+                while pgconn.get_result() is not None:
                     pass
 
 
@@ -379,30 +407,10 @@ class _Pipeline:
         return itertools.chain.from_iterable(self._chunks(name))
 
     def _chunks(self, name: str) -> Iterator[list[Any]]:
-        conn, pgconn = self.conn, self.conn.pgconn
-        tx = psycopg.adapt.Transformer(conn)
-        make_row: Callable[[Any], Any] = tuple
-        pgconn.set_chunked_rows_mode(STREAM_CHUNK)
+        self.conn.pgconn.set_chunked_rows_mode(STREAM_CHUNK)
         self.streaming = True
-        first = True
-        while (res := conn.wait(psycopg.generators.fetch(pgconn))) is not None:
-            status = res.status
-            if status == psycopg.pq.ExecStatus.TUPLES_CHUNK:
-                tx.set_pgresult(res, set_loaders=first)
-                if first:
-                    names = tuple(res.fname(i).decode() for i in range(res.nfields))
-                    _check_fields(names, name)
-                    if name not in Assembler.TUPLE_FIELDS:
-                        make_row = functools.partial(_as_dict, names)
-                    first = False
-                yield tx.load_rows(0, res.ntuples, make_row)
-            elif status != psycopg.pq.ExecStatus.TUPLES_OK:
-                raise pgerrors.error_from_result(res, encoding=conn.info.encoding)
+        yield from _result_chunks(self.conn, name)
         self.streaming = False
-
-
-def _as_dict(names: tuple[str, ...], values: Sequence[Any]) -> Row:
-    return dict(zip(names, values, strict=True))
 
 
 @contextmanager
@@ -413,13 +421,12 @@ def _pipelined(
     order. If it stops early (an error, Ctrl-C), the running query is cancelled and what
     is left of the pipeline read, so the connection can roll back."""
     pgconn = conn.pgconn
-    mogrify = psycopg.ClientCursor(conn).mogrify  # parameters bound as literals
     with conn.lock:
         pipe = _Pipeline(conn, list(queries))
         pgconn.enter_pipeline_mode()
         try:
             for sql in queries.values():
-                pgconn.send_query_params(mogrify(sql, params).encode(), None)
+                _send(conn, sql, params)
             pgconn.pipeline_sync()
             pipe.synced = True
             conn.wait(psycopg.generators.send(pgconn))
