@@ -39,10 +39,15 @@ _PROKIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _TRUE = {"true", "on", "yes", "1", "t"}
 
 
-def _q(row: Row, name_key: str = "name") -> str:
+def _key(schema: str, name: str) -> str:
     """``schema.name``, one shared string per relation (every column, index, policy of a
     table is keyed by it)."""
-    return sys.intern(f"{row['schema']}.{row[name_key]}")
+    return sys.intern(f"{schema}.{name}")
+
+
+def _q(row: Row, name_key: str = "name") -> str:
+    """``_key`` of a dict row."""
+    return _key(row["schema"], row[name_key])
 
 
 def _grant_map(entries: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
@@ -305,7 +310,7 @@ class Assembler:
                 columns[attnum][3]["position"] = position
 
     def _add_constraints(self, rows: Iterable[Any]) -> None:
-        exprs, quote, attrs, intern = self.exprs, self._quote, self._attrs, sys.intern
+        exprs, quote, attrs = self.exprs, self._quote, self._attrs
         for (
             schema,
             relation,
@@ -330,10 +335,10 @@ class Assembler:
             inherited,
         ) in rows:
             fk = None
-            rel = intern(f"{schema}.{relation}")
+            rel = _key(schema, relation)
             columns = _names(attrs[rel], conkey)
             if contype == "f":
-                ref_table = intern(f"{ref_schema}.{ref_relation}")
+                ref_table = _key(ref_schema, ref_relation)
                 if ref_columns is None:
                     ref_columns = _names(attrs[ref_table], confkey)
                 fk = {
@@ -373,7 +378,7 @@ class Assembler:
                 exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
 
     def _add_indexes(self, rows: Iterable[Any]) -> None:
-        exprs, quote, attrs, intern = self.exprs, self._quote, self._attrs, sys.intern
+        exprs, quote, attrs = self.exprs, self._quote, self._attrs
         for (
             schema,
             relation,
@@ -393,7 +398,7 @@ class Assembler:
             constraint_name,
             valid,
         ) in rows:
-            rel = intern(f"{schema}.{relation}")
+            rel = _key(schema, relation)
             columns = attrs[rel]
             keys = expression_columns or [quote(columns[n][0]) for n in indkey[:nkey]]
             include = [quote(columns[n][0]) for n in indkey[nkey:]]
@@ -499,7 +504,7 @@ class Assembler:
             }
 
     def _add_tables(self, rows: Iterable[Any]) -> None:
-        tables, intern = self._out["tables"], sys.intern
+        tables = self._out["tables"]
         for (
             schema,
             name,
@@ -515,7 +520,7 @@ class Assembler:
             persistence,
             options,
         ) in rows:
-            key = intern(f"{schema}.{name}")
+            key = _key(schema, name)
             tables[key] = {
                 "columns": {},  # members: filled in by result()
                 "comment": comment,
