@@ -624,7 +624,7 @@ def test_failure_while_rows_stream_raises_instead_of_hanging(
     assert [str(e) for e in outcome] == ["failed while rows were streaming"]
     piped = [k for k in loader.QUERY_KINDS if k not in loader.LOCKING_KINDS]
     expected = {
-        "pipeline": ["pipeline:" + ",".join([*piped, "fingerprint"])],
+        "pipeline": ["pipeline:" + ",".join(piped)],
         "chunked": ["chunks:grants", "chunks:tables", "chunks:columns"],
         "Cursor.stream fallback": [],
     }

@@ -543,14 +543,9 @@ def _snapshot(
         elif can_pipeline():
             piped = [k for k in QUERY_KINDS if k not in LOCKING_KINDS]
             queries = {kind: query(kind, major) for kind in piped}
-            if not meta.catalog_fingerprint:
-                queries["fingerprint"] = query("fingerprint")
             with _pipelined(conn, queries, params) as pipe:
                 for kind in piped:
                     assembler.add(kind, pipe.rows(kind))
-                if "fingerprint" in queries:
-                    (row,) = pipe.rows("fingerprint")
-                    meta = replace(meta, catalog_fingerprint=str(row["fingerprint"]))
             for kind in QUERY_KINDS[len(piped) :]:
                 with _streamed(conn, kind, major, params) as rows:
                     assembler.add(kind, rows)
