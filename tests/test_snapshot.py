@@ -558,20 +558,85 @@ def test_reuse_only_when_catalog_unchanged(pg, ddl: str) -> None:  # type: ignor
         pg.drop_db(name)
 
 
+def _layout(doc: dict[str, Any]) -> bytes:
+    """The file layout spelled out the slow way: orjson indented down to the objects, each
+    object on its own line as compact canonical JSON."""
+    opts = orjson.OPT_SORT_KEYS
+    objects = doc["objects"]
+    head = {k: v for k, v in doc.items() if k != "objects"}
+    text = orjson.dumps(head, option=opts | orjson.OPT_INDENT_2)[:-2]
+    groups = []
+    for kind in sorted(objects):
+        members = [
+            b"      " + orjson.dumps(key) + b": " + orjson.dumps(value, option=opts)
+            for key, value in sorted(objects[kind].items())
+        ]
+        body = b"{\n" + b",\n".join(members) + b"\n    }" if members else b"{}"
+        groups.append(b"    " + orjson.dumps(kind) + b": " + body)
+    if groups:
+        text += b',\n  "objects": {\n' + b",\n".join(groups) + b"\n  }\n}\n"
+    else:
+        text += b',\n  "objects": {}\n}\n'
+    return text
+
+
 def test_streamed_file_and_digest_are_byte_identical_to_whole_document(
     snap: model.Snapshot, nexus_db: str
 ) -> None:
     """Snapshots are written and hashed piece by piece; the bytes must be exactly those of
-    orjson on the whole document (the format's definition)."""
+    the layout (one object per line, ``_layout``) and, compact, of orjson on the whole
+    document; the digest is sha256 of the compact objects (the format's definition), also
+    when a Spool computes it while encoding the file's lines, and the Spool's file is the
+    same bytes."""
     empty = snapmod.make(snap.meta, model.Objects())
     for s in (snap, take_snapshot(nexus_db), empty):
         doc = snapmod.to_document(s)
-        whole = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
-        assert snapmod.dumps(s) == whole
+        text = snapmod.dumps(s)
+        assert text == _layout(doc)
+        assert orjson.loads(text) == doc
+        lines = text.splitlines()
+        assert len(lines) == len(_layout(doc).splitlines())
+        start = lines.index(b'  "objects": {}' if not doc["objects"] else b'  "objects": {')
+        objects_lines = [line for line in lines[start:] if line.startswith(b"      ")]
+        assert len(objects_lines) == sum(len(group) for group in doc["objects"].values())
         compact = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS) + b"\n"
         assert snapmod.dumps(s, indent=False) == compact
         canonical = orjson.dumps(doc["objects"], option=orjson.OPT_SORT_KEYS)
         assert s.digest == "sha256:" + __import__("hashlib").sha256(canonical).hexdigest()
+        with snapmod.spooled() as spool:
+            assert spool.digest(s.data) == s.digest
+            assert b"".join(spool.chunks(s)) == text
+            other = model.Snapshot(s.meta, digest=s.digest, data=dict(s.data))
+            assert b"".join(spool.chunks(other)) == text  # not the tree it encoded: encodes it
+
+
+def test_cli_snapshot_file_comes_from_one_encoding(
+    nexus_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``driftwatch snapshot -o`` encodes the objects once (the Spool), not once for the
+    digest and again for the file; the file is the layout and its digest is right."""
+    from driftwatch import cli
+
+    calls: list[str] = []
+    real_lines, real_compact = snapmod._object_lines, snapmod._objects_chunks
+
+    def lines(data: Any) -> Any:
+        calls.append("file lines")
+        return real_lines(data)
+
+    def compact(data: Any) -> Any:
+        calls.append("compact")
+        return real_compact(data)
+
+    monkeypatch.setattr(snapmod, "_object_lines", lines)
+    monkeypatch.setattr(snapmod, "_objects_chunks", compact)
+    out = tmp_path / "snap.json"
+    assert cli.main(["snapshot", "--dsn", nexus_db, "-o", str(out)]) == 0
+    assert calls == ["file lines"]
+    monkeypatch.undo()
+    written = snapmod.read(out)
+    assert out.read_bytes() == snapmod.dumps(written)
+    assert written.digest == snapmod.digest_of(written.data)
 
 
 @pytest.mark.parametrize("path", ["pipeline", "chunked", "Cursor.stream fallback"])

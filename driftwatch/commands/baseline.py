@@ -47,8 +47,9 @@ def run(args: argparse.Namespace) -> int:
         if configured and not configured.startswith("migrations:"):
             path = configured
     path = path or cfg.docs.baseline
-    snap = take_snapshot(src.dsn, src.options)
-    snapmod.write(snap, path)
+    with snapmod.spooled() as spool:
+        snap = take_snapshot(src.dsn, src.options, hasher=spool.digest)
+        snapmod.write(snap, path, spool=spool)
     print(
         f"driftwatch: baseline {path} accepted ({snap.digest[:19]}…, "
         f"{len(snap.objects.tables)} tables)",

@@ -36,7 +36,12 @@ def register(sub: Subparsers) -> None:
 
 
 def _take_and_store(
-    cfg: Config, target: str, dsn: str, options: SnapshotOptions, started: dt.datetime
+    cfg: Config,
+    target: str,
+    dsn: str,
+    options: SnapshotOptions,
+    started: dt.datetime,
+    spool: snapmod.Spool,
 ) -> Snapshot:
     """With --target, the snapshot (or the failure) is recorded in the history store."""
     from driftwatch.commands.history import record_failure, record_snapshot
@@ -44,7 +49,7 @@ def _take_and_store(
 
     with Store.from_config(cfg) as store:
         try:
-            snap = take_snapshot(dsn, options)
+            snap = take_snapshot(dsn, options, hasher=spool.digest)
         except DriftwatchError as exc:
             record_failure(store, target, exc, started=started)
             raise
@@ -57,15 +62,16 @@ def run(args: argparse.Namespace) -> int:
     src = live_source(args, cfg)
     assert src is not None
     started = dt.datetime.now(dt.UTC)
-    if src.target and not args.no_store:
-        snap = _take_and_store(cfg, src.target, src.dsn, src.options, started)
-    else:
-        snap = take_snapshot(src.dsn, src.options)
-    keep_until_exit(snap)
-    if args.summary and not args.output:
-        print(summarize(snap))
-        return 0
-    emit(snapmod.chunks(snap), args.output)
+    with snapmod.spooled() as spool:
+        if src.target and not args.no_store:
+            snap = _take_and_store(cfg, src.target, src.dsn, src.options, started, spool)
+        else:
+            snap = take_snapshot(src.dsn, src.options, hasher=spool.digest)
+        keep_until_exit(snap)
+        if args.summary and not args.output:
+            print(summarize(snap))
+            return 0
+        emit(spool.chunks(snap), args.output)
     if args.output:
         print(f"driftwatch: wrote {args.output} ({snap.digest[:19]}…)", file=sys.stderr)
         if args.summary:

@@ -107,6 +107,7 @@ QUERY_KINDS: tuple[str, ...] = Assembler.ORDER
 LOCKING_KINDS = frozenset({"views"})
 
 Observer = Callable[[psycopg.Cursor[Row]], None]
+Hasher = Callable[[dict[str, Any]], str]
 
 
 def take_snapshot(
@@ -116,15 +117,18 @@ def take_snapshot(
     observer: Observer | None = None,
     stats: dict[str, int] | None = None,
     reuse: model.Snapshot | None = None,
+    hasher: Hasher = digest_of,
 ) -> model.Snapshot:
     """Snapshot ``dsn``. ``observer`` runs inside the snapshot transaction after the catalog
     queries (tests use it to look at pg_locks); ``stats`` receives ``queries`` sent and
     ``reused`` (1 when ``reuse`` — an earlier snapshot of the same database and options —
-    was returned with fresh meta because the catalog fingerprint had not changed)."""
+    was returned with fresh meta because the catalog fingerprint had not changed).
+    ``hasher`` computes the digest of the objects (``snapshot.Spool.digest`` also keeps
+    their encoding for the file); a reused snapshot keeps its digest."""
     opts = opts or SnapshotOptions()
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
         try:
-            return _attempt(dsn, opts, observer, stats, reuse)
+            return _attempt(dsn, opts, observer, stats, reuse, hasher)
         except _ConcurrentDDL as exc:
             if attempt == SNAPSHOT_ATTEMPTS:
                 raise IntrospectionError(
@@ -157,10 +161,11 @@ def _attempt(
     observer: Observer | None,
     stats: dict[str, int] | None,
     reuse: model.Snapshot | None,
+    hasher: Hasher,
 ) -> model.Snapshot:
     with connect(dsn, connect_timeout_s=opts.connect_timeout_s) as conn:
         try:
-            return _snapshot(conn, dsn, opts, observer, stats, reuse)
+            return _snapshot(conn, dsn, opts, observer, stats, reuse, hasher)
         except pgerrors.QueryCanceled:
             raise IntrospectionError(
                 f"snapshot of {describe(dsn)} stopped: statement_timeout "
@@ -492,6 +497,7 @@ def _snapshot(
     observer: Observer | None,
     stats: dict[str, int] | None,
     reuse: model.Snapshot | None,
+    hasher: Hasher,
 ) -> model.Snapshot:
     _begin(conn)
     with collector_paused(), conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
@@ -565,7 +571,7 @@ def _snapshot(
         # client hashes the tree.
         with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-finish") as pool:
             finished = pool.submit(finish)
-            digest = digest_of(data)
+            digest = hasher(data)
             fingerprint, changed = finished.result()
         if changed:
             raise _ConcurrentDDL("the schema changed while the snapshot was taken")
