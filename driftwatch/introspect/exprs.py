@@ -7,9 +7,9 @@ backend has not seen builds its relation-cache entry: with RLS that means readin
 parsing every policy of the table. At 10,000 tables that is most of the server's time,
 although templated schemas hold only a handful of distinct trees.
 
-So the catalog queries return a digest of each tree (md5 of its text) and the object's
-OID; this module groups the objects, asks for one representative per group, and copies
-its text to the rest. Two objects share a text when they have
+So the catalog queries return each tree — its text where trees are small, the md5 of its
+text where they are large (policies) — and the object's OID; this module groups the
+objects, asks for one representative per group, and copies its text to the rest. Two objects share a text when they have
 
 * the same tree — it spells every function, operator, type, collation and relation it
   uses by OID, the same for every table, and constants as bytes;
@@ -27,8 +27,8 @@ Reading the columns from the tree is conservative: every ``Var`` whose range-tab
 is 1 counts, at any subquery level, so two objects are only grouped when all those names
 agree — more groups than strictly needed, never a wrong text.
 
-Two queries whatever the size of the schema (both ``sql/exprs.sql``): the trees of one
-object per distinct digest, then the deparse of one object per group.
+At most two queries whatever the size of the schema (both ``sql/exprs.sql``): the trees
+of one object per distinct digest, then the deparse of one object per group.
 """
 
 from __future__ import annotations
@@ -95,12 +95,22 @@ def tree_info(text: str) -> TreeInfo:
 _Use = tuple[str, int, str, str, dict[str, Any], str, str]
 
 
+# Sources whose rows carry the md5 of the tree, not the tree (see ``Expressions``).
+_DIGESTED = frozenset({"policy_using", "policy_check"})
+
+
 class Expressions:
     """Collects the expressions of one snapshot, then fills in their text (``resolve``).
-    ``columns`` names the columns of each relation by attribute number."""
+    ``columns`` names the columns of each relation by attribute number.
+
+    A tree is given by its text where it is small (defaults, CHECK constraints, partial
+    index predicates: the text travels instead of the server hashing it) or by the md5 of
+    its text (policies: kilobytes each, tens of thousands of them)."""
 
     def __init__(self, columns: Columns) -> None:
-        self._by_tree: dict[str, list[_Use]] = {}
+        # (tree, deparser, extra) → uses: every use in a group could share one text but
+        # for its relation (the context, see ``_context``).
+        self._groups: dict[tuple[str, str, str], list[_Use]] = {}
         self._columns = columns
 
     def add(
@@ -117,49 +127,56 @@ class Expressions:
     ) -> None:
         """``target[field]`` becomes ``prefix + text`` once resolved; None until then."""
         target[field] = None
-        uses = self._by_tree.get(tree)
+        key = (tree, _DEPARSER[source], extra)
+        uses = self._groups.get(key)
         if uses is None:
-            uses = self._by_tree[sys.intern(tree)] = []
+            uses = self._groups[(sys.intern(tree), key[1], extra)] = []
         uses.append((source, ref, relation, extra, target, field, prefix))
 
     def resolve(self, run: Run) -> int:
         """Fill every registered field; ``run`` answers sql/exprs.sql (``Run``). Returns
-        the number of queries sent (0 or 2)."""
-        if not self._by_tree:
+        the number of queries sent (0, 1 or 2: the texts of digested trees, the deparse)."""
+        if not self._groups:
             return 0
-        firsts = [uses[0] for uses in self._by_tree.values()]
-        texts = {(source, ref): text for source, ref, text in run(_refs(firsts), False)}
+        digested: dict[str, _Use] = {}
+        for (tree, _, _), uses in self._groups.items():
+            if uses[0][0] in _DIGESTED and tree not in digested:
+                digested[tree] = uses[0]
+        sent = 0
+        texts: dict[str, str | None] = {}
+        if digested:
+            by_ref = {
+                (source, ref): text for source, ref, text in run(_refs(digested.values()), False)
+            }
+            texts = {tree: by_ref.get((use[0], use[1])) for tree, use in digested.items()}
+            sent += 1
         groups: dict[tuple[Any, ...], list[_Use]] = {}
         # relation → context, per TreeInfo: templated trees read the same columns
         contexts: dict[TreeInfo, dict[str, Any]] = {}
-        for tree, uses in self._by_tree.items():
-            source, ref, _, extra = uses[0][:4]
-            info = tree_info(texts.get((source, ref)) or "")
-            fixed = not info.needs_relation_name and not info.attnums  # same text anywhere
-            known = contexts.setdefault(info, {})
-            if all(use[0] == source and use[3] == extra for use in uses):
-                # The common case, one source and one set of flags: only the context varies.
-                head = (_DEPARSER[source], tree, extra)
-                if fixed:
-                    groups[(*head, ())] = uses
-                    continue
-                by_context: dict[Any, list[_Use]] = {}
-                for use in uses:
-                    relation = use[2]
-                    context = known.get(relation)
-                    if context is None:
-                        context = self._context(known, info, relation)
-                    members = by_context.get(context)
-                    if members is None:
-                        members = by_context[context] = []
-                    members.append(use)
-                for context, members in by_context.items():
-                    groups[(*head, context)] = members
+        infos: dict[str, TreeInfo] = {}
+        for (tree, deparser, extra), uses in self._groups.items():
+            info = infos.get(tree)
+            if info is None:
+                text = texts.get(tree) if uses[0][0] in _DIGESTED else tree
+                info = infos[tree] = tree_info(text or "")
+            head = (deparser, tree, extra)
+            if not info.needs_relation_name and not info.attnums:  # the same text anywhere
+                groups[(*head, ())] = uses
                 continue
+            known = contexts.setdefault(info, {})
+            by_context: dict[Any, list[_Use]] = {}
             for use in uses:
-                context = () if fixed else self._context(known, info, use[2])
-                groups.setdefault((_DEPARSER[use[0]], tree, use[3], context), []).append(use)
-        self._by_tree.clear()
+                relation = use[2]
+                context = known.get(relation)
+                if context is None:
+                    context = self._context(known, info, relation)
+                members = by_context.get(context)
+                if members is None:
+                    members = by_context[context] = []
+                members.append(use)
+            for context, members in by_context.items():
+                groups[(*head, context)] = members
+        self._groups.clear()
         deparsed = {
             (source, ref): text
             for source, ref, text in run(_refs(m[0] for m in groups.values()), True)
@@ -168,16 +185,13 @@ class Expressions:
             text = deparsed.get((members[0][0], members[0][1]))
             for _, _, _, _, target, field, prefix in members:
                 target[field] = None if text is None else prefix + text
-        return 2
+        return sent + 1
 
     def _context(self, known: dict[str, Any], info: TreeInfo, relation: str) -> Any:
         """What the text of a tree depends on in ``relation``: its name where it can be
         printed, else the names of the columns the tree reads (``known`` caches them)."""
-        context = known.get(relation)
-        if context is not None:
-            return context
         if info.needs_relation_name:
-            context = relation
+            context: Any = relation
         else:
             columns = self._columns.get(relation, {})
             context = tuple(

@@ -7,8 +7,8 @@
 -- grants, triggers) have no ORDER BY: rows stream to the client as the scan produces them,
 -- and the client orders each table's members (assemble.py) — a server-side sort would hold
 -- every row back until the last one is read.
--- Defaults and generation expressions come back as tree digests, deparsed once per
--- distinct tree.
+-- Defaults and generation expressions come back as their stored trees (small: the text
+-- costs the server less than hashing it), deparsed once per distinct tree (exprs.py).
 select n.nspname || '.' || c.relname as rel,
        c.relkind as relkind,
        a.attname as name,
@@ -18,7 +18,7 @@ select n.nspname || '.' || c.relname as rel,
        format_type(a.atttypid, a.atttypmod) as type,
        not a.attnotnull as nullable,
        ad.oid as ref,
-       md5(ad.adbin::text) as tree,
+       ad.adbin::text as tree,
        a.attgenerated <> '' as is_generated,
        case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
        case when a.attcollation <> 0 and a.attcollation <> t.typcollation

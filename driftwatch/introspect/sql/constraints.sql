@@ -29,7 +29,7 @@ select n.nspname as schema,
          else pg_get_constraintdef(con.oid)
        end as definition,
        con.oid as ref,
-       case when con.contype = 'c' then md5(con.conbin::text) end as tree,
+       case when con.contype = 'c' then con.conbin::text end as tree,
        concat_ws(' ', con.connoinherit, con.convalidated, con.condeferrable, con.condeferred
                  , con.conenforced  -- pg18+
                 ) as flags,

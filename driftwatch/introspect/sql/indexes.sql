@@ -22,7 +22,7 @@ select n.nspname as schema,
             else pg_get_indexdef(x.indexrelid)
        end as definition,
        x.indexrelid as ref,
-       md5(x.indpred::text) as tree,
+       x.indpred::text as tree,
        x.indkey::int2[] as indkey,
        x.indclass::oid[] as indclass,
        x.indcollation::oid[] as indcollation,
