@@ -561,16 +561,21 @@ def _snapshot(
                     assembler.add(kind, rows)
         sent += len(QUERY_KINDS) + 1
         sent += assembler.exprs.resolve(_runner(cur, major))
-        data = assembler.result()
 
         def finish() -> tuple[str, bool]:
+            # Without parallel workers: the client keeps a core busy meanwhile, and a
+            # worker would take turns with it on a 2-core machine (0.09 s slower at 10,000
+            # tables) rather than finish sooner.
+            cur.execute("set local max_parallel_workers_per_gather = 0")
             fingerprint = meta.catalog_fingerprint or _fingerprint(cur)
             return fingerprint, _changed_during_snapshot(conn, cur, params)
 
         # The server reads the fingerprint and checks for DDL committed meanwhile while the
-        # client hashes the tree.
+        # client assembles and hashes the tree.
+        sent += 1
         with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-finish") as pool:
             finished = pool.submit(finish)
+            data = assembler.result()
             digest = hasher(data)
             fingerprint, changed = finished.result()
         if changed:
