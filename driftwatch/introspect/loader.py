@@ -220,7 +220,11 @@ def _first_line(exc: BaseException) -> str:
 _SETTINGS_SQL = (
     # Fixed output settings: names schema-qualified (empty search_path), timestamps in
     # partition bounds and defaults printed in UTC/ISO whatever the role's defaults are.
+    # work_mem at least 64 MB for this transaction only: the catalog queries' hash joins
+    # (columns.sql) stay in memory up to tens of thousands of tables instead of spilling.
     "select set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true),"
+    " set_config('work_mem', greatest(pg_size_bytes(current_setting('work_mem')) / 1024,"
+    " 65536)::text || 'kB', true),"
     " set_config('search_path', '', true), set_config('TimeZone', 'UTC', true),"
     " set_config('DateStyle', 'ISO, MDY', true), set_config('IntervalStyle', 'postgres', true),"
     " set_config('extra_float_digits', '1', true)"

