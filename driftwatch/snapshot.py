@@ -73,6 +73,9 @@ def _objects_chunks(data: Any) -> Iterator[bytes]:
 # canonical JSON the digest covers is the same bytes with other separators between the
 # objects: writing a new snapshot encodes its objects once (``Spool``), not twice.
 _LINE = b"\n      "  # before each object: its group is indented four spaces, it six
+# Objects per piece: few enough that a piece's three copies (the objects' JSON, the
+# canonical and the file bytes) stay small next to the tree (4 KB a table at 10k tables).
+LINES = 32
 
 
 def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
@@ -91,10 +94,10 @@ def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
             continue
         yield sep + name + b":{", sep + b"\n    " + name + b": {"
         keys = sorted(group)
-        for start in range(0, len(keys), BATCH):
+        for start in range(0, len(keys), LINES):
             canon: list[bytes] = []
             text: list[bytes] = []
-            for key in keys[start : start + BATCH]:
+            for key in keys[start : start + LINES]:
                 k = orjson.dumps(key)
                 v = orjson.dumps(group[key], option=_OPTS)
                 canon += (b",", k, b":", v)
