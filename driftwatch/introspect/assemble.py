@@ -260,6 +260,7 @@ class Assembler:
     def _add_columns(self, rows: Iterable[Any]) -> None:
         exprs, attrs, intern = self.exprs, self._attrs, sys.intern
         table_columns, view_columns = self._columns, self._view_columns
+        shared = _SHARED_INTS.setdefault
         column: Data
         for (
             rel,
@@ -283,9 +284,9 @@ class Assembler:
                 column = view_columns[rel][name] = {
                     "comment": comment,
                     "position": 0,
-                    "type": _i(type_),
+                    "type": intern(type_),
                 }
-                attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
+                attrs[rel][attnum] = (name, shared(typid, typid), shared(collid, collid), column)
                 continue
             column = table_columns[rel][name] = {
                 "collation": collation,
@@ -296,9 +297,9 @@ class Assembler:
                 "identity": identity,
                 "nullable": nullable,
                 "position": 0,
-                "type": _i(type_),
+                "type": intern(type_),
             }
-            attrs[rel][attnum] = (name, _n(typid), _n(collid), column)
+            attrs[rel][attnum] = (name, shared(typid, typid), shared(collid, collid), column)
             if tree is not None:
                 exprs.add(
                     "default", ref, tree, rel, column, "generated" if is_generated else "default"
@@ -400,8 +401,8 @@ class Assembler:
         ) in rows:
             rel = _key(schema, relation)
             columns = attrs[rel]
-            keys = expression_columns or [quote(columns[n][0]) for n in indkey[:nkey]]
-            include = [quote(columns[n][0]) for n in indkey[nkey:]]
+            keys = expression_columns or [quote[columns[n][0]] for n in indkey[:nkey]]
+            include = [quote[columns[n][0]] for n in indkey[nkey:]]
             index = self._indexes[rel][name] = {
                 "columns": keys,
                 "constraint": constraint_name,
@@ -649,12 +650,8 @@ def _sorted(members: Data | None) -> Data:
     return dict(sorted(members.items())) if members else {}
 
 
+# One int object per distinct type/collation OID instead of one per column.
 _SHARED_INTS: dict[int, int] = {}
-
-
-def _n(value: int) -> int:
-    """One int object per distinct type/collation OID instead of one per column."""
-    return _SHARED_INTS.setdefault(value, value)
 
 
 def _names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str]:

@@ -24,26 +24,26 @@ _FK_ACTION_SQL = {"r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DE
 _FK_MATCH_SQL = {"f": " MATCH FULL", "p": " MATCH PARTIAL", "s": ""}
 
 
-class Quoter:
-    """``quote_ident`` for one server: ``keywords`` are its non-unreserved keywords."""
+class Quoter(dict[str, str]):
+    """``quote_ident`` for one server: ``keywords`` are its non-unreserved keywords.
+    ``q[name]`` is the quoted name: a dict of the names seen so far, so the lookups of
+    hundreds of thousands of catalog names cost a dict access, not a call."""
 
     def __init__(self, keywords: Iterable[str]) -> None:
+        super().__init__()
         self._keywords = frozenset(keywords)
-        self._cache: dict[str, str] = {}
 
-    def __call__(self, name: str) -> str:
-        quoted = self._cache.get(name)
-        if quoted is None:
-            safe = bool(name) and name[0] in _SAFE_FIRST and _SAFE.issuperset(name)
-            if safe and name not in self._keywords:
-                quoted = name
-            else:
-                quoted = '"' + name.replace('"', '""') + '"'
-            self._cache[name] = quoted
+    def __missing__(self, name: str) -> str:
+        safe = bool(name) and name[0] in _SAFE_FIRST and _SAFE.issuperset(name)
+        if safe and name not in self._keywords:
+            quoted = name
+        else:
+            quoted = '"' + name.replace('"', '""') + '"'
+        self[name] = quoted
         return quoted
 
     def join(self, names: Sequence[str]) -> str:
-        return ", ".join(map(self, names))
+        return ", ".join(map(self.__getitem__, names))
 
 
 def constraint_suffix(*, deferrable: bool, deferred: bool, validated: bool) -> str:
@@ -77,7 +77,7 @@ def constraint_definition(
         delete_action = _FK_ACTION_SQL.get(on_delete)
         head = (
             f"FOREIGN KEY ({q.join(columns)}) REFERENCES "
-            f"{q(ref_schema or '')}.{q(ref_relation or '')}({q.join(ref_columns or ())})"
+            f"{q[ref_schema or '']}.{q[ref_relation or '']}({q.join(ref_columns or ())})"
             + _FK_MATCH_SQL[match]
             + (f" ON UPDATE {update_action}" if update_action else "")
             + (f" ON DELETE {delete_action}" if delete_action else "")
@@ -109,8 +109,8 @@ def index_definition(
     storage parameters) as pg_get_indexdef(oid) prints it, without its WHERE clause.
     ``keys`` and ``include`` are quoted column names."""
     return (
-        f"CREATE {'UNIQUE ' if unique else ''}INDEX {q(name)} ON "
-        f"{q(schema)}.{q(relation)} USING {q(method)} ("
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX {q[name]} ON "
+        f"{q[schema]}.{q[relation]} USING {q[method]} ("
         + ", ".join(keys)
         + (") INCLUDE (" + ", ".join(include) if include else "")
         + ")"
