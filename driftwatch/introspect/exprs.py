@@ -169,7 +169,7 @@ class Expressions:
                 relation = use[2]
                 context = known.get(relation)
                 if context is None:
-                    context = self._context(known, info, relation)
+                    context = known[relation] = self._context(info, relation)
                 members = by_context.get(context)
                 if members is None:
                     members = by_context[context] = []
@@ -183,22 +183,24 @@ class Expressions:
         }
         for members in groups.values():
             text = deparsed.get((members[0][0], members[0][1]))
+            if text is None:
+                continue  # the fields stay None (``add``)
             for _, _, _, _, target, field, prefix in members:
-                target[field] = None if text is None else prefix + text
+                target[field] = prefix + text if prefix else text
         return sent + 1
 
-    def _context(self, known: dict[str, Any], info: TreeInfo, relation: str) -> Any:
+    def _context(self, info: TreeInfo, relation: str) -> Any:
         """What the text of a tree depends on in ``relation``: its name where it can be
-        printed, else the names of the columns the tree reads (``known`` caches them)."""
+        printed, else the names of the columns the tree reads."""
         if info.needs_relation_name:
-            context: Any = relation
-        else:
-            columns = self._columns.get(relation, {})
-            context = tuple(
-                column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
-            )
-        known[relation] = context
-        return context
+            return relation
+        columns = self._columns.get(relation, {})
+        if len(info.attnums) == 1:  # the common case: a tenant column, a status column
+            column = columns.get(info.attnums[0])
+            return (column[0] if column else None,)
+        return tuple(
+            column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
+        )
 
 
 def _refs(uses: Iterable[_Use]) -> dict[str, list[int]]:
