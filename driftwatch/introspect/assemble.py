@@ -73,9 +73,9 @@ class Assembler:
     alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``:
     grants before the objects they belong to, columns before the indexes and constraints
     that name them by number, everything a view collects before the views. Tables get
-    their members (columns, indexes, ...) in ``result()``, so they come early: the server
-    has only cheap queries to run first, and the costly ones run while the client is busy
-    with the rows before them (the queries are pipelined, see ``loader``).
+    their members (columns, indexes, ...) as each kind's rows are in, so they come early:
+    the server has only cheap queries to run first, and the costly ones run while the
+    client is busy with the rows before them (the queries are pipelined, see ``loader``).
 
     ``server`` is the row of ``sql/server.sql`` (keywords for quoting, default operator
     classes)."""
@@ -210,6 +210,15 @@ class Assembler:
         self._indexes: dict[str, Data] = defaultdict(dict)
         self._policies: dict[str, Data] = defaultdict(dict)
         self._triggers: dict[str, Data] = defaultdict(dict)
+        # The members of tables, attached once their kind's rows are in (``add``); the
+        # tables' rows come first (ORDER).
+        self._members = {
+            "columns": self._columns,
+            "constraints": self._constraints,
+            "indexes": self._indexes,
+            "policies": self._policies,
+            "triggers": self._triggers,
+        }
         self._out: Data = {
             "domains": {},
             "enums": {},
@@ -230,22 +239,19 @@ class Assembler:
             raise ValueError(f"rows of {kind!r} arrived out of order (expected {expected!r})")
         self._seen.append(kind)
         getattr(self, f"_add_{kind}")(rows)
+        members = self._members.get(kind)
+        if members is not None:
+            # Each table's members of this kind, by name, now rather than in ``result``:
+            # the client has time to spare while the server produces the next rows.
+            # Members of views and materialized views (triggers, indexes) stay for them.
+            for key, table in self._out["tables"].items():
+                table[kind] = _sorted(members.pop(key, None))
 
     def result(self) -> Data:
         """The objects tree; expressions registered in ``exprs`` must be resolved first."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
-        tables = self._out["tables"] = _sorted(self._out["tables"])  # rows arrive unordered
-        members = (
-            ("columns", self._columns),
-            ("constraints", self._constraints),
-            ("indexes", self._indexes),
-            ("policies", self._policies),
-            ("triggers", self._triggers),
-        )
-        for key, table in tables.items():
-            for field, of_relation in members:
-                table[field] = _sorted(of_relation.pop(key, None))
+        self._out["tables"] = _sorted(self._out["tables"])  # rows arrive unordered
         return self._out
 
     def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:
