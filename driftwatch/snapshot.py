@@ -79,7 +79,7 @@ LINES = 32
 
 
 def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
-    """(canonical, file) bytes of an ``objects`` tree, a few hundred objects at a time: the
+    """(canonical, file) bytes of an ``objects`` tree, ``LINES`` objects at a time: the
     first pieces join to ``canonical(data)``, the second to the file's ``"objects"`` value."""
     if not data:
         yield b"{}", b"{}"
@@ -111,7 +111,7 @@ def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
 
 def digest_of(data: Any) -> str:
     """sha256 of the canonical JSON. An ``objects`` tree is hashed piece by piece, so a
-    10k-table snapshot never needs its 37 MB of canonical JSON in memory at once."""
+    10k-table snapshot never needs its 41 MB of canonical JSON in memory at once."""
     if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
         h = hashlib.sha256()
         for chunk in _objects_chunks(data):

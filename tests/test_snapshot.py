@@ -610,6 +610,18 @@ def test_streamed_file_and_digest_are_byte_identical_to_whole_document(
             assert b"".join(spool.chunks(other)) == text  # not the tree it encoded: encodes it
 
 
+def test_spool_encodes_again_when_the_snapshot_is_retried(snap: model.Snapshot) -> None:
+    """A snapshot retried after concurrent DDL calls the hasher again: the Spool's file
+    must then be the last tree's, not the first one's with the rest appended."""
+    empty = snapmod.make(snap.meta, model.Objects())
+    with snapmod.spooled() as spool:
+        spool.digest(snap.data)
+        assert spool.digest(empty.data) == empty.digest
+        assert b"".join(spool.chunks(empty)) == snapmod.dumps(empty)
+        assert spool.digest(snap.data) == snap.digest
+        assert b"".join(spool.chunks(snap)) == snapmod.dumps(snap)
+
+
 def test_cli_snapshot_file_comes_from_one_encoding(
     nexus_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
