@@ -35,38 +35,6 @@ def canonical(data: Any) -> bytes:
     return orjson.dumps(data, option=_OPTS)
 
 
-# Objects per orjson call when hashing a group compactly: one call per object costs more in
-# calls and joins than the encoding itself at 10,000 tables; one call for the whole group
-# would hold all of its JSON (43 MB at 10k tables) at once.
-BATCH = 256
-
-
-def _batches(group: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    keys = sorted(group)
-    for i in range(0, len(keys), BATCH):
-        yield {key: group[key] for key in keys[i : i + BATCH]}
-
-
-def _group_chunks(kind: str, group: dict[str, Any]) -> Iterator[bytes]:
-    """The members of ``objects[kind]`` exactly as compact ``orjson.dumps`` of the whole
-    document spells them (without the braces around them), a batch of objects at a time."""
-    head, tail = b"{" + orjson.dumps(kind) + b":{", b"}}"
-    for i, batch in enumerate(_batches(group)):
-        if i:
-            yield b","
-        yield orjson.dumps({kind: batch}, option=_OPTS)[len(head) : -len(tail)]
-
-
-def _objects_chunks(data: Any) -> Iterator[bytes]:
-    """``canonical(data)`` of an ``objects`` tree, a batch of objects at a time."""
-    yield b"{"
-    for i, kind in enumerate(sorted(data)):
-        yield (b"," if i else b"") + orjson.dumps(kind) + b":{"
-        yield from _group_chunks(kind, data[kind])
-        yield b"}"
-    yield b"}"
-
-
 # The file's layout: the document indented two spaces down to the objects, each object on
 # one line of its own, as compact canonical JSON. ``git diff`` of two files then names the
 # objects that changed, the file is 40% smaller than indenting all the way down, and the
@@ -78,9 +46,10 @@ _LINE = b"\n      "  # before each object: its group is indented four spaces, it
 LINES = 32
 
 
-def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
+def _object_lines(data: Any, *, lines: bool = True) -> Iterator[tuple[bytes, bytes]]:
     """(canonical, file) bytes of an ``objects`` tree, ``LINES`` objects at a time: the
-    first pieces join to ``canonical(data)``, the second to the file's ``"objects"`` value."""
+    first pieces join to ``canonical(data)``, the second to the file's ``"objects"`` value
+    (empty when ``lines`` is false: only the canonical JSON is wanted)."""
     if not data:
         yield b"{}", b"{}"
         return
@@ -101,12 +70,19 @@ def _object_lines(data: Any) -> Iterator[tuple[bytes, bytes]]:
                 k = orjson.dumps(key)
                 v = orjson.dumps(group[key], option=_OPTS)
                 canon += (b",", k, b":", v)
-                text += (b",", _LINE, k, b": ", v)
+                if lines:
+                    text += (b",", _LINE, k, b": ", v)
             if not start:
-                del canon[0], text[0]
+                del canon[0], text[:1]
             yield b"".join(canon), b"".join(text)
         yield b"}", b"\n    }"
     yield b"}", b"\n  }"
+
+
+def _objects_chunks(data: Any) -> Iterator[bytes]:
+    """``canonical(data)`` of an ``objects`` tree, ``LINES`` objects at a time."""
+    for canon, _ in _object_lines(data, lines=False):
+        yield canon
 
 
 def digest_of(data: Any) -> str:
@@ -173,6 +149,9 @@ def chunks(snap: model.Snapshot, *, indent: bool = True) -> Iterator[bytes]:
     yield _TAIL
 
 
+SPOOL_BLOCK = 1 << 20  # bytes per read when the file is copied from the spool
+
+
 class Spool:
     """A fresh snapshot's objects encoded once for both the digest and the file.
 
@@ -216,9 +195,6 @@ class Spool:
 def spooled() -> Iterator[Spool]:
     with tempfile.TemporaryFile() as fh:
         yield Spool(fh)
-
-
-SPOOL_BLOCK = 1 << 20
 
 
 def dumps(snap: model.Snapshot, *, indent: bool = True) -> bytes:

@@ -632,9 +632,9 @@ def test_cli_snapshot_file_comes_from_one_encoding(
     calls: list[str] = []
     real_lines, real_compact = snapmod._object_lines, snapmod._objects_chunks
 
-    def lines(data: Any) -> Any:
+    def lines(data: Any, **options: Any) -> Any:
         calls.append("file lines")
-        return real_lines(data)
+        return real_lines(data, **options)
 
     def compact(data: Any) -> Any:
         calls.append("compact")
