@@ -9,7 +9,8 @@ although templated schemas hold only a handful of distinct trees.
 
 So the catalog queries return each tree — its text where trees are small, the md5 of its
 text where they are large (policies) — and the object's OID; this module groups the
-objects, asks for one representative per group, and copies its text to the rest. Two objects share a text when they have
+objects, asks for one representative per group, and copies its text to the rest. Two
+objects share a text when they have
 
 * the same tree — it spells every function, operator, type, collation and relation it
   uses by OID, the same for every table, and constants as bytes;
@@ -195,9 +196,6 @@ class Expressions:
         if info.needs_relation_name:
             return relation
         columns = self._columns.get(relation, {})
-        if len(info.attnums) == 1:  # the common case: a tenant column, a status column
-            column = columns.get(info.attnums[0])
-            return (column[0] if column else None,)
         return tuple(
             column[0] if (column := columns.get(attnum)) else None for attnum in info.attnums
         )
