@@ -28,7 +28,8 @@ LABEL org.opencontainers.image.title="driftwatch" \
 ENV PATH="/opt/driftwatch/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    DRIFTWATCH_LISTEN=0.0.0.0:9187
+    DRIFTWATCH_LISTEN=0.0.0.0:9187 \
+    DRIFTWATCH_STATE_DIR=/srv/driftwatch/state
 # A fixed numeric uid/gid so Kubernetes' runAsNonRoot can verify it.
 RUN groupadd --system --gid 10001 driftwatch \
  && useradd --system --uid 10001 --gid 10001 --home-dir /srv/driftwatch --no-create-home \

@@ -11,7 +11,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,embedded]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,docs,embedded]'
+	bash scripts/fetch-mermaid.sh
 	touch $(STAMP)
 
 # System tools the tests need (promtool from Debian's prometheus package).

@@ -49,7 +49,9 @@ def main() -> int:
     ap.add_argument("--alter", action="store_true", help="also time a real ALTER + full command")
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
-    cfg = configmod.from_dict({"docs": {"groups": str(root / "config" / "table-groups.toml")}})
+    cfg = configmod.from_dict(
+        {"docs": {"groups": str(root / "driftwatch" / "demo" / "table-groups.toml")}}
+    )
 
     t = time.perf_counter()
     snap = take_snapshot(args.dsn, SnapshotOptions(include_schemas=("public",)))

@@ -193,7 +193,13 @@ class Rules:
 @dataclass(frozen=True)
 class Docs:
     output: str = field(default="reference/database", metadata=_doc("docs output directory"))
-    groups: str = field(default="config/table-groups.toml", metadata=_doc("table groups file"))
+    groups: str | None = field(
+        default=None,
+        metadata=_doc(
+            "table groups file (a relative path is read from the config file's folder);"
+            ' none: every table is listed under "Other"'
+        ),
+    )
     baseline: str = field(
         default="reference/database/schema.json", metadata=_doc("documented baseline snapshot")
     )
@@ -201,10 +207,10 @@ class Docs:
         default=None, metadata=_doc("directory of your own *.md.j2 templates")
     )
     rule_docs: str = field(
-        default="docs/rules",
+        default="",
         metadata=_doc(
-            "finding links: a directory holding <rule>.md (relative to the working"
-            " directory), or an http(s) URL base"
+            "finding links: empty writes the rule pages into <output>/_rules and links"
+            " there; else an http(s) URL base (<base>/<rule>.md) or a URL with {rule}"
         ),
     )
     mkdocs: bool = field(
@@ -212,6 +218,12 @@ class Docs:
     )
     mkdocs_config: str | None = field(
         default=None, metadata=_doc("path of that mkdocs.yml; default: beside the output dir")
+    )
+    mermaid_js: str | None = field(
+        default=None,
+        metadata=_doc(
+            "mermaid.min.js the MkDocs site ships (default: the one installed with driftwatch)"
+        ),
     )
     site_name: str = field(
         default="Database reference", metadata=_doc("title of the index and the MkDocs site")
@@ -340,7 +352,13 @@ class Fleet:
 
 @dataclass(frozen=True)
 class Config:
-    state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
+    state_dir: str = field(
+        default="",
+        metadata=_doc(
+            "embedded SQLite store and run files; default $DRIFTWATCH_STATE_DIR, else"
+            " $XDG_STATE_HOME/driftwatch (~/.local/state/driftwatch); relative: to the cwd"
+        ),
+    )
     store_url: str | None = field(
         default=None, metadata=_doc("SQLAlchemy URL; default sqlite under state_dir")
     )
@@ -364,8 +382,25 @@ class Config:
         raise ConfigError(f"unknown target {name!r} (known: {known})")
 
     @property
+    def state_path(self) -> Path:
+        """``state_dir``, or the per-user state directory when it is not set."""
+        return Path(self.state_dir) if self.state_dir else user_state_dir()
+
+    @property
     def effective_store_url(self) -> str:
-        return self.store_url or f"sqlite:///{Path(self.state_dir) / 'driftwatch.db'}"
+        return self.store_url or f"sqlite:///{self.state_path / 'driftwatch.db'}"
+
+
+def user_state_dir() -> Path:
+    """``$DRIFTWATCH_STATE_DIR``, else ``$XDG_STATE_HOME/driftwatch``, else
+    ``~/.local/state/driftwatch`` (the XDG base directories' per-user state)."""
+    own = os.environ.get("DRIFTWATCH_STATE_DIR", "")
+    if own:
+        return Path(own)
+    base = os.environ.get("XDG_STATE_HOME", "")
+    if not base or not Path(base).is_absolute():  # the spec ignores a relative value
+        base = str(Path.home() / ".local" / "state")
+    return Path(base) / "driftwatch"
 
 
 # --------------------------------------------------------------------------- loading
@@ -465,4 +500,9 @@ def load(path: str | Path | None = None) -> Config:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return from_dict(data, source=str(path))
+    cfg = from_dict(data, source=str(path))
+    groups = cfg.docs.groups
+    if groups and not Path(groups).is_absolute():  # beside the config, not the cwd
+        docs = dataclasses.replace(cfg.docs, groups=str(path.parent / groups))
+        cfg = dataclasses.replace(cfg, docs=docs)
+    return cfg

@@ -92,7 +92,7 @@ def docs_dir(target: configmod.Target, cfg: configmod.Config) -> Path:
     """Where serve writes a target's docs: ``docs_output`` or ``<state_dir>/docs/<target>``."""
     if target.docs_output:
         return Path(target.docs_output)
-    return Path(cfg.state_dir) / "docs" / _safe_dirname(target.name)
+    return cfg.state_path / "docs" / _safe_dirname(target.name)
 
 
 def baseline_spec(target: configmod.Target, cfg: configmod.Config) -> str | None:
@@ -143,7 +143,7 @@ class Worker:
         self._last: model.Snapshot | None = None
         # What the docs on disk were rendered from (digest + findings), kept across restarts
         # so an unchanged schema is not re-rendered after every start.
-        self._docs_marker = Path(cfg.state_dir) / "serve" / f"{_safe_dirname(target.name)}.docs"
+        self._docs_marker = cfg.state_path / "serve" / f"{_safe_dirname(target.name)}.docs"
         self._docs_key = _read_text(self._docs_marker)
         results.register(target.name, interval_s)
         metrics.init_target(target.name)

@@ -13,16 +13,14 @@ from driftwatch import model
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
-GROUPS = REPO / "config" / "table-groups.toml"
+GROUPS = REPO / "driftwatch" / "demo" / "table-groups.toml"
 
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 _FENCE = re.compile(r"^(`{3,})mermaid\n(.*?)\n\1$", re.S | re.M)
 
 
 def make_config(tmp: Path, **docs: Any) -> configmod.Config:
-    rules = tmp / "rules"
-    rules.mkdir(exist_ok=True)
-    data: dict[str, Any] = {"groups": str(GROUPS), "rule_docs": str(rules)}
+    data: dict[str, Any] = {"groups": str(GROUPS)}
     data.update(docs)
     return configmod.from_dict({"docs": data})
 

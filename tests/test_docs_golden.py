@@ -23,6 +23,7 @@ from driftwatch.findings import Finding
 GOLDEN = REPO / "tests" / "golden" / "docs"
 PAGES = [
     "README.md",
+    "public/README.md",
     "public/orders.md",  # tenant table
     "public/order_items.md",  # child table (scoped through orders)
     "public/platform_settings.md",  # global table
@@ -84,7 +85,7 @@ def test_golden_page(nexus_docs: Path, page: str) -> None:
 def test_nexus_output_is_consistent(nexus_docs: Path) -> None:
     assert broken_links(nexus_docs) == []
     assert mermaid_problems(nexus_docs) == []
-    index = (nexus_docs / "README.md").read_text()
+    index = (nexus_docs / "public" / "README.md").read_text()
     for group in ("Organizations", "Customers / CRM", "WhatsApp", "Orders", "Competition"):
         assert f"## {group}\n" in index
 

@@ -13,6 +13,7 @@ from driftwatch import config as configmod
 from driftwatch.cli import main
 from driftwatch.docs import MANIFEST, render
 from driftwatch.findings import Finding
+from driftwatch.rules import _docs as rule_docs
 from driftwatch.rules import audit
 
 SCHEMA = """
@@ -81,12 +82,11 @@ def test_pages_index_and_policy_matrix(db: str, tmp_path: Path) -> None:
             fingerprint="f2",
         ),
     ]
-    (tmp_path / "rules" / "rls-disabled.md").write_text("x")
-    (tmp_path / "rules" / "policy-not-tenant-scoped.md").write_text("x")
     result = render(snap_of(db), findings, cfg, out)
     assert result.summary == f"docs: {len(result.written)} written, 0 removed, 0 unchanged"
     expected = {
         "README.md",
+        "public/README.md",
         "schema.json",
         "public/organizations.md",
         "public/customers.md",
@@ -96,7 +96,7 @@ def test_pages_index_and_policy_matrix(db: str, tmp_path: Path) -> None:
         "public/unused_things.md",
         "public/orders_v.md",
         "public/functions/add1.md",
-    }
+    } | {f"_rules/{name}" for name in rule_docs.pages()}
     assert set(result.written) == expected
     assert (out / MANIFEST).is_file()
 
@@ -114,7 +114,7 @@ def test_pages_index_and_policy_matrix(db: str, tmp_path: Path) -> None:
     assert "[public.order_items](order_items.md)" in orders  # incoming FK
     assert "orders }o--o| customers" in orders
     assert "order_items }o--|| orders" in orders
-    assert "[policy-not-tenant-scoped](../../rules/policy-not-tenant-scoped.md)" in orders
+    assert "[policy-not-tenant-scoped](../_rules/policy-not-tenant-scoped.md)" in orders
     customers = (out / "public" / "customers.md").read_text()
     assert "Contact &#124; e-mail" in customers
     assert "enabled, forced" in customers
@@ -122,13 +122,15 @@ def test_pages_index_and_policy_matrix(db: str, tmp_path: Path) -> None:
     assert "RLS is **disabled**" in settings
     assert "RLS is off &#124; really" in settings
 
-    index = (out / "README.md").read_text()
+    top = (out / "README.md").read_text()
+    assert "| [public](public/README.md) | 6 | 4 | 5 | 1 | 0 | 1 | 1 | 2 |" in top
+    index = (out / "public" / "README.md").read_text()
     assert "## Organizations" in index and "## Other" in index
-    assert "| [public.platform_settings](public/platform_settings.md) | **off** | 0 | 1 |" in index
-    assert "| [public.orders](public/orders.md) | on | 3 | 1 |" in index
-    assert "[public.orders_v](public/orders_v.md)" in index
+    assert "| [public.platform_settings](platform_settings.md) | **off** | 0 | 1 |" in index
+    assert "| [public.orders](orders.md) | on | 3 | 1 |" in index
+    assert "[public.orders_v](orders_v.md)" in index
     assert "<code>public.status</code> | <code>new, done</code>" in index
-    assert "[public.add1(i integer)](public/functions/add1.md)" in index
+    assert "[public.add1(i integer)](functions/add1.md)" in index
     view = (out / "public" / "orders_v.md").read_text()
     assert "[public.orders](orders.md)" in view and "```sql" in view
     assert broken_links(out) == []
@@ -143,7 +145,7 @@ def test_unchanged_db_writes_nothing(db: str, tmp_path: Path) -> None:
     again = render(snap_of(db), [], cfg, out)
     assert again.written == () and again.removed == ()
     assert again.summary == f"docs: 0 written, 0 removed, {again.unchanged} unchanged"
-    assert again.rendered == 1  # only the index is re-rendered; table pages are skipped
+    assert again.rendered == 0  # no page, not even an index page, is re-rendered
     assert tree_state(out) == before
 
 
@@ -246,14 +248,12 @@ def test_cli_generates_with_findings_and_summary(
     assert main(["docs", "--dsn", db, "-o", str(out), "--config", str(cfgfile)]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith("docs: ") and line.endswith(" written, 0 removed, 0 unchanged")
-    index = (out / "README.md").read_text()
+    index = (out / "public" / "README.md").read_text()
     # the audit ran: the index counts its findings per table (platform_settings: RLS off)
     cfg = configmod.load(cfgfile)
     n = len([f for f in audit(snap_of(db), cfg) if f.object.startswith("public.platform_settings")])
     assert n >= 1
-    assert (
-        f"| [public.platform_settings](public/platform_settings.md) | **off** | 0 | {n} |" in index
-    )
+    assert f"| [public.platform_settings](platform_settings.md) | **off** | 0 | {n} |" in index
     assert (
         main(
             [

@@ -51,6 +51,7 @@ def demo_config(out: Path, dsn: str, listen: str) -> configmod.Config:
     data: dict[str, Any] = tomllib.loads(NEXUS_SETTINGS.read_text())
     data["state_dir"] = str(out / "state")
     data["docs"] = {
+        "groups": str(DEMO_DIR / data.get("docs", {}).get("groups", "table-groups.toml")),
         "output": str(out / "reference" / "database"),
         "baseline": str(out / "reference" / "database" / "schema.json"),
     }

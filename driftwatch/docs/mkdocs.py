@@ -1,4 +1,7 @@
-"""An ``mkdocs.yml`` for the reference: nav by table group, then views and functions.
+"""An ``mkdocs.yml`` for the reference: mkdocs-material, Mermaid fences drawn by a bundled
+``mermaid.min.js`` (no CDN), nav per schema by table group, then views and functions; a
+schema too big for one index page gets its paged listings in the nav instead of its pages.
+Material wraps every table in a scrolling box, so wide tables never overflow the page.
 
 MkDocs refuses a ``docs_dir`` that contains its own config file, so the file is written
 beside the output directory (``reference/mkdocs.yml`` for ``reference/database``) unless
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from driftwatch import config as configmod
 from driftwatch.docs.groups import OTHER
-from driftwatch.docs.site import INDEX, Site
+from driftwatch.docs.index import IndexPage
+from driftwatch.docs.site import INDEX, Site, split_qualified
 from driftwatch.errors import OutputError
 from driftwatch.fileio import atomic_write
 
@@ -31,7 +36,16 @@ def _q(s: str) -> str:
     return json.dumps(s, ensure_ascii=True)
 
 
-def build(site: Site, cfg: configmod.Config, out: Path, target: Path) -> bytes:
+@dataclass(frozen=True)
+class Extras:
+    """What the site adds to the pages: scripts, paged listings, the rules' index."""
+
+    scripts: tuple[str, ...] = ()
+    listings: tuple[IndexPage, ...] = ()  # pages of listing.md.j2, in order
+    rules_index: str | None = None
+
+
+def build(site: Site, cfg: configmod.Config, out: Path, target: Path, extras: Extras) -> bytes:
     objs = site.snapshot.objects
     docs_dir = os.path.relpath(out.absolute(), target.absolute().parent)
     if docs_dir == ".":
@@ -44,37 +58,68 @@ def build(site: Site, cfg: configmod.Config, out: Path, target: Path) -> bytes:
         f"site_name: {_q(cfg.docs.site_name)}",
         f"docs_dir: {_q(Path(docs_dir).as_posix())}",
         "use_directory_urls: false",
+        "theme:",
+        "  name: material",
+        "  features:",
+        "    - navigation.sections",
         "markdown_extensions:",
         "  - tables",
-        "  - fenced_code",
-        "nav:",
-        f"  - {_q('Overview')}: {_q(INDEX)}",
+        "  - attr_list",
+        "  - md_in_html",
+        "  - pymdownx.superfences:",
+        "      custom_fences:",
+        "        - name: mermaid",
+        "          class: mermaid",
+        "          format: !!python/name:pymdownx.superfences.fence_code_format",
     ]
-    members: dict[str, list[str]] = {g.name: [] for g in site.groups}
-    members[OTHER] = []
-    for key in sorted(objs.tables):
-        members[site.table_group[key]].append(key)
+    if extras.scripts:
+        lines.append("extra_javascript:")
+        lines.extend(f"  - {_q(s)}" for s in extras.scripts)
+    lines += ["nav:", f"  - {_q('Overview')}: {_q(INDEX)}"]
 
-    def section(title: str, items: list[tuple[str, str]]) -> None:
+    def section(title: str, items: list[tuple[str, str]], indent: str = "  ") -> None:
         if not items:
             return
-        lines.append(f"  - {_q(title)}:")
-        lines.extend(f"      - {_q(label)}: {_q(path)}" for label, path in items)
+        lines.append(f"{indent}- {_q(title)}:")
+        lines.extend(f"{indent}    - {_q(label)}: {_q(path)}" for label, path in items)
 
-    for name, keys in members.items():
-        section(name, [(k, site.paths[f"table:{k}"]) for k in keys])
-    section("Views", [(k, site.paths[f"view:{k}"]) for k in sorted(objs.views)])
-    section(
-        "Materialized views",
-        [(k, site.paths[f"materialized_view:{k}"]) for k in sorted(objs.materialized_views)],
-    )
-    section("Functions", [(k, site.paths[f"function:{k}"]) for k in sorted(objs.functions)])
+    listing_pages: dict[str, list[str]] = {}
+    titles: dict[str, str] = {}
+    for page in extras.listings:
+        ldir = page.path.rsplit("/", 1)[0]
+        listing_pages.setdefault(ldir, []).append(page.path)
+        titles[ldir] = str(page.context["title"])
+    schemas = set(objs.schemas)
+    for schema, sdir in sorted(site.schema_dirs.items()):
+        lines.append(f"  - {_q(schema)}:")
+        lines.append(f"      - {_q('Overview')}: {_q(f'{sdir}/{INDEX}')}")
+        listings = {k: v for k, v in listing_pages.items() if k.startswith(f"{sdir}/")}
+        if listings:  # a big schema: its paged listings, not thousands of entries
+            for ldir, paths in sorted(listings.items()):
+                section(titles[ldir], [(str(n), p) for n, p in enumerate(paths, 1)], "      ")
+            continue
+        members: dict[str, list[str]] = {g.name: [] for g in site.groups}
+        members[OTHER] = []
+        for key in sorted(objs.tables):
+            if split_qualified(key, schemas)[0] == schema:
+                members[site.table_group[key]].append(key)
+        for name, keys in members.items():
+            section(name, [(k, site.paths[f"table:{k}"]) for k in keys], "      ")
+        for title, kind, mapping in (
+            ("Views", "view", objs.views),
+            ("Materialized views", "materialized_view", objs.materialized_views),
+            ("Functions", "function", objs.functions),
+        ):
+            keys = [k for k in sorted(mapping) if split_qualified(k, schemas)[0] == schema]
+            section(title, [(k, site.paths[f"{kind}:{k}"]) for k in keys], "      ")
+    if extras.rules_index:
+        lines.append(f"  - {_q('Audit rules')}: {_q(extras.rules_index)}")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def write(target: Path, site: Site, cfg: configmod.Config, out: Path) -> bool:
+def write(target: Path, site: Site, cfg: configmod.Config, out: Path, extras: Extras) -> bool:
     """Write ``target`` if its content changes; True when written."""
-    data = build(site, cfg, out, target)
+    data = build(site, cfg, out, target, extras)
     try:
         current = target.read_bytes() if target.exists() else None
     except OSError as exc:

@@ -23,6 +23,7 @@ _WINDOWS_RESERVED = frozenset(
 )
 # index/readme would become the section index in MkDocs and clash with each other.
 RESERVED_STEMS = _WINDOWS_RESERVED | {"index", "readme"}
+_KNOWN_FILES = frozenset({"README.md", "schema.json", "mermaid.min.js", "init-mermaid.js"})
 _ENCODED = re.compile(r"^(?:[A-Za-z0-9_-]|~[0-9A-F]{2})+(?:~~[0-9a-f]{8})?$")
 
 
@@ -43,23 +44,25 @@ def encode(name: str) -> str:
     return "".join(out) or "~~empty"
 
 
-def unique_stems(names: Iterable[str]) -> dict[str, str]:
+def unique_stems(names: Iterable[str], reserved: Iterable[str] = ()) -> dict[str, str]:
     """Map each name to a stem unique within its directory, even case-insensitively.
 
     A name keeps its plain encoding unless that is reserved or shares its case-folded form
     with another name; then every member of the clash except an all-lowercase one gets a
-    hash suffix of its exact name. Deterministic whatever the iteration order.
+    hash suffix of its exact name; so does a name whose stem is in ``reserved`` (folded).
+    Deterministic whatever the iteration order.
     """
+    taken = RESERVED_STEMS | {r.casefold() for r in reserved}
     plain = {n: encode(n) for n in names}
     by_fold: dict[str, list[str]] = defaultdict(list)
     for name, stem in plain.items():
         by_fold[stem.casefold()].append(name)
     result: dict[str, str] = {}
     for fold, members in by_fold.items():
-        reserved = fold in RESERVED_STEMS
+        is_reserved = fold in taken
         for name in members:
             stem = plain[name]
-            keep = not reserved and (len(members) == 1 or stem == stem.lower())
+            keep = not is_reserved and (len(members) == 1 or stem == stem.lower())
             result[name] = stem if keep else f"{stem}~~{short_hash(name)}"
     return result
 
@@ -74,9 +77,11 @@ def is_safe_relpath(path: str) -> bool:
             return False
         if i == len(parts) - 1:
             stem, dot, ext = part.partition(".")
+            if part in _KNOWN_FILES:
+                continue
             if dot and ext not in ("md", "json", "yml"):
                 return False
-            if not _ENCODED.match(stem) and part not in ("README.md", "schema.json"):
+            if not _ENCODED.match(stem):
                 return False
         elif not _ENCODED.match(part):
             return False

@@ -6,17 +6,15 @@ Values are raw (unescaped) strings; the templates escape them with the ``text`` 
 
 from __future__ import annotations
 
-import posixpath
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from driftwatch import model
 from driftwatch.docs.er import er_diagram
 from driftwatch.docs.groups import OTHER
 from driftwatch.docs.naming import encode, relative_link
-from driftwatch.docs.site import INDEX, SNAPSHOT, Site, function_name, split_qualified
+from driftwatch.docs.site import INDEX, RULES_DIR, Site, function_name, split_qualified
 
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
 UNCOVERED = "✗ no policy"
@@ -49,19 +47,24 @@ class PageOptions:
     """Everything besides the snapshot that shows in pages (part of every page's key)."""
 
     app_roles: tuple[str, ...]
-    rule_docs: str  # URL base, URL template with {rule}, or a directory
-    out_dir: str  # absolute, to link to a local rule_docs directory
+    rule_docs: str  # "": the pages in <DIR>/_rules; else a URL base or template with {rule}
+    rules: tuple[str, ...]  # ids of the rules that have a page
     site_name: str
     er_neighbours: int
 
     def rule_href(self, page: str, rule: str) -> str:
-        if re.match(r"^[a-z][a-z0-9+.-]*://", self.rule_docs, re.I):
+        """Link from ``page`` to ``rule``'s documentation; "" when it has none."""
+        if self.rule_docs:
             if "{rule}" in self.rule_docs:
                 return self.rule_docs.replace("{rule}", encode(rule))
             return f"{self.rule_docs.rstrip('/')}/{encode(rule)}.md"
-        target = Path(self.rule_docs).absolute() / f"{encode(rule)}.md"
-        page_dir = Path(self.out_dir, page).parent
-        return Path(posixpath.relpath(target.as_posix(), page_dir.as_posix())).as_posix()
+        if rule not in self.rules:
+            return ""
+        return relative_link(page, f"{RULES_DIR}/{encode(rule)}.md")
+
+
+def schema_href(site: Site, page: str, schema: str) -> str:
+    return relative_link(page, f"{site.schema_dirs[schema]}/{INDEX}")
 
 
 def _link(site: Site, page: str, target_key: str) -> Link:
@@ -196,6 +199,7 @@ def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
         "name": name,
         "group": site.table_group.get(key, OTHER),
         "index_href": relative_link(page, INDEX),
+        "schema_href": schema_href(site, page, schema),
         "comment": table.comment,
         "owner": table.owner,
         "rls": table.rls,
@@ -296,6 +300,7 @@ def view_page(site: Site, opts: PageOptions, kind: str, key: str) -> dict[str, A
         "schema": schema,
         "name": name,
         "index_href": relative_link(page, INDEX),
+        "schema_href": schema_href(site, page, schema),
         "comment": view.comment,
         "owner": view.owner,
         "security_invoker": getattr(view, "security_invoker", None),
@@ -332,91 +337,10 @@ def function_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
         "name": function_name(rest),
         "signature": rest,
         "index_href": relative_link(page, INDEX),
+        "schema_href": schema_href(site, page, schema),
         "fn": fn,
         "search_path": fn.search_path,
         "config": list(fn.config),
         "grants": _grant_rows(fn.grants),
         "findings": _finding_rows(site, opts, f"function:{key}", page),
     }
-
-
-@dataclass
-class GroupSection:
-    name: str
-    description: str
-    patterns: tuple[str, ...]
-    tables: list[dict[str, Any]] = field(default_factory=list)
-
-
-def index_page(site: Site, opts: PageOptions) -> dict[str, Any]:
-    snap = site.snapshot
-    objs = snap.objects
-    sections = {g.name: GroupSection(g.name, g.description, g.patterns) for g in site.groups}
-    sections[OTHER] = GroupSection(OTHER, "Tables matching no group", ())
-    for key in sorted(objs.tables):
-        table = objs.tables[key]
-        page = site.paths[f"table:{key}"]
-        n_findings = len(site.findings.get(f"table:{key}", []))
-        sections[site.table_group[key]].tables.append(
-            {
-                "link": Link(key, page),
-                "kind": table.kind,
-                "rls": table.rls,
-                "policies": len(table.policies),
-                "findings": n_findings,
-                "comment": first_line(table.comment),
-            }
-        )
-
-    def rel_rows(kind: str, mapping: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "link": Link(k, site.paths[f"{kind}:{k}"]),
-                "comment": first_line(v.comment),
-                "findings": len(site.findings.get(f"{kind}:{k}", [])),
-            }
-            for k, v in sorted(mapping.items())
-        ]
-
-    return {
-        "site_name": opts.site_name,
-        "database": snap.meta.database,
-        "digest": snap.digest,
-        "snapshot_href": SNAPSHOT,
-        "table_count": len(objs.tables),
-        "finding_count": sum(len(v) for v in site.findings.values()) + len(site.unplaced_findings),
-        "groups": [s for s in sections.values() if s.name != OTHER or s.tables],
-        "views": rel_rows("view", objs.views),
-        "materialized_views": rel_rows("materialized_view", objs.materialized_views),
-        "functions": [
-            {
-                "link": Link(k, site.paths[f"function:{k}"]),
-                "returns": f.returns or "",
-                "security_definer": f.security_definer,
-                "comment": first_line(f.comment),
-                "findings": len(site.findings.get(f"function:{k}", [])),
-            }
-            for k, f in sorted(objs.functions.items())
-        ],
-        "enums": [
-            {"name": k, "labels": ", ".join(e.labels), "comment": first_line(e.comment)}
-            for k, e in sorted(objs.enums.items())
-        ],
-        "other_findings": [
-            FindingRow(
-                f.severity,
-                f.rule,
-                opts.rule_href(INDEX, f.rule),
-                f.object,
-                f.message,
-                f.remediation,
-            )
-            for f in site.unplaced_findings
-        ],
-    }
-
-
-def first_line(text: str | None) -> str:
-    if not text:
-        return ""
-    return text.strip().splitlines()[0] if text.strip() else ""

@@ -7,6 +7,12 @@ sha256 and size. A page whose key is unchanged and whose file is still there wit
 recorded size is not rendered at all; a rendered page is written (atomically) only if its
 bytes differ from the file on disk. Files listed in the old manifest but no longer
 generated are removed; files driftwatch did not generate are never touched.
+
+Interrupted (Ctrl-C, SIGTERM turned into KeyboardInterrupt) while the pages are written,
+the run takes back the files it created, keeps the ones it rewrote in place (the old index
+still links them) and records exactly those in the manifest; the index pages, the removal
+of stale files and the manifest are then written with SIGINT held off, so the directory
+always describes itself.
 """
 
 from __future__ import annotations
@@ -14,6 +20,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
+import signal
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,28 +31,32 @@ from typing import Any
 import orjson
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import model, progress
 from driftwatch import snapshot as snapmod
+from driftwatch.docs import assets
 from driftwatch.docs import mkdocs as mkdocsmod
 from driftwatch.docs.er import _cardinality
 from driftwatch.docs.groups import load_groups
+from driftwatch.docs.index import index_pages
 from driftwatch.docs.naming import is_safe_relpath
 from driftwatch.docs.pages import (
+    FindingRow,
     PageOptions,
     function_page,
-    index_page,
     table_page,
     view_page,
 )
-from driftwatch.docs.site import INDEX, SNAPSHOT, Site, build_site
+from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site
 from driftwatch.docs.templating import Templates
-from driftwatch.errors import OutputError
+from driftwatch.errors import ConfigError, OutputError
 from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
+from driftwatch.rules import REGISTRY
+from driftwatch.rules import _docs as rule_docs
 
 MANIFEST = ".driftwatch-docs.json"
 MANIFEST_FORMAT = "driftwatch.docs-manifest/1"
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,7 @@ class _Writer:
         self.old = old
         self.new: dict[str, Entry] = {}
         self.written: list[str] = []
+        self.created: list[str] = []  # written where no file was: taken back if interrupted
         self.unchanged = 0
         self.rendered = 0
 
@@ -187,6 +201,8 @@ class _Writer:
         except OSError:
             current = None
         if current != data:
+            if current is None and not target.exists():
+                self.created.append(path)
             atomic_write(target, data)
             self.written.append(path)
         else:
@@ -224,11 +240,17 @@ def _remove_stale(out: Path, old: dict[str, Entry], new: dict[str, Entry]) -> li
     return removed
 
 
-def page_options(cfg: configmod.Config, out: Path) -> PageOptions:
+def page_options(cfg: configmod.Config) -> PageOptions:
+    url = cfg.docs.rule_docs
+    if url and not re.match(r"^https?://", url, re.I):
+        raise ConfigError(
+            f"docs.rule_docs: {url!r} is not an http(s) URL (leave it empty to write the"
+            " rule pages into the docs output, under _rules/)"
+        )
     return PageOptions(
         app_roles=tuple(cfg.tenancy.app_roles),
-        rule_docs=cfg.docs.rule_docs,
-        out_dir=str(out.absolute()),
+        rule_docs=url,
+        rules=() if url else tuple(sorted(REGISTRY)),
         site_name=cfg.docs.site_name,
         er_neighbours=cfg.docs.er_neighbours,
     )
@@ -244,6 +266,32 @@ def _other_pages(site: Site) -> Iterator[tuple[str, str, str]]:
         yield "function", key, "function.md.j2"
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT off for a short, final step; a Ctrl-C meanwhile is raised after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+def _take_back(out: Path, w: _Writer, old_digest: str | None) -> None:
+    """After an interrupt: remove the files this run created and record what is left, so
+    the old index and the manifest describe exactly the pages on disk."""
+    _remove_stale(out, {p: Entry("", 0, "") for p in w.created}, {})
+    kept = {p: e for p, e in w.old.items() if (out / p).is_file()}
+    kept.update({p: e for p, e in w.new.items() if p in w.old})
+    if kept or (out / MANIFEST).exists():
+        atomic_write(out / MANIFEST, manifest_bytes(kept, old_digest or ""))
+
+
 def render(
     snap: model.Snapshot,
     findings: list[Finding],
@@ -256,10 +304,12 @@ def render(
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise OutputError(f"docs output {out} exists and is not a directory")
+    with_mkdocs = mkdocs if mkdocs is not None else cfg.docs.mkdocs
     groups = load_groups(cfg.docs.groups)
     site = build_site(snap, groups, sorted(findings))
     templates = Templates(cfg.docs.templates)
-    opts = page_options(cfg, out)
+    opts = page_options(cfg)
+    mermaid = assets.mermaid_js(cfg) if with_mkdocs else None
     base = _h(
         RENDER_VERSION,
         templates.digest,
@@ -268,44 +318,83 @@ def render(
     )
     old, old_digest = read_manifest(out)
     w = _Writer(out, old)
+    objs = snap.objects
+    total = len(objs.tables) + len(objs.views) + len(objs.materialized_views)
+    total += len(objs.functions)
+    try:
+        with progress.bar("docs", total=total, unit="page") as bar:
+            for key in sorted(objs.tables):
+                path = site.paths[f"table:{key}"]
+                k = table_key(site, base, key)
+                if not w.still_valid(path, k):
+                    w.rendered += 1
+                    w.put(path, k, templates.render("table.md.j2", table_page(site, opts, key)))
+                bar.update()
+            for kind, key, template in _other_pages(site):
+                path = site.paths[f"{kind}:{key}"]
+                ctx = (
+                    function_page(site, opts, key)
+                    if kind == "function"
+                    else view_page(site, opts, kind, key)
+                )
+                k = _h(base, path, ctx)
+                if not w.still_valid(path, k):
+                    w.rendered += 1
+                    w.put(path, k, templates.render(template, ctx))
+                bar.update()
+            if not opts.rule_docs:
+                for name, text in sorted(rule_docs.pages().items()):
+                    data = text.encode("utf-8")
+                    w.put(f"{RULES_DIR}/{name}", _sha(data), data)
+            if mermaid is not None:
+                for name, src in mermaid.items():
+                    data = src.read_bytes()
+                    w.put(name, _sha(data), data)
+            if old_digest == snap.digest and w.still_valid(SNAPSHOT, snap.digest):
+                pass
+            else:
+                w.put(SNAPSHOT, snap.digest, snapmod.dumps(snap))
+    except KeyboardInterrupt:
+        with _sigint_held():
+            _take_back(out, w, old_digest)
+        raise
 
-    for key in sorted(snap.objects.tables):
-        path = site.paths[f"table:{key}"]
-        k = table_key(site, base, key)
-        if not w.still_valid(path, k):
-            w.rendered += 1
-            w.put(path, k, templates.render("table.md.j2", table_page(site, opts, key)))
+    with _sigint_held():
+        common = {"site_name": opts.site_name}
+        other = [
+            FindingRow(
+                f.severity,
+                f.rule,
+                opts.rule_href(INDEX, f.rule),
+                f.object,
+                f.message,
+                f.remediation,
+            )
+            for f in site.unplaced_findings
+        ]
+        rules_href = f"{RULES_DIR}/README.md" if not opts.rule_docs else None
+        ipages = index_pages(site, common, other, rules_href)
+        for page in ipages:
+            k = _h(base, page.path, page.context)
+            if not w.still_valid(page.path, k):
+                w.rendered += 1
+                w.put(page.path, k, templates.render(page.template, page.context))
 
-    for kind, key, template in _other_pages(site):
-        path = site.paths[f"{kind}:{key}"]
-        ctx = (
-            function_page(site, opts, key)
-            if kind == "function"
-            else view_page(site, opts, kind, key)
-        )
-        k = _h(base, path, ctx)
-        if not w.still_valid(path, k):
-            w.rendered += 1
-            w.put(path, k, templates.render(template, ctx))
+        removed = _remove_stale(out, old, w.new)
 
-    w.rendered += 1
-    w.put(INDEX, base, templates.render("index.md.j2", index_page(site, opts)))
+        written = list(w.written)
+        if with_mkdocs:
+            target = mkdocsmod.config_path(cfg, out)
+            extras = mkdocsmod.Extras(
+                tuple(sorted(mermaid)) if mermaid else (),
+                tuple(p for p in ipages if p.template == "listing.md.j2"),
+                rules_href,
+            )
+            if mkdocsmod.write(target, site, cfg, out, extras):
+                written.append(str(target))
+            else:
+                w.unchanged += 1
 
-    if old_digest == snap.digest and w.still_valid(SNAPSHOT, snap.digest):
-        pass
-    else:
-        w.put(SNAPSHOT, snap.digest, snapmod.dumps(snap))
-
-    removed = _remove_stale(out, old, w.new)
-
-    written = list(w.written)
-    if mkdocs if mkdocs is not None else cfg.docs.mkdocs:
-        target = mkdocsmod.config_path(cfg, out)
-        if mkdocsmod.write(target, site, cfg, out):
-            written.append(str(target))
-        else:
-            w.unchanged += 1
-
-    if old != w.new or old_digest != snap.digest:
-        atomic_write(out / MANIFEST, manifest_bytes(w.new, snap.digest))
+        if old != w.new or old_digest != snap.digest:
+            atomic_write(out / MANIFEST, manifest_bytes(w.new, snap.digest))
     return RenderResult(tuple(written), tuple(removed), w.unchanged, w.rendered)

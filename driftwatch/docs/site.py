@@ -19,6 +19,11 @@ from driftwatch.findings import Finding, severity_rank
 INDEX = "README.md"
 SNAPSHOT = "schema.json"
 FUNCTIONS_DIR = "functions"
+RULES_DIR = "_rules"  # the rule pages, when [docs] rule_docs is not a URL
+ASSETS_DIR = "_assets"  # files the MkDocs site loads (Mermaid)
+# Top-level directories of the output that a schema's directory must not take.
+LISTINGS_DIR = "_index"  # paged listings of a big schema (docs/index.py)
+RESERVED_DIRS = frozenset({RULES_DIR, ASSETS_DIR, LISTINGS_DIR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +42,7 @@ class Site:
     incoming: dict[str, list[IncomingFk]]
     findings: dict[str, list[Finding]]  # page id → findings, sorted
     unplaced_findings: list[Finding] = field(default_factory=list)
+    schema_dirs: dict[str, str] = field(default_factory=dict)  # schema → its directory
 
     def path(self, kind: str, key: str) -> str | None:
         return self.paths.get(f"{kind}:{key}")
@@ -87,7 +93,7 @@ def build_site(
         functions[schema].append((key, function_name(rest)))
 
     all_schemas = sorted(set(relations) | set(functions))
-    schema_dirs = unique_stems(all_schemas)
+    schema_dirs = unique_stems(all_schemas, reserved=RESERVED_DIRS)
     paths: dict[str, str] = {}
     for schema in all_schemas:
         sdir = schema_dirs[schema]
@@ -114,7 +120,7 @@ def build_site(
 
     table_group = {key: group_of(key, groups) for key in objs.tables}
     by_page, unplaced = place_findings(findings, paths)
-    return Site(snap, groups, paths, table_group, dict(incoming), by_page, unplaced)
+    return Site(snap, groups, paths, table_group, dict(incoming), by_page, unplaced, schema_dirs)
 
 
 def place_findings(

@@ -36,7 +36,7 @@ __all__ = [
 
 
 def cache_dir_of(cfg: configmod.Config) -> Path | None:
-    return Path(cfg.state_dir) / "migrations" if cfg.migrations.cache else None
+    return cfg.state_path / "migrations" if cfg.migrations.cache else None
 
 
 def major_of(snap: model.Snapshot) -> int | None:
