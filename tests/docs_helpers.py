@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import html.parser
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
+
+import markdown
 
 from driftwatch import config as configmod
 from driftwatch import model
@@ -56,6 +60,51 @@ def broken_links(root: Path, extra_roots: tuple[Path, ...] = ()) -> list[str]:
             target = (page.parent / href.split("#", 1)[0]).resolve()
             if not target.is_file():
                 bad.append(f"{page.relative_to(root)} -> {href}")
+    return bad
+
+
+class _Html(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if tag == "a" and name == "href" and value is not None:
+                self.hrefs.append(value)
+
+
+def _rendered(page: Path) -> _Html:
+    """The page as MkDocs renders it (Python-Markdown, heading ids from the toc extension)."""
+    body = markdown.markdown(
+        page.read_text(encoding="utf-8"), extensions=["tables", "fenced_code", "toc"]
+    )
+    parser = _Html()
+    parser.feed(body)
+    return parser
+
+
+def link_problems(root: Path) -> list[str]:
+    """Every relative link of every page, rendered: its file exists and, for ``#anchor``,
+    the target page has that heading id."""
+    pages = {p: _rendered(p) for p in markdown_files(root)}
+    bad = []
+    for page, parsed in pages.items():
+        for href in parsed.hrefs:
+            if re.match(r"^[a-z][a-z0-9+.-]*:", href):
+                continue
+            path, _, anchor = href.partition("#")
+            target = (page.parent / urllib.parse.unquote(path)).resolve() if path else page
+            name = f"{page.relative_to(root)} -> {href}"
+            if not target.is_file():
+                bad.append(name)
+            elif anchor:
+                ids = pages[target].ids if target in pages else set()
+                if urllib.parse.unquote(anchor) not in ids:
+                    bad.append(f"{name} (no such anchor)")
     return bad
 
 
