@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from driftwatch import __version__, commands
+from driftwatch import __version__, commands, progress
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError
 
@@ -57,6 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    # Bars for the one-shot commands; serve and the demo log on stderr instead.
+    progress.configure(
+        quiet=bool(getattr(args, "quiet", False)) or args.command in ("serve", "demo")
+    )
     try:
         code: int = args.func(args)
         return code

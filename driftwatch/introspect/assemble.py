@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
@@ -231,6 +231,7 @@ class Assembler:
             "views": {},
         }
         self._seen: list[str] = []
+        self.on_kind: Callable[[str], object] | None = None  # progress: a kind is in
 
     def add(self, kind: str, rows: Iterable[Any]) -> None:
         """Rows of ``kind``: tuples in ``TUPLE_FIELDS`` order for those kinds, else dicts."""
@@ -246,6 +247,8 @@ class Assembler:
             # Members of views and materialized views (triggers, indexes) stay for them.
             for key, table in self._out["tables"].items():
                 table[kind] = _sorted(members.pop(key, None))
+        if self.on_kind is not None:
+            self.on_kind(kind)
 
     def result(self) -> Data:
         """The objects tree; expressions registered in ``exprs`` must be resolved first."""

@@ -25,7 +25,7 @@ from psycopg import errors as pgerrors
 from psycopg import sql
 from psycopg.rows import dict_row, tuple_row
 
-from driftwatch import __version__, model
+from driftwatch import __version__, model, progress
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable
 from driftwatch.gcpause import collector_paused
@@ -504,7 +504,12 @@ def _snapshot(
     hasher: Hasher,
 ) -> model.Snapshot:
     _begin(conn)
-    with collector_paused(), conn.transaction(), conn.cursor(row_factory=dict_row) as cur:
+    with (
+        collector_paused(),
+        conn.transaction(),
+        conn.cursor(row_factory=dict_row) as cur,
+        progress.bar("snapshot", total=len(QUERY_KINDS), unit="query") as bar,
+    ):
         cur.execute(_SETTINGS_SQL, (str(opts.statement_timeout_ms), str(opts.lock_timeout_ms)))
         cur.execute(query("server"))
         server = cur.fetchone()
@@ -537,6 +542,7 @@ def _snapshot(
                 observer(cur)
             return model.Snapshot(meta, digest=reuse.digest, data=reuse.data)
         assembler = Assembler(server)
+        assembler.on_kind = lambda kind: bar.update()
         if opts.jobs > 1:
             cur.execute("select pg_export_snapshot() as id")
             exported = cur.fetchone()

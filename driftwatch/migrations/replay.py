@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as pgsql
 
-from driftwatch import __version__, model, pgserver
+from driftwatch import __version__, model, pgserver, progress
 from driftwatch import snapshot as snapmod
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import ConfigError, InputError, TargetUnreachable
@@ -303,9 +303,13 @@ def _build(
                 conn.execute("""set search_path = "$user", public, extensions""")
             available = {n for (n,) in conn.execute("select name from pg_available_extensions")}
             skipped: list[str] = []
-            for f, stmts in statements:
-                log.info("migration replay: applying %s (%d statements)", f.name, len(stmts))
-                _apply_file(conn, f, stmts, available, skipped, choice.major, warn)
+            total = sum(len(stmts) for _, stmts in statements)
+            with progress.bar("migrations", total=total, unit="stmt") as bar:
+                for f, stmts in statements:
+                    log.info("migration replay: applying %s (%d statements)", f.name, len(stmts))
+                    bar.set_description_str(f"migrations: {f.name}")
+                    _apply_file(conn, f, stmts, available, skipped, choice.major, warn)
+                    bar.update(len(stmts))
         return take_snapshot(dsn, options)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import model, progress
 from driftwatch.errors import TargetUnreachable
 from driftwatch.probe import attacks, repro
 from driftwatch.probe.candidates import CandidateFactory
@@ -266,12 +266,15 @@ def run_probe(
         roles = existing_roles(conn, cfg.tenancy.app_roles)
         prober = Prober(conn, snapshot, cfg, options, roles)
         results: list[TableResult] = []
-        for key in prober.selection():
-            result = prober.probe_table(key)
-            assert_idle(conn)
-            results.append(result)
-            if options.on_table_done is not None:
-                options.on_table_done(result)
+        selection = list(prober.selection())
+        with progress.bar("probe", total=len(selection), unit="table") as bar:
+            for key in selection:
+                result = prober.probe_table(key)
+                assert_idle(conn)
+                results.append(result)
+                bar.update()
+                if options.on_table_done is not None:
+                    options.on_table_done(result)
         return ProbeReport(
             target=options.target,
             database=snapshot.meta.database,

@@ -4,12 +4,13 @@ written by the audit's own writer, ``driftwatch.report.render_sarif``)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from driftwatch.findings import Finding
 from driftwatch.probe.merge import verdict
 from driftwatch.probe.results import COMMANDS, LEAKED, ProbeReport, TableResult
-from driftwatch.report import finding_data, render_sarif
+from driftwatch.report import Context, finding_data, render_sarif
+from driftwatch.report.locations import Location
 
 PROBE_FORMAT = "driftwatch.probe/1"
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
@@ -87,10 +88,14 @@ def render_text(
 
 
 def render(
-    report: ProbeReport, findings: Sequence[Finding], errors: dict[str, list[str]], fmt: str
+    report: ProbeReport,
+    findings: Sequence[Finding],
+    errors: dict[str, list[str]],
+    fmt: str,
+    locate: Callable[[Finding], Location] | None = None,
 ) -> bytes:
     if fmt == "json":
         return render_json(report, findings, errors)
     if fmt == "sarif":
-        return render_sarif(findings)
+        return render_sarif(findings, Context(locate=locate))
     return render_text(report, findings, errors).encode()

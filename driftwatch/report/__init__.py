@@ -1,28 +1,53 @@
 """Renderers for audit findings: ``text`` (for people), ``json`` (``driftwatch.findings/1``)
-and ``sarif`` (SARIF 2.1.0, for code-scanning UIs). All output is deterministic bytes."""
+and ``sarif`` (SARIF 2.1.0, for code-scanning UIs: physical locations from
+``report/locations.py``, rule metadata from the rule docstrings). All output is
+deterministic bytes."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
-from driftwatch import __version__
+from driftwatch import __version__, model
+from driftwatch import config as configmod
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
+from driftwatch.report.locations import Location
 from driftwatch.rules import REGISTRY, Rule
+from driftwatch.rules._context import glob_match
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
 FINDINGS_FORMAT = "driftwatch.findings/1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
-_RULE_DOCS = "docs/rules"
 
 
-def render(findings: Sequence[Finding], fmt: str) -> bytes:
+@dataclass(frozen=True)
+class Context:
+    """What the findings alone do not say: the audited schemas, verbosity, locations."""
+
+    audited: tuple[str, ...] = ()  # schemas the rules looked at
+    skipped: tuple[str, ...] = ()  # schemas in the snapshot they did not
+    verbose: bool = False  # list info findings one by one
+    locate: Callable[[Finding], Location] | None = None  # SARIF physical locations
+    rule_docs: str = ""  # URL base (or template with {rule}) of the rule pages
+
+
+def render(findings: Sequence[Finding], fmt: str, ctx: Context | None = None) -> bytes:
+    ctx = ctx or Context()
     if fmt == "json":
         return render_json(findings)
     if fmt == "sarif":
-        return render_sarif(findings)
-    return render_text(findings).encode()
+        return render_sarif(findings, ctx)
+    return render_text(findings, ctx).encode()
+
+
+def audited_schemas(snap: model.Snapshot, cfg: configmod.Config) -> tuple[str, ...]:
+    """The snapshot's schemas the audit covers: those matching ``[tenancy] exposed_schemas``."""
+    return tuple(
+        s for s in sorted(snap.objects.schemas) if glob_match(s, cfg.tenancy.exposed_schemas)
+    )
 
 
 def _table_of(obj: str) -> str:
@@ -33,34 +58,56 @@ def _table_of(obj: str) -> str:
     return ".".join(parts[:2])
 
 
-def render_text(findings: Sequence[Finding]) -> str:
-    if not findings:
-        return "driftwatch: no findings\n"
-    lines: list[str] = []
-    for sev in SEVERITIES:
-        group = [f for f in findings if f.severity == sev]
-        if not group:
-            continue
-        lines.append(f"{sev.upper()} ({len(group)})")
-        lines.append("")
-        by_table: dict[str, list[Finding]] = {}
-        for f in group:
-            by_table.setdefault(_table_of(f.object), []).append(f)
-        for table in sorted(by_table):
-            lines.append(f"  {table}")
-            for f in sorted(by_table[table], key=lambda x: (x.rule, x.object, x.message)):
-                lines.append(f"    [{f.rule}] {f.message}")
-                for fix in f.remediation.splitlines():
-                    lines.append(f"        {fix}")
-            lines.append("")
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
+
+
+def summary_line(findings: Sequence[Finding], ctx: Context) -> str:
+    """``driftwatch: 168 findings (16 errors, 6 warnings, 146 info) in 1 schema (public)``."""
     counts = ", ".join(
-        f"{n} {s}{'s' if n != 1 and s != 'info' else ''}"
-        for s in SEVERITIES
-        if (n := sum(1 for f in findings if f.severity == s))
+        _plural(n, s) for s in SEVERITIES if (n := sum(1 for f in findings if f.severity == s))
     )
-    lines.append(
-        f"driftwatch: {len(findings)} finding{'s' if len(findings) != 1 else ''} ({counts})"
-    )
+    total = _plural(len(findings), "finding") if findings else "no findings"
+    head = f"driftwatch: {total}" + (f" ({counts})" if counts else "")
+    if ctx.audited:
+        head += f" in {_plural(len(ctx.audited), 'audited schema')} ({', '.join(ctx.audited)})"
+    if ctx.skipped:
+        head += f"; {_plural(len(ctx.skipped), 'schema')} not exposed, not audited"
+    return head
+
+
+def render_text(findings: Sequence[Finding], ctx: Context | None = None) -> str:
+    """Summary line; then per table (worst first) its findings, remediation indented; info
+    findings only as counts per rule unless ``verbose``."""
+    ctx = ctx or Context()
+    lines = [summary_line(findings, ctx)]
+    shown = [f for f in findings if ctx.verbose or f.severity != "info"]
+    by_table: dict[str, list[Finding]] = {}
+    for f in shown:
+        by_table.setdefault(_table_of(f.object), []).append(f)
+
+    def worst(table: str) -> tuple[int, str]:
+        return (min(severity_rank(f.severity) for f in by_table[table]), table)
+
+    for table in sorted(by_table, key=worst):
+        group = sorted(
+            by_table[table], key=lambda x: (severity_rank(x.severity), x.rule, x.object, x.message)
+        )
+        counts = ", ".join(
+            _plural(n, s) for s in SEVERITIES if (n := sum(1 for f in group if f.severity == s))
+        )
+        lines += ["", f"{table}  ({counts})"]
+        for f in group:
+            lines.append(f"  {f.severity.upper():<7} [{f.rule}] {f.message}")
+            lines.extend(f"          {fix}" for fix in f.remediation.splitlines())
+    hidden = [f for f in findings if f not in shown]
+    if hidden:
+        per_rule: dict[str, int] = {}
+        for f in hidden:
+            per_rule[f.rule] = per_rule.get(f.rule, 0) + 1
+        width = max(len(r) for r in per_rule)
+        lines += ["", f"info: {_plural(len(hidden), 'finding')} not listed (-v lists them):"]
+        lines.extend(f"  {rule:<{width}}  {n}" for rule, n in sorted(per_rule.items()))
     return "\n".join(lines) + "\n"
 
 
@@ -81,22 +128,63 @@ def render_json(findings: Sequence[Finding]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
-def _sarif_rule(rule: Rule) -> dict[str, object]:
-    return {
+# GitHub code scanning ranks security results by this 0-10 score (high from 7.0).
+_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
+
+
+def _help_uri(rule_docs: str, rule_id: str) -> str | None:
+    if not rule_docs:
+        return None
+    if "{rule}" in rule_docs:
+        return rule_docs.replace("{rule}", rule_id)
+    return f"{rule_docs.rstrip('/')}/{rule_id}.md"
+
+
+def _sarif_rule(rule: Rule, severity: str, rule_docs: str) -> dict[str, object]:
+    """A rule's metadata; ``severity`` is the most severe level it reported in this run."""
+    body = rule.doc.partition("\n")[2]
+    data: dict[str, object] = {
         "id": rule.id,
         "name": "".join(part.capitalize() for part in rule.id.split("-")),
         "shortDescription": {"text": rule.title},
-        "fullDescription": {"text": rule.summary},
-        "help": {"text": rule.doc, "markdown": rule.doc},
-        "helpUri": f"{_RULE_DOCS}/{rule.id}.md",
+        "fullDescription": {"text": f"Fires when {rule.summary}."},
+        "help": {"text": body.strip() or rule.doc, "markdown": rule.doc},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
-        "properties": {"tags": ["security", "rls", "multi-tenancy"]},
+        "properties": {
+            "tags": ["security", "rls", "multi-tenancy"],
+            "security-severity": _SECURITY_SEVERITY[severity],
+            "precision": "high",
+        },
     }
+    uri = _help_uri(rule_docs, rule.id)
+    if uri:
+        data["helpUri"] = uri
+    return data
 
 
-def render_sarif(findings: Sequence[Finding]) -> bytes:
+def _location(f: Finding, ctx: Context) -> dict[str, object]:
+    loc: dict[str, object] = {
+        "logicalLocations": [
+            {"fullyQualifiedName": f.object, "kind": "function" if "(" in f.object else "object"}
+        ]
+    }
+    if ctx.locate is not None:
+        where = ctx.locate(f)
+        loc["physicalLocation"] = {
+            "artifactLocation": {"uri": quote(where.path)},
+            "region": {"startLine": where.line},
+        }
+    return loc
+
+
+def render_sarif(findings: Sequence[Finding], ctx: Context | None = None) -> bytes:
+    ctx = ctx or Context()
     rules = list(REGISTRY.values())
     index = {r.id: i for i, r in enumerate(rules)}
+    worst: dict[str, str] = {}
+    for f in findings:
+        if f.rule not in worst or severity_rank(f.severity) < severity_rank(worst[f.rule]):
+            worst[f.rule] = f.severity
     results = []
     for f in sorted(
         findings, key=lambda x: (severity_rank(x.severity), x.object, x.rule, x.fingerprint)
@@ -105,16 +193,7 @@ def render_sarif(findings: Sequence[Finding]) -> bytes:
             "ruleId": f.rule,
             "level": _SARIF_LEVEL[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "logicalLocations": [
-                        {
-                            "fullyQualifiedName": f.object,
-                            "kind": "function" if "(" in f.object else "object",
-                        }
-                    ]
-                }
-            ],
+            "locations": [_location(f, ctx)],
             "partialFingerprints": {"driftwatch/v1": f.fingerprint},
         }
         if f.rule in index:
@@ -131,7 +210,10 @@ def render_sarif(findings: Sequence[Finding]) -> bytes:
                     "driver": {
                         "name": "driftwatch",
                         "version": __version__,
-                        "rules": [_sarif_rule(r) for r in rules],
+                        "rules": [
+                            _sarif_rule(r, worst.get(r.id, r.severity), ctx.rule_docs)
+                            for r in rules
+                        ],
                     }
                 },
                 "columnKind": "unicodeCodePoints",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import model, progress
 from driftwatch.errors import ConfigError
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
 from driftwatch.gcpause import collector_paused
@@ -141,8 +141,10 @@ def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | Non
     ctx.set_severities(severities)
     ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
-    for rule in enabled:
-        findings.extend(rule.check(ctx))
+    with progress.bar("check", total=len(enabled), unit="rule") as bar:
+        for rule in enabled:
+            findings.extend(rule.check(ctx))
+            bar.update()
     findings = _apply_waivers(findings, ctx, today or dt.date.today(), {r.id for r in enabled})
     findings = [
         replace(f, severity=severities[f.rule])
