@@ -12,6 +12,7 @@ import gc
 import importlib
 import os
 import pkgutil
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -24,9 +25,23 @@ from driftwatch.errors import DriftwatchError
 ORDER = ("snapshot", "diff", "check", "docs", "baseline", "history", "probe", "serve", "demo")
 
 
+_RST_LITERAL = re.compile(r"``(.+?)``", re.S)
+
+
+def plain(text: str) -> str:
+    """Help text from reStructuredText docstrings: ``literal`` markup becomes plain text."""
+    return _RST_LITERAL.sub(r"\1", text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {redact(message)} (see --help)\n")
+
+    def format_help(self) -> str:
+        return plain(super().format_help())
+
+    def format_usage(self) -> str:
+        return plain(super().format_usage())
 
 
 def command_names() -> list[str]:

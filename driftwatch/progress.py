@@ -8,6 +8,7 @@ they ask for them. tqdm is imported only when a bar is drawn.
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,13 +53,17 @@ def bar(desc: str, total: int | None = None, unit: str = "it") -> Iterator[Bar]:
         return
     from tqdm import tqdm  # only when a bar is drawn: start-up time of the commands
 
+    size = shutil.get_terminal_size((80, 24))
+
     with tqdm(
         total=total,
         desc=desc,
         unit=unit,
         file=sys.stderr,
         leave=False,
-        dynamic_ncols=True,
+        # a terminal that reports no size (0x0) would get an empty or hidden bar
+        ncols=size.columns or 80,
+        nrows=size.lines or 24,
         mininterval=0.2,
     ) as t:
         yield t

@@ -2,6 +2,10 @@
 
 For each run: when, status, snapshot digest, table count and the changes against the
 snapshot before it. ``--snapshots`` lists the distinct stored snapshots instead.
+
+The store is the config's ``store_url``, else ``driftwatch.db`` in ``state_dir``, which
+defaults to the per-user state directory: $DRIFTWATCH_STATE_DIR, else
+$XDG_STATE_HOME/driftwatch, else ~/.local/state/driftwatch (never the working directory).
 """
 
 from __future__ import annotations
@@ -21,7 +25,10 @@ from driftwatch.store import Run, SnapshotInfo, Store
 
 def register(sub: Subparsers) -> None:
     p = sub.add_parser(
-        "history", help="list stored runs and snapshots per target", description=__doc__
+        "history",
+        help="list stored runs and snapshots per target",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--target", metavar="NAME", help="only this target (default: every stored one)")
     p.add_argument(

@@ -122,7 +122,15 @@ def render_text(
     def paint(style: str, text: str) -> str:
         return f"{_ANSI[style]}{text}{_RESET}" if color else text
 
-    lines = [f"{summary_line(result)}: {result.from_digest[:19]}… → {result.to_digest[:19]}…"]
+    head = summary_line(result)
+    if result.changes:
+        groups = len({ch.group for ch in result.changes})
+        head += f" in {groups} object{'s' if groups != 1 else ''}"
+    if result.ignored:
+        head += (
+            f", {len(result.ignored)} ignored ([diff] settings{'' if verbose else '; -v lists'})"
+        )
+    lines = [f"{head}: {result.from_digest[:19]}… → {result.to_digest[:19]}…"]
     for group, items in itertools.groupby(result.changes, key=lambda ch: ch.group):
         lines.append("")
         lines.append(paint("bold", group))
