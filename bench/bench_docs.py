@@ -43,6 +43,24 @@ def _changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int
     return sorted(p for p in after if before.get(p) != after[p])
 
 
+def _page_sizes(out: Path) -> None:
+    """The largest generated pages: index pages (top, schema, listings) and object pages."""
+    sizes = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*.md")}
+    index = {p: n for p, n in sizes.items() if p.endswith("README.md") or "/_index/" in p}
+    pages = {p: n for p, n in sizes.items() if p not in index and not p.startswith("_rules/")}
+    top = ", ".join(f"{p} {n / 1024:.1f} KB" for p, n in sorted(index.items())[:2])
+    biggest = max(index.items(), key=lambda kv: kv[1])
+    largest = max(pages.items(), key=lambda kv: kv[1])
+    print(
+        f"page sizes: {len(index)} index pages ({top}; largest {biggest[0]} "
+        f"{biggest[1] / 1024:.1f} KB); {len(pages)} object pages (largest {largest[0]} "
+        f"{largest[1] / 1024:.1f} KB); any page over 300 KB: "
+        f"{sorted(p for p, n in sizes.items() if n > 300 * 1024) or 'none'}"
+    )
+    if (out.parent / "mkdocs.yml").is_file():
+        print(f"mkdocs.yml: {(out.parent / 'mkdocs.yml').stat().st_size / 1024:.1f} KB")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--dsn", required=True, help="database made by bench/gen_schema.py")
@@ -50,7 +68,12 @@ def main() -> int:
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
     cfg = configmod.from_dict(
-        {"docs": {"groups": str(root / "driftwatch" / "demo" / "table-groups.toml")}}
+        {
+            "docs": {
+                "groups": str(root / "driftwatch" / "demo" / "table-groups.toml"),
+                "mkdocs": True,
+            }
+        }
     )
 
     t = time.perf_counter()
@@ -70,6 +93,7 @@ def main() -> int:
         r = render(snap, findings, cfg, out)
         t_full = time.perf_counter() - t
         print(f"full generation:   {t_full:6.2f}s  {r.summary} (rendered {r.rendered})")
+        _page_sizes(out)
 
         before = _state(out)
         t = time.perf_counter()
