@@ -23,7 +23,7 @@ from docs_helpers import GROUPS, broken_links, link_problems, markdown_files, sn
 
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
-from driftwatch.docs import MANIFEST, index, render
+from driftwatch.docs import MANIFEST, index, pages, render
 from driftwatch.docs.assets import STATIC
 from driftwatch.rules import REGISTRY, audit
 
@@ -143,6 +143,7 @@ def test_big_schema_gets_paged_index_pages(
     make_db, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(index, "PAGE_ROWS", 5)
+    monkeypatch.setattr(pages, "INCOMING_ROWS", 3)
     db = make_db(generated_schema(60))
     cfg = user_config(tmp_path / "project", mkdocs=True)
     out = tmp_path / "reference" / "database"
@@ -157,6 +158,16 @@ def test_big_schema_gets_paged_index_pages(
     assert "[Database reference](../../../README.md) › [public](../../README.md)" in first
     assert "| [public.customer_t00001](../../customer_t00001.md) | on |" in first
     assert first.count("\n| [public.") == 5
+    # every tenant table references organizations: its page lists 3, listings hold all 59
+    orgs = (out / "public" / "organizations.md").read_text()
+    assert "The first 3 of 59: [all 59 incoming foreign keys]" in orgs
+    assert "(_index/incoming-organizations/1.md)" in orgs
+    refs = out / "public" / "_index" / "incoming-organizations"
+    assert len(list(refs.glob("*.md"))) == 12  # 59 rows, 5 a page
+    assert (
+        "[public.organizations](../../organizations.md) › Foreign keys into"
+        in (refs / "1.md").read_text()
+    )
     assert link_problems(out) == []
     proc = mkdocs_build(out.parent / "mkdocs.yml", tmp_path / "site")
     assert proc.returncode == 0, proc.stderr[-3000:]

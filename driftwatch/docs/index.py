@@ -14,10 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftwatch.docs import pages as pagesmod
 from driftwatch.docs.groups import OTHER
 from driftwatch.docs.naming import relative_link, unique_stems
 from driftwatch.docs.pages import Link
-from driftwatch.docs.site import INDEX, LISTINGS_DIR, SNAPSHOT, Site, split_qualified
+from driftwatch.docs.site import (
+    INDEX,
+    LISTINGS_DIR,
+    SNAPSHOT,
+    Site,
+    incoming_listing_dir,
+    split_qualified,
+)
 
 PAGE_ROWS = 500
 
@@ -210,6 +218,39 @@ def _relink(listing: Listing, page: str) -> dict[str, Any]:
     }
 
 
+def _incoming_pages(
+    site: Site, ids: list[str], common: dict[str, Any], spath: str, schema: str
+) -> list[IndexPage]:
+    """Paged lists of the foreign keys into each table that has more than a page shows."""
+    pages: list[IndexPage] = []
+    for pid in ids:
+        kind, _, key = pid.partition(":")
+        fks = site.incoming.get(key, []) if kind == "table" else []
+        if len(fks) <= pagesmod.INCOMING_ROWS:
+            continue
+        page = site.paths[pid]
+        listing = Listing(
+            incoming_listing_dir(page).rpartition("/")[2],
+            f"Foreign keys into {key}",
+            "incoming",
+        )
+        for fk in fks:
+            ref = fk.constraint.references
+            listing.rows.append(
+                {
+                    "label": fk.source,
+                    "target": site.relation_path(fk.source),
+                    "constraint": fk.name,
+                    "columns": ", ".join(fk.constraint.columns),
+                    "target_columns": ", ".join(ref.columns) if ref else "",
+                    "on_delete": ref.on_delete if ref else "",
+                }
+            )
+        crumbs = [(common["site_name"], INDEX), (schema, spath), (key, page)]
+        pages.extend(_paged(listing, page.rpartition("/")[0], crumbs, common))
+    return pages
+
+
 def index_pages(
     site: Site, common: dict[str, Any], rule_rows: list[Any], rules_href: str | None
 ) -> list[IndexPage]:
@@ -235,6 +276,7 @@ def index_pages(
             crumbs = [(common["site_name"], INDEX), (schema, spath)]
             for listing in listings:
                 pages.extend(_paged(listing, sdir, crumbs, common))
+        pages.extend(_incoming_pages(site, ids, common, spath, schema))
         counts = {
             "tables": sum(1 for p in ids if p.startswith("table:")),
             "views": sum(1 for p in ids if p.startswith("view:")),

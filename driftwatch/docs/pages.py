@@ -14,9 +14,20 @@ from driftwatch import model
 from driftwatch.docs.er import er_diagram
 from driftwatch.docs.groups import OTHER
 from driftwatch.docs.naming import encode, relative_link
-from driftwatch.docs.site import INDEX, RULES_DIR, Site, function_name, split_qualified
+from driftwatch.docs.site import (
+    INDEX,
+    RULES_DIR,
+    IncomingFk,
+    Site,
+    function_name,
+    incoming_listing_dir,
+    split_qualified,
+)
 
 COMMANDS = ("SELECT", "INSERT", "UPDATE", "DELETE")
+# A table page lists this many incoming foreign keys; the rest are on paged listings
+# (every tenant table references organizations: 11,000 rows would make a 1.6 MB page).
+INCOMING_ROWS = 100
 UNCOVERED = "✗ no policy"
 
 
@@ -125,6 +136,22 @@ def covered(labels: tuple[str, ...]) -> bool:
     return any("restrictive" not in label for label in labels)
 
 
+def incoming_rows(site: Site, page: str, fks: list[IncomingFk]) -> list[dict[str, Any]]:
+    """Rows of the foreign keys into a table, with links relative to ``page``."""
+    return [
+        {
+            "source": _link(site, page, fk.source),
+            "constraint": fk.name,
+            "columns": ", ".join(fk.constraint.columns),
+            "target_columns": ", ".join(fk.constraint.references.columns)
+            if fk.constraint.references
+            else "",
+            "on_delete": fk.constraint.references.on_delete if fk.constraint.references else "",
+        }
+        for fk in fks
+    ]
+
+
 def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
     objs = site.snapshot.objects
     table = objs.tables[key]
@@ -178,18 +205,11 @@ def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
             }
         )
         column_grants.extend(_grant_rows(col.grants, cname))
-    incoming = [
-        {
-            "source": _link(site, page, fk.source),
-            "constraint": fk.name,
-            "columns": ", ".join(fk.constraint.columns),
-            "target_columns": ", ".join(fk.constraint.references.columns)
-            if fk.constraint.references
-            else "",
-            "on_delete": fk.constraint.references.on_delete if fk.constraint.references else "",
-        }
-        for fk in site.incoming.get(key, [])
-    ]
+    all_incoming = site.incoming.get(key, [])
+    incoming = incoming_rows(site, page, all_incoming[:INCOMING_ROWS])
+    more = None
+    if len(all_incoming) > INCOMING_ROWS:
+        more = relative_link(page, f"{incoming_listing_dir(page)}/1.md")
     roles, matrix = policy_matrix(table, opts.app_roles)
     return {
         "site_name": opts.site_name,
@@ -234,6 +254,8 @@ def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
         ],
         "outgoing": outgoing,
         "incoming": incoming,
+        "incoming_total": len(all_incoming),
+        "incoming_more": more,
         "roles": roles,
         "matrix": matrix,
         "uncovered": UNCOVERED,

@@ -387,7 +387,11 @@ def render(
             target = mkdocsmod.config_path(cfg, out)
             extras = mkdocsmod.Extras(
                 tuple(sorted(mermaid)) if mermaid else (),
-                tuple(p for p in ipages if p.template == "listing.md.j2"),
+                tuple(
+                    p
+                    for p in ipages
+                    if p.template == "listing.md.j2" and p.context["kind"] != "incoming"
+                ),
                 rules_href,
             )
             if mkdocsmod.write(target, site, cfg, out, extras):

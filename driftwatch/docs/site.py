@@ -26,6 +26,12 @@ LISTINGS_DIR = "_index"  # paged listings of a big schema (docs/index.py)
 RESERVED_DIRS = frozenset({RULES_DIR, ASSETS_DIR, LISTINGS_DIR})
 
 
+def incoming_listing_dir(table_page: str) -> str:
+    """Directory of the paged list of foreign keys into the table whose page is given."""
+    folder, _, name = table_page.rpartition("/")
+    return f"{folder}/{LISTINGS_DIR}/incoming-{name.removesuffix('.md')}"
+
+
 @dataclass(frozen=True, slots=True)
 class IncomingFk:
     source: str  # qualified referencing table
