@@ -8,7 +8,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: test demo lint typecheck pytest tools clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/fetch-mermaid.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -U pip
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,docs,embedded]'

@@ -44,21 +44,31 @@ def _changed(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int
 
 
 def _page_sizes(out: Path) -> None:
-    """The largest generated pages: index pages (top, schema, listings) and object pages."""
+    """The generated pages' sizes: the top page, each schema page, the largest listing
+    page of each kind, the largest object page, and any page over 300 KB."""
     sizes = {str(p.relative_to(out)): p.stat().st_size for p in out.rglob("*.md")}
-    index = {p: n for p, n in sizes.items() if p.endswith("README.md") or "/_index/" in p}
-    pages = {p: n for p, n in sizes.items() if p not in index and not p.startswith("_rules/")}
-    top = ", ".join(f"{p} {n / 1024:.1f} KB" for p, n in sorted(index.items())[:2])
-    biggest = max(index.items(), key=lambda kv: kv[1])
-    largest = max(pages.items(), key=lambda kv: kv[1])
+
+    def kb(path: str) -> str:
+        return f"{path} {sizes[path] / 1024:.1f} KB"
+
+    listings = [p for p in sizes if "/_index/" in p or p.startswith("_index/")]
+    schema_pages = sorted(p for p in sizes if p.count("/") == 1 and p.endswith("/README.md"))
+    objects = [p for p in sizes if p not in listings and not p.endswith("README.md")]
+    objects = [p for p in objects if not p.startswith("_rules/")]
     print(
-        f"page sizes: {len(index)} index pages ({top}; largest {biggest[0]} "
-        f"{biggest[1] / 1024:.1f} KB); {len(pages)} object pages (largest {largest[0]} "
-        f"{largest[1] / 1024:.1f} KB); any page over 300 KB: "
-        f"{sorted(p for p, n in sizes.items() if n > 300 * 1024) or 'none'}"
+        f"pages: {len(sizes)}; top {kb('README.md')}; schema pages: "
+        + ", ".join(kb(p) for p in schema_pages)
     )
+    kinds: dict[str, list[str]] = {}
+    for p in listings:
+        kinds.setdefault(p.split("/_index/")[-1].split("/")[0].split("-")[0], []).append(p)
+    for kind, paths in sorted(kinds.items()):
+        print(f"  {kind} listings: {len(paths)} pages, largest {kb(max(paths, key=sizes.get))}")
+    print(f"  object pages: {len(objects)}, largest {kb(max(objects, key=sizes.get))}")
+    over = sorted(p for p, n in sizes.items() if n > 300 * 1024)
+    print(f"  pages over 300 KB: {over or 'none'}")
     if (out.parent / "mkdocs.yml").is_file():
-        print(f"mkdocs.yml: {(out.parent / 'mkdocs.yml').stat().st_size / 1024:.1f} KB")
+        print(f"  mkdocs.yml: {(out.parent / 'mkdocs.yml').stat().st_size / 1024:.1f} KB")
 
 
 def main() -> int:

@@ -8,7 +8,7 @@ recorded size is not rendered at all; a rendered page is written (atomically) on
 bytes differ from the file on disk. Files listed in the old manifest but no longer
 generated are removed; files driftwatch did not generate are never touched.
 
-Interrupted (Ctrl-C, SIGTERM turned into KeyboardInterrupt) while the pages are written,
+Interrupted (Ctrl-C: KeyboardInterrupt) while the pages are written,
 the run takes back the files it created, keeps the ones it rewrote in place (the old index
 still links them) and records exactly those in the manifest; the index pages, the removal
 of stale files and the manifest are then written with SIGINT held off, so the directory
