@@ -72,7 +72,7 @@ def snapfile(fresh_db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     ("command", "label", "unit"),
-    [(["docs", "-o", "out"], "docs", "page"), (["check"], "check", "rule")],
+    [(["docs", "-o", "out"], "docs", "page"), (["check"], "audit", "rule")],
 )
 def test_progress_only_on_a_terminal(
     snapfile: Path, tmp_path: Path, command: list[str], label: str, unit: str

@@ -141,7 +141,7 @@ def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | Non
     ctx.set_severities(severities)
     ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
-    with progress.bar("check", total=len(enabled), unit="rule") as bar:
+    with progress.bar("audit", total=len(enabled), unit="rule") as bar:
         for rule in enabled:
             findings.extend(rule.check(ctx))
             bar.update()
