@@ -48,13 +48,15 @@ class Chromium:
             "--remote-debugging-pipe",
             "about:blank",
         ]
-        self.proc = subprocess.Popen(
-            ["sh", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "chromium", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(to_child_r, from_child_w),
-        )
+        self.log = profile / "chromium.log"
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                ["sh", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "chromium", *args],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=(to_child_r, from_child_w),
+            )
         os.close(to_child_r)
         os.close(from_child_w)
         self._next = 0
@@ -68,7 +70,8 @@ class Chromium:
                 yield json.loads(raw)
             chunk = os.read(self._from_child, 1 << 20)
             if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
+                tail = self.log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"chromium closed the DevTools pipe; its log ends: {tail}")
             self._buf += chunk
 
     def call(self, method: str, session: bool = True, **params: Any) -> dict[str, Any]:
