@@ -32,7 +32,8 @@ class Chromium:
     def __init__(self, binary: str, profile: Path) -> None:
         to_child_r, self._to_child = os.pipe()
         self._from_child, from_child_w = os.pipe()
-        # the child sees the pipes as fd 3 (commands) and fd 4 (answers)
+        # the child sees the pipes as fd 3 (commands) and fd 4 (answers); bash, since dash
+        # rejects redirections of descriptors above 9
         args = [
             binary,
             "--headless=new",
@@ -51,7 +52,7 @@ class Chromium:
         self.log = profile / "chromium.log"
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                ["sh", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "chromium", *args],
+                ["bash", "-c", f'exec "$@" 3<&{to_child_r} 4>&{from_child_w}', "chromium", *args],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
