@@ -191,6 +191,12 @@ class ProcessMetrics:
             ["target", "kind", "change"],
             registry=registry,
         )
+        self.policy_changes = Counter(
+            PREFIX + "policy_changes",
+            "policy changes seen between consecutive snapshots, by what they do to access",
+            ["target", "verdict"],
+            registry=registry,
+        )
         self.stage_errors = Counter(
             PREFIX + "stage_errors",
             "failures of a pipeline stage after a successful snapshot (store, diff, docs, rules)",

@@ -193,6 +193,8 @@ class Worker:
             for ch in changes:
                 kind, obj, change = str(ch.kind), str(ch.object), str(ch.change)
                 self.metrics.schema_changes.labels(self.name, kind, change).inc()
+                if ch.verdict is not None:
+                    self.metrics.policy_changes.labels(self.name, ch.verdict).inc()
                 log_event(
                     self.log,
                     "schema.change",
@@ -404,7 +406,7 @@ class DefaultStages:
     def __init__(self, cfg: configmod.Config) -> None:
         self.cfg = cfg
         self.store = Store.from_config(cfg)  # [store] retention applies
-        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles))
+        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles), config=cfg)
         self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
         self._baseline_lock = threading.Lock()
 

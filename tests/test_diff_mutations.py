@@ -188,7 +188,9 @@ MUTATIONS: list[tuple[str, str, Expected]] = [
     (
         "drop-policy",
         "drop policy project_write on public.projects",
-        {("policy", "public.projects.project_write", "removed", "security")},
+        {
+            ("policy", "public.projects.project_write", "removed", "breaking")
+        },  # permissive: tightened
     ),
     (
         "alter-policy-using",
@@ -408,7 +410,7 @@ NEXUS_MUTATIONS: list[tuple[str, str, Expected]] = [
     (
         "nexus-drop-policy",
         "drop policy organizations_delete on public.organizations",
-        {("policy", "public.organizations.organizations_delete", "removed", "security")},
+        {("policy", "public.organizations.organizations_delete", "removed", "breaking")},
     ),
     (
         "nexus-disable-rls",

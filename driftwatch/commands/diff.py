@@ -85,6 +85,7 @@ def options_from(args: argparse.Namespace, cfg: configmod.Config) -> DiffOptions
         ignore_schemas=tuple(cfg.diff.ignore_schemas) + tuple(args.ignore_schema),
         ignore_objects=tuple(cfg.diff.ignore_objects) + tuple(args.ignore_object),
         ignore_kinds=kinds,
+        config=cfg,
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from driftwatch import config as configmod
 from driftwatch import model
 
 V = TypeVar("V")
@@ -25,6 +26,8 @@ class DiffOptions:
     ignore_schemas: tuple[str, ...] = ()  # globs on the schema part of an object name
     ignore_objects: tuple[str, ...] = ()  # globs on the full object name
     ignore_kinds: tuple[str, ...] = ()  # change kinds: "grant", "index", ...
+    # tenancy settings the policy verdicts read (claim, tenant column); None: the defaults
+    config: configmod.Config | None = field(default=None, compare=False)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch import snapshot as snapmod
+from driftwatch.diff import verdicts
 from driftwatch.diff.base import Comparator
 from driftwatch.diff.changes import Change, DiffResult, sort_changes
 from driftwatch.diff.common import Context, DiffOptions, split_keys, unique_pairs
@@ -81,7 +82,8 @@ def _data_of(snap: model.Snapshot | model.Objects) -> Mapping[str, Any]:
 def diff_data(
     old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions | None = None
 ) -> list[Change]:
-    """Changes between two JSON-native ``objects`` trees (unsorted, before noise control)."""
+    """Changes between two JSON-native ``objects`` trees (unsorted, before noise control),
+    policy changes with their verdict (``verdicts``)."""
     ctx = Context(options or DiffOptions())
     changes: list[Change] = []
     for kind, comparator in COMPARATORS.items():
@@ -113,7 +115,7 @@ def diff_data(
             a: Any = model.from_data(cls, old_map[n])
             b: Any = model.from_data(cls, new_map[n])
             changes += comparator.modified(n, a, b, ctx)
-    return changes
+    return verdicts.classify(changes, old, new, ctx.table_renames, ctx.options.config)
 
 
 def _partition_split(
