@@ -1,8 +1,12 @@
-"""Canonical JSON for snapshots (``driftwatch.snapshot/1``): encode, digest, read, write.
+"""Canonical JSON for snapshots (``driftwatch.snapshot/2``): encode, digest, read, write.
 
 Canonical means: orjson with sorted keys, no OIDs, no timestamps inside ``objects``; the
 ``digest`` is the sha256 of the canonical JSON of ``objects`` alone, so two snapshots of
 an unchanged schema have the same digest whenever and wherever they were taken.
+
+Format 1 files (and stored snapshots) are still read: ``upgrade_v1`` turns their objects
+into format 2 (quoted keys, every new field at its default) and the digest is computed
+again over the result.
 """
 
 from __future__ import annotations
@@ -17,13 +21,24 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.errors import InputError, SnapshotFormatError
 from driftwatch.fileio import atomic_write
 from driftwatch.gcpause import collector_paused
-from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH
+from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
 
-__all__ = ["FORMAT", "Spool", "canonical", "digest_of", "dumps", "loads", "read", "write"]
+__all__ = [
+    "FORMAT",
+    "V1_FORMAT",
+    "Spool",
+    "canonical",
+    "digest_of",
+    "dumps",
+    "loads",
+    "read",
+    "upgrade_v1",
+    "write",
+]
 
 _OPTS = orjson.OPT_SORT_KEYS
 
@@ -202,12 +217,71 @@ def dumps(snap: model.Snapshot, *, indent: bool = True) -> bytes:
 
 
 @functools.cache
-def _validator() -> Callable[[Any], Any]:
+def _validator(path: Path = SCHEMA_PATH) -> Callable[[Any], Any]:
     import fastjsonschema  # only reading needs it: keep it off the start-up path
 
-    schema = orjson.loads(SCHEMA_PATH.read_bytes())
+    schema = orjson.loads(path.read_bytes())
     validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
     return validate
+
+
+# Format-1 kinds whose keys are schema-qualified (schemas and extensions are single names).
+_V1_QUALIFIED = (
+    "tables",
+    "views",
+    "materialized_views",
+    "functions",
+    "sequences",
+    "enums",
+    "domains",
+)
+
+
+def _v1_column_ref(ref: str) -> str:
+    """``schema.table.column`` of format 1: the schema up to the first dot, the column
+    after the last, the table in between."""
+    schema, _, rest = ref.partition(".")
+    table, _, column = rest.rpartition(".")
+    return f"{idents.qualify(schema, table)}.{idents.quote(column)}"
+
+
+def _v1_triggers(triggers: dict[str, Any]) -> dict[str, Any]:
+    return {n: {**t, "function": idents.from_v1(t["function"])} for n, t in triggers.items()}
+
+
+def upgrade_v1(objects: dict[str, Any]) -> dict[str, Any]:
+    """Format-1 ``objects`` → format 2. Format 1 joined raw names with dots, so
+    ``"a.b".c`` and ``a."b.c"`` had one key: a key is read as schema = the text before the
+    first dot, name = the rest (``idents.from_v1``), which is right for every schema name
+    without a dot. Fields format 2 added get their defaults (``model``)."""
+    out = dict(objects)
+    for kind in _V1_QUALIFIED:
+        out[kind] = {idents.from_v1(k): v for k, v in (objects.get(kind) or {}).items()}
+    tables = {}
+    for key, t in out["tables"].items():
+        t = dict(t)
+        if t.get("partition_of"):
+            t["partition_of"] = idents.from_v1(t["partition_of"])
+        t["inherits"] = [idents.from_v1(p) for p in t.get("inherits") or ()]
+        constraints = {}
+        for name, c in (t.get("constraints") or {}).items():
+            ref = c.get("references")
+            if ref:
+                c = {**c, "references": {**ref, "table": idents.from_v1(ref["table"])}}
+            constraints[name] = c
+        t["constraints"] = constraints
+        t["triggers"] = _v1_triggers(t.get("triggers") or {})
+        tables[key] = t
+    out["tables"] = tables
+    out["views"] = {
+        k: {**v, "triggers": _v1_triggers(v.get("triggers") or {})} for k, v in out["views"].items()
+    }
+    out["sequences"] = {
+        k: {**v, "owned_by": _v1_column_ref(v["owned_by"]) if v.get("owned_by") else None}
+        for k, v in out["sequences"].items()
+    }
+    upgraded: dict[str, Any] = model.to_data(model.from_data(model.Objects, out))
+    return upgraded
 
 
 def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
@@ -224,12 +298,12 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
     fmt = doc.get("format")
     if not isinstance(fmt, str) or not fmt.startswith("driftwatch.snapshot/"):
         raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (format={fmt!r})")
-    if fmt != FORMAT:
+    if fmt not in (FORMAT, V1_FORMAT):
         raise SnapshotFormatError(
             f"{source}: snapshot format {fmt!r} is not supported by this version "
-            f"(reads {FORMAT!r}); upgrade driftwatch"
+            f"(reads {FORMAT!r} and {V1_FORMAT!r}); upgrade driftwatch"
         )
-    validate = _validator()
+    validate = _validator(SCHEMA_PATH if fmt == FORMAT else V1_SCHEMA_PATH)
     from fastjsonschema import JsonSchemaValueException
 
     try:
@@ -244,7 +318,11 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
             f"{actual[:19]}…): the file was edited or truncated"
         )
     meta = model.from_data(model.Meta, doc["meta"])
-    return model.Snapshot(meta, digest=actual, data=doc["objects"])
+    objects = doc["objects"]
+    if fmt == V1_FORMAT:
+        objects = upgrade_v1(objects)
+        actual = digest_of(objects)
+    return model.Snapshot(meta, digest=actual, data=objects)
 
 
 def read(path: Path | str) -> model.Snapshot:

@@ -350,8 +350,15 @@ class Store:
             objects, meta = doc["objects"], model.from_data(model.Meta, doc["meta"])
         except (orjson.JSONDecodeError, KeyError, TypeError):
             raise StoreError(f"{where} is corrupt") from None
-        if doc.get("format") != snapmod.FORMAT or snapmod.digest_of(objects) != row.digest:
+        fmt = doc.get("format")
+        if (
+            fmt not in (snapmod.FORMAT, snapmod.V1_FORMAT)
+            or snapmod.digest_of(objects) != row.digest
+        ):
             raise StoreError(f"{where} is corrupt (format or digest mismatch)")
+        if fmt == snapmod.V1_FORMAT:  # stored before format 2: read as snapshot files are
+            objects = snapmod.upgrade_v1(objects)
+            return model.Snapshot(meta, digest=snapmod.digest_of(objects), data=objects)
         return model.Snapshot(meta, digest=row.digest, data=objects)
 
     def _nth_latest(self, target: str, exclude: str | None) -> model.Snapshot | None:
