@@ -173,6 +173,50 @@ class RuleSeverity:
             )
 
 
+# Column names that hold secrets or personal data; `sensitive-columns-exposed` matches
+# them case-insensitively as globs on the column name.
+SENSITIVE_COLUMNS_DEFAULT: tuple[str, ...] = (
+    "password",
+    "*password_hash",
+    "passwd",
+    "*secret",
+    "secret_*",
+    "*token",
+    "api_key",
+    "*_api_key",
+    "apikey",
+    "private_key",
+    "*_private_key",
+    "ssn",
+    "social_security_number",
+    "tax_id",
+    "passport_number",
+    "national_id",
+    "card_number",
+    "credit_card*",
+    "cc_number",
+    "cvv",
+    "cvc",
+    "iban",
+    "bank_account_number",
+    "otp",
+    "totp_*",
+    "recovery_codes",
+)
+# Roles of the platform that bypass RLS by design (Supabase, RDS, Cloud SQL, Azure).
+PLATFORM_ROLES_DEFAULT: tuple[str, ...] = (
+    "postgres",
+    "service_role",
+    "supabase_*",
+    "dashboard_user",
+    "rdsadmin",
+    "rds_superuser",
+    "cloudsqladmin",
+    "cloudsqlsuperuser",
+    "azure_*",
+)
+
+
 @dataclass(frozen=True)
 class Rules:
     enable: list[str] = field(
@@ -187,6 +231,14 @@ class Rules:
         metadata=_doc(
             "SECURITY DEFINER functions (globs on 'schema.name(args)') the app roles may execute"
         ),
+    )
+    sensitive_columns: list[str] = field(
+        default_factory=lambda: list(SENSITIVE_COLUMNS_DEFAULT),
+        metadata=_doc("column names (globs) that hold secrets or PII (sensitive-columns-exposed)"),
+    )
+    platform_roles: list[str] = field(
+        default_factory=lambda: list(PLATFORM_ROLES_DEFAULT),
+        metadata=_doc("roles (globs) allowed to bypass RLS: the platform's own (bypassrls-role)"),
     )
 
 

@@ -61,22 +61,4 @@ def check(ctx: Context) -> Iterator[Finding]:
         if not names:
             fix += "\n" + tenant_policies(ctx, key, ("SELECT", "INSERT", "UPDATE", "DELETE"))
         yield ctx.finding(ID, key, msg, fix.strip())
-    # A partition read directly (not through its parent) is governed by its own RLS.
-    for key, table in sorted(ctx.tables.items()):
-        if table.partition_of is None or table.rls.enabled or not ctx.exposed(key):
-            continue
-        parent = ctx.effective_table(key)
-        if ctx.exemption(parent) is not None:
-            continue
-        direct = ctx.app_privileges(table.grants)
-        if direct:
-            roles = ", ".join(sorted(direct))
-            yield ctx.finding(
-                ID,
-                key,
-                f"partition {key} of {parent} has row level security disabled and is granted"
-                f" directly to {roles}: queried directly, it bypasses the parent's policies",
-                f"ALTER TABLE {quote_qualified(key)} ENABLE ROW LEVEL SECURITY;\n"
-                f"REVOKE ALL ON {quote_qualified(key)} FROM {roles};",
-                detail="partition",
-            )
+    # A partition read directly (not through its parent): partition-bypasses-rls.
