@@ -4,9 +4,9 @@
 Reports a role with BYPASSRLS or SUPERUSER, other than the platform's own
 (`[rules] platform_roles`, default `postgres`, `service_role`, `supabase_*` and the
 administrative roles of RDS, Cloud SQL and Azure), that an API role can become (it is a
-member of it, so `SET ROLE` works) — an error — or that can log in, so an application
-or a person may connect as it — a warning for BYPASSRLS, info for a superuser (usually a
-DBA's own account, listed for review).
+member of it, so `SET ROLE` works) — an error — or, with BYPASSRLS, that can log in,
+so an application or a person may connect as it — a warning. A login superuser that no
+API role can become is a DBA's account and is not reported.
 
 ## Why is this bad?
 Row level security does not apply to such a role at all. An API role that can
@@ -66,8 +66,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         power = "SUPERUSER" if role.superuser else "BYPASSRLS"
         members = _members(ctx, name)
         api_itself = name in ctx.app_roles
-        if not members and not api_itself and not role.login:
-            continue
+        if not members and not api_itself and (role.superuser or not role.login):
+            continue  # a login superuser is a DBA's account, not something the app becomes
         if api_itself:
             how = "is itself an API role ([tenancy] app_roles): no policy applies to its requests"
         elif members:
@@ -81,8 +81,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
         f = ctx.finding(ID, name, f"role {name} has {power} and {how}", fix, on=None)
         if not members and not api_itself and f.severity == "error":
-            # a login role: BYPASSRLS alone is made to skip RLS for some app (warning); a
-            # login superuser is usually a DBA's account (info, listed for review)
+            # a login role with BYPASSRLS alone: made to skip RLS for some app or person
             ctx.capped.add(f.fingerprint)
-            f = replace(f, severity="info" if role.superuser else "warning")
+            f = replace(f, severity="warning")
         yield f
