@@ -49,17 +49,38 @@ def predicate(ctx: Context, table: str, alias: str | None = None) -> str | None:
     return None
 
 
-def tenant_policies(ctx: Context, table: str, commands: tuple[str, ...]) -> str:
-    """CREATE POLICY statements scoping ``commands`` of ``table`` for the first app role."""
+def tenant_role(ctx: Context) -> str:
+    """The role tenant policies are written for: the first configured app role."""
+    return ctx.app_roles[0] if ctx.app_roles else "authenticated"
+
+
+def policy_name(ctx: Context, table: str, cmd: str, role: str) -> str:
+    """``<table>_<cmd>``, or with the role appended when the table already has a policy
+    of that name (a remediation never proposes a name that exists)."""
+    name = table.partition(".")[2]
+    taken = ctx.tables[table].policies if table in ctx.tables else {}
+    for candidate in (f"{name}_{cmd.lower()}", f"{name}_{cmd.lower()}_{role}"):
+        if candidate not in taken:
+            return candidate
+    n = 2
+    while f"{name}_{cmd.lower()}_{role}_{n}" in taken:
+        n += 1
+    return f"{name}_{cmd.lower()}_{role}_{n}"
+
+
+def tenant_policies(
+    ctx: Context, table: str, commands: tuple[str, ...], role: str | None = None
+) -> str:
+    """CREATE POLICY statements scoping ``commands`` of ``table`` to the tenant, for
+    ``role`` (default: ``tenant_role``)."""
     pred = predicate(ctx, table)
     if pred is None:
         return ""
-    role = ctx.app_roles[0] if ctx.app_roles else "authenticated"
+    role = role or tenant_role(ctx)
     qt = quote_qualified(table)
-    name = table.partition(".")[2]
     out = []
     for cmd in commands:
-        pol = quote_ident(f"{name}_{cmd.lower()}")
+        pol = quote_ident(policy_name(ctx, table, cmd, role))
         if cmd == "INSERT":
             clause = f"WITH CHECK ({pred})"
         elif cmd == "UPDATE":

@@ -69,4 +69,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "Merge them into one policy (OR the conditions), or turn the extra conditions"
                     f" into AS RESTRICTIVE policies, then drop the rest:\n{drops}",
                     detail=f"{role}:{cmd}",
+                    on=key,
+                    roles=(role,),
                 )

@@ -74,4 +74,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if pol.command == "DELETE"
                 else f"CREATE POLICY {quote_ident(name + '_delete_role')} ON {quote_qualified(key)}"
                 f" AS RESTRICTIVE FOR DELETE TO {', '.join(quote_ident(r) for r in roles)} USING ({check_sql});",
+                on=key,
+                roles=roles,
             )

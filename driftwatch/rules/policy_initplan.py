@@ -51,4 +51,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "Recreate the policy with every call wrapped, e.g. "
                 + "; ".join(f"{c}() → (select {c}())" for c in calls)
                 + ".",
+                on=key,
             )

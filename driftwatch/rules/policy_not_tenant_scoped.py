@@ -75,4 +75,12 @@ def check(ctx: Context) -> Iterator[Finding]:
                 )
             if not table.rls.enabled:
                 msg += " (RLS is disabled on the table, see rls-disabled)"
-            yield ctx.finding(ID, f"{key}.{name}", msg, fix, detail=",".join(c for c, _ in bad))
+            yield ctx.finding(
+                ID,
+                f"{key}.{name}",
+                msg,
+                fix,
+                detail=",".join(c for c, _ in bad),
+                on=key,
+                roles=ctx.app_roles_of(pol),
+            )

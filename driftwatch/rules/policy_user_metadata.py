@@ -26,6 +26,7 @@ create policy customers_select on public.customers for select to authenticated
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
@@ -35,6 +36,19 @@ from driftwatch.rules._sql import quote_ident, quote_qualified
 ID = "policy-user-metadata"
 SEVERITY = "error"
 SUMMARY = "a policy reads user_metadata (user-editable)"
+
+
+def _fixed(ctx: Context, text: str) -> str:
+    """``text`` reading app_metadata instead, with every claim call wrapped in
+    ``(select …)`` so the fix does not raise ``policy-initplan``."""
+    out = text.replace("raw_user_meta_data", "raw_app_meta_data").replace(
+        "user_metadata", "app_metadata"
+    )
+    for call in ctx.analyser.per_row_calls(out):
+        out = re.sub(
+            rf"(?<!SELECT )(?<!select )(?<![\w.\"]){re.escape(call)}\(\)", f"(select {call}())", out
+        )
+    return out
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -48,14 +62,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             ]
             if not clauses:
                 continue
-            fixed = " ".join(
-                f"{clause} ({(text or '').replace('user_metadata', 'app_metadata')})"
-                for clause, text in clauses
-            )
+            fixed = " ".join(f"{clause} ({_fixed(ctx, text or '')})" for clause, text in clauses)
             yield ctx.finding(
                 ID,
                 f"{key}.{name}",
                 f"policy {name} on {key} reads user_metadata in its "
                 f"{' and '.join(c for c, _ in clauses)}: users can edit that claim themselves",
                 f"ALTER POLICY {quote_ident(name)} ON {quote_qualified(key)} {fixed};",
+                on=key,
+                roles=ctx.app_roles_of(pol),
             )

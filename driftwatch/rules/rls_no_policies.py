@@ -43,14 +43,18 @@ def check(ctx: Context) -> Iterator[Finding]:
         table = ctx.tables[key]
         if not table.rls.enabled or table.policies:
             continue
+        privs = ctx.api_privileges(key)
         cmds = tuple(
             c
             for c in ("SELECT", "INSERT", "UPDATE", "DELETE")
-            if any(c in p for p in ctx.app_privileges(table.grants).values())
+            if any(c in p for p in privs.values())
         ) or ("SELECT", "INSERT", "UPDATE", "DELETE")
+        who = ", ".join(sorted(privs)) or "every API role"
         yield ctx.finding(
             ID,
             key,
-            f"{key} has row level security enabled but no policies: every app role is denied every row",
+            f"{key} has row level security enabled but no policies: {who} "
+            f"{'is' if len(privs) == 1 else 'are'} denied every row",
             tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else "",
+            on=key,
         )

@@ -74,4 +74,4 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"ALTER TABLE {qt} ADD COLUMN {quote_ident(col)} uuid NOT NULL{ref};\n"
                 f'-- or, for a global table: [tenancy] exempt = [{{ table = "{key}", reason = "…" }}]'
             )
-        yield ctx.finding(ID, key, msg, fix)
+        yield ctx.finding(ID, key, msg, fix, on=key)

@@ -50,4 +50,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"{key}.{col} allows NULL: rows without a tenant are possible",
             f"-- backfill or delete rows where {quote_ident(col)} IS NULL first\n"
             f"ALTER TABLE {quote_qualified(key)} ALTER COLUMN {quote_ident(col)} SET NOT NULL;",
+            on=key,
         )

@@ -50,4 +50,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"{key}.{col}",
             f"{key}.{col} is not the leading column of any index: every RLS check scans the table",
             f"CREATE INDEX{concurrently} {ix_name} ON {quote_qualified(key)} ({quote_ident(col)});",
+            on=key,
         )

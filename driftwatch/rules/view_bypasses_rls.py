@@ -81,7 +81,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         for key, view in sorted(objs.items()):
             if not ctx.exposed(key) or getattr(view, "security_invoker", False):
                 continue
-            readers = sorted(r for r, p in ctx.app_privileges(view.grants).items() if "SELECT" in p)
+            if ctx.extension_of(key) is not None:
+                continue
+            readers = sorted(ctx.exposure(key).roles_with("SELECT"))
             if not readers:
                 continue
             below = _rls_tables(ctx, key, set())
@@ -102,4 +104,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{kind} {key} {how} and is readable by {', '.join(readers)}: it exposes every"
                 f" tenant's rows of {', '.join(sorted(below))}",
                 fix,
+                on=key,
             )
