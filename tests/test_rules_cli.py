@@ -164,7 +164,9 @@ def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[s
     # no API role can reach internal_log: its findings are info and say why
     info = out[out.index("INFO") :]
     assert "[rls-disabled] row level security is disabled on public.internal_log" in info
-    assert "no API role can reach public.internal_log: authenticated, anon hold no privilege" in info
+    assert (
+        "no API role can reach public.internal_log: authenticated, anon hold no privilege" in info
+    )
 
 
 def test_json_format(snapfile: Path, capsys: pytest.CaptureFixture[str]) -> None:
