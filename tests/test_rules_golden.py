@@ -226,6 +226,38 @@ def test_golden(clone: Callable[[], str], rule: str) -> None:
     assert hits(audit(dsn, CONFIG), rule) == []
 
 
+def _first_fix(remediation: str) -> list[str]:
+    """The SQL statements of a remediation up to its first alternative ("-- or ...")."""
+    out = []
+    for line in remediation.splitlines():
+        if line.startswith("-- or"):
+            break
+        if line.strip() and not line.startswith("--"):
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("rule", sorted(GOLDEN))
+def test_remediation_resolves_and_raises_nothing_new(clone: Callable[[], str], rule: str) -> None:
+    """Applied as written, each rule's remediation makes its finding go away and raises no
+    finding of any rule that was not there before (no initplan, duplicate policy, ...)."""
+    violation, obj, _resolution = GOLDEN[rule]
+    dsn = clone()
+    run_sql(dsn, violation)
+    before = audit(dsn, CONFIG)
+    (f,) = [x for x in before if x.rule == rule and x.object == obj][:1]
+    statements = _first_fix(f.remediation)
+    if not statements or not statements[0].split()[0].isupper():
+        pytest.skip(f"{rule}: the remediation is advice, not SQL")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in statements:
+            conn.execute(stmt)  # type: ignore[arg-type]
+    after = audit(dsn, CONFIG)
+    assert (rule, obj) not in {(x.rule, x.object) for x in after}
+    new = {(x.rule, x.object) for x in after} - {(x.rule, x.object) for x in before}
+    assert not new, f"{rule}'s remediation {statements} raised {sorted(new)}"
+
+
 # ------------------------------------------------------------------ false-positive guards
 
 

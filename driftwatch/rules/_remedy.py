@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
 
@@ -89,3 +91,51 @@ def tenant_policies(
             clause = f"USING ({pred})"
         out.append(f"CREATE POLICY {pol} ON {qt} FOR {cmd} TO {quote_ident(role)} {clause};")
     return "\n".join(out)
+
+
+def wrap_calls(ctx: Context, text: str) -> str:
+    """``text`` with every claim call the analyser finds evaluated per row (``auth.jwt()``,
+    ``current_setting(…)``, ...) wrapped in ``(select …)``: what ``policy-initplan`` asks
+    for, so a remediation that rewrites a policy never raises it."""
+    for call in ctx.analyser.per_row_calls(text):
+        text = _wrap(text, call)
+    return text
+
+
+def _wrap(text: str, call: str) -> str:
+    out: list[str] = []
+    pos = 0
+    pattern = re.compile(rf"(?<![\w.\"]){re.escape(call)}\s*\(", re.IGNORECASE)
+    for m in pattern.finditer(text):
+        if m.start() < pos:
+            continue
+        if re.search(r"select\s*$", text[: m.start()], re.IGNORECASE):
+            continue  # already (select call(…))
+        end = _closing(text, m.end() - 1)
+        if end is None:
+            return text
+        out.append(text[pos : m.start()])
+        out.append(f"(select {text[m.start() : end + 1]})")
+        pos = end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _closing(text: str, open_at: int) -> int | None:
+    """Index of the parenthesis closing the one at ``open_at`` (quotes respected)."""
+    depth = 0
+    quote: str | None = None
+    for i in range(open_at, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None

@@ -61,7 +61,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{target} to the claim: {parts}"
             )
             pred = predicate(ctx, key)
-            if pred is not None:
+            api = ctx.app_roles_of(pol)
+            if api and set(api) <= ctx.exposures.anon_roles:
+                fix = (
+                    f"DROP POLICY {quote_ident(name)} ON {quote_qualified(key)};\n"
+                    f"-- {', '.join(api)} carries no tenant claim: no anonymous request can be"
+                    " scoped to a tenant"
+                )
+            elif pred is not None:
                 clauses = []
                 for clause, _v in bad:
                     clauses.append(

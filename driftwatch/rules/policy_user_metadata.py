@@ -26,11 +26,11 @@ create policy customers_select on public.customers for select to authenticated
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
+from driftwatch.rules._remedy import wrap_calls
 from driftwatch.rules._sql import quote_ident, quote_qualified
 
 ID = "policy-user-metadata"
@@ -44,11 +44,7 @@ def _fixed(ctx: Context, text: str) -> str:
     out = text.replace("raw_user_meta_data", "raw_app_meta_data").replace(
         "user_metadata", "app_metadata"
     )
-    for call in ctx.analyser.per_row_calls(out):
-        out = re.sub(
-            rf"(?<!SELECT )(?<!select )(?<![\w.\"]){re.escape(call)}\(\)", f"(select {call}())", out
-        )
-    return out
+    return wrap_calls(ctx, out)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
+from driftwatch.rules._sql import quote_ident, quote_qualified
 
 ID = "rls-no-policies"
 SEVERITY = "warning"
@@ -50,11 +51,19 @@ def check(ctx: Context) -> Iterator[Finding]:
             if any(c in p for p in privs.values())
         ) or ("SELECT", "INSERT", "UPDATE", "DELETE")
         who = ", ".join(sorted(privs)) or "every API role"
+        fix = tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else ""
+        if privs:
+            revoke = f"REVOKE ALL ON {quote_qualified(key)} FROM {', '.join(quote_ident(r) for r in sorted(privs))};"
+            fix = (
+                f"{fix}\n-- or, if only the backend (service_role) uses it:\n{revoke}"
+                if fix
+                else revoke
+            )
         yield ctx.finding(
             ID,
             key,
             f"{key} has row level security enabled but no policies: {who} "
             f"{'is' if len(privs) == 1 else 'are'} denied every row",
-            tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else "",
+            fix,
             on=key,
         )

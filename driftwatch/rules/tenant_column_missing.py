@@ -70,8 +70,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         else:
             msg = f"{key} has no {col} column and no NOT NULL foreign key to a tenant-scoped table"
             ref = f" REFERENCES {quote_qualified(roots[0])} ON DELETE CASCADE" if roots else ""
+            ix = quote_ident(f"{key.partition('.')[2]}_{col}_idx"[:63])
             fix = (
                 f"ALTER TABLE {qt} ADD COLUMN {quote_ident(col)} uuid NOT NULL{ref};\n"
+                f"CREATE INDEX {ix} ON {qt} ({quote_ident(col)});\n"
                 f'-- or, for a global table: [tenancy] exempt = [{{ table = "{key}", reason = "…" }}]'
             )
         yield ctx.finding(ID, key, msg, fix, on=key)
