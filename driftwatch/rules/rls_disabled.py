@@ -5,6 +5,9 @@ Reports a table in an exposed schema (one the API serves, `public` by default) w
 level security is switched off. When the table still has policies, the message says so:
 they exist but PostgreSQL does not enforce them.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Without RLS, every role that holds a privilege on the table sees and changes every row,
 whatever the policies say. On a multi-tenant database that means every organization can

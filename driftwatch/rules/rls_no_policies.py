@@ -5,6 +5,9 @@ Reports a table in an exposed schema that has RLS enabled and not a single polic
 Partitions are skipped: they are reached through their partitioned parent, whose policies
 apply.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 With RLS on and no policy, PostgreSQL denies every row to every role except the owner and
 roles with BYPASSRLS. The table is not leaking, but the application is silently denied

@@ -6,6 +6,9 @@ PostgreSQL's default) may execute it, unless it is listed in
 `[rules] allow_security_definer`; and, always, when it has no `search_path` set in its
 definition.
 
+Severity follows reachability: when no API role can reach the function (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A SECURITY DEFINER function runs with its owner's rights and bypasses RLS. In an exposed
 schema, PostgREST publishes it as `/rpc/<name>`: any caller with EXECUTE can use it to read

@@ -6,6 +6,9 @@ column (`organization_id` by default) and cannot reach a table that has one thro
 chain of NOT NULL foreign keys (child → parent → grandparent …). A nullable foreign key
 does not count: a row whose key is NULL belongs to nobody.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Nothing in the data says which organization a row belongs to, so no policy can isolate it:
 such tables end up with policies like `auth.uid() is not null`, which admit every tenant.

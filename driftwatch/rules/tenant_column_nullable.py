@@ -3,6 +3,9 @@
 ## What it does
 Reports a table whose tenant column (`organization_id` by default) is nullable.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A row with a NULL tenant belongs to no organization: `organization_id = <claim>` never
 matches it, so it is invisible to everyone, and any policy written as `organization_id is

@@ -5,6 +5,9 @@ Reports a view in an exposed schema that is not `security_invoker`, reads (direc
 through other views) a table with RLS enabled, and on which an app role (or PUBLIC) holds
 SELECT. Materialized views are reported too: they store rows and have no RLS at all.
 
+Severity follows reachability: when no API role can reach the view (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A view runs with its owner's privileges, and the owner (usually `postgres`) bypasses RLS.
 Anyone who can select from the view sees every tenant's rows of the tables below it.
