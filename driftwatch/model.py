@@ -390,8 +390,8 @@ class EventTrigger:
 class Extension:
     version: str
     schema: str
-    # Relations and functions of the snapshotted schemas that belong to the extension
-    # (pg_depend deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys.
+    # Relations of the snapshotted schemas that belong to the extension (pg_depend
+    # deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys; the audit skips them.
     members: tuple[str, ...] = ()
 
 

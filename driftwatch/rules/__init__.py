@@ -216,6 +216,7 @@ def _apply_waivers(
                         "Fix the findings, or renew the waiver with a new 'expires' date in the"
                         " [tenancy] waivers of the config file.",
                         detail=f"{w.rule}\0{w.expires}",
+                        on="",  # about the config, not a database object
                     )
                 )
             continue

@@ -101,7 +101,7 @@ class Context:
         severity = self._severity.get(rule, "error")
         fingerprint = Finding.make_fingerprint(rule, obj, detail)
         target = on if on is not None else self.object_of(obj)
-        if target is not None and severity_rank(severity) < severity_rank("info"):
+        if target and severity_rank(severity) < severity_rank("info"):
             exp = self.exposure(target)
             wanted = set(exp.roles) if roles is None else set(exp.roles) & set(roles)
             if not wanted:

@@ -105,6 +105,15 @@ class ExposureModel:
                 }
             )
         )
+        # The role PostgREST uses for requests without a JWT: it carries no tenant claim.
+        self.anon_roles: frozenset[str] = frozenset(
+            {
+                r.settings["pgrst.db_anon_role"]
+                for r in self.roles.values()
+                if "pgrst.db_anon_role" in r.settings
+            }
+            or {"anon"}
+        )
         known = set(objects.schemas)
         for kind in (objects.tables, objects.views, objects.materialized_views, objects.functions):
             known.update(_schema_of(k) for k in kind)

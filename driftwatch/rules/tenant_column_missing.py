@@ -6,6 +6,9 @@ column (`organization_id` by default) and cannot reach a table that has one thro
 chain of NOT NULL foreign keys (child → parent → grandparent …). A nullable foreign key
 does not count: a row whose key is NULL belongs to nobody.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Nothing in the data says which organization a row belongs to, so no policy can isolate it:
 such tables end up with policies like `auth.uid() is not null`, which admit every tenant.
@@ -70,8 +73,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         else:
             msg = f"{key} has no {col} column and no NOT NULL foreign key to a tenant-scoped table"
             ref = f" REFERENCES {quote_qualified(roots[0])} ON DELETE CASCADE" if roots else ""
+            ix = quote_ident(f"{key.partition('.')[2]}_{col}_idx"[:63])
             fix = (
                 f"ALTER TABLE {qt} ADD COLUMN {quote_ident(col)} uuid NOT NULL{ref};\n"
+                f"CREATE INDEX {ix} ON {qt} ({quote_ident(col)});\n"
                 f'-- or, for a global table: [tenancy] exempt = [{{ table = "{key}", reason = "…" }}]'
             )
-        yield ctx.finding(ID, key, msg, fix)
+        yield ctx.finding(ID, key, msg, fix, on=key)
