@@ -34,6 +34,10 @@ KINDS = (
     "extension",
     "enum",
     "domain",
+    "composite_type",
+    "range_type",
+    "collation",
+    "operator",
     "sequence",
     "table",
     "partition",
@@ -43,10 +47,14 @@ KINDS = (
     "rls",
     "policy",
     "trigger",
+    "rule",
     "grant",
     "view",
     "materialized_view",
     "function",
+    "statistics",
+    "publication",
+    "event_trigger",
 )
 
 
