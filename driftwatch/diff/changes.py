@@ -35,6 +35,10 @@ KINDS = (
     "extension",
     "enum",
     "domain",
+    "composite_type",
+    "range_type",
+    "collation",
+    "operator",
     "sequence",
     "table",
     "partition",
@@ -44,10 +48,14 @@ KINDS = (
     "rls",
     "policy",
     "trigger",
+    "rule",
     "grant",
     "view",
     "materialized_view",
     "function",
+    "statistics",
+    "publication",
+    "event_trigger",
 )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 
 V = TypeVar("V")
 
@@ -84,7 +84,15 @@ def field_names(obj: Any) -> tuple[str, ...]:
 
 
 def schema_of(name: str) -> str:
-    return name.split(".", 1)[0]
+    """The (raw) schema of a qualified key."""
+    return idents.split_key(name)[0]
+
+
+def member(owner: str, name: str) -> str:
+    """The change object of a member of ``owner`` (a column, policy ...): the owner's key,
+    a dot and the member's name quoted as an identifier, so that members stay apart from
+    each other and from their owners whatever their names (``public.t."a.b"``)."""
+    return f"{owner}.{idents.quote(name)}"
 
 
 _IDENT_CACHE: dict[tuple[tuple[str, str], ...], Callable[[str], str]] = {}

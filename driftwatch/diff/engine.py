@@ -23,17 +23,21 @@ from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.diff import verdicts
 from driftwatch.diff.base import Comparator
+from driftwatch.diff.catalog import CollationComparator, OperatorComparator, StatisticsComparator
 from driftwatch.diff.changes import Change, DiffResult, sort_changes
 from driftwatch.diff.common import Context, DiffOptions, split_keys, unique_pairs
 from driftwatch.diff.domains import DomainComparator
 from driftwatch.diff.enums import EnumComparator
+from driftwatch.diff.event_triggers import EventTriggerComparator
 from driftwatch.diff.extensions import ExtensionComparator
 from driftwatch.diff.functions import FunctionComparator
 from driftwatch.diff.noise import apply_ignores, fold_partitions, partition_change
+from driftwatch.diff.publications import PublicationComparator
 from driftwatch.diff.roles import RoleComparator
 from driftwatch.diff.schemas import SchemaComparator
 from driftwatch.diff.sequences import SequenceComparator
 from driftwatch.diff.tables import TableComparator
+from driftwatch.diff.types import CompositeTypeComparator, RangeTypeComparator
 from driftwatch.diff.views import MaterializedViewComparator, ViewComparator
 
 # Order matters: tables before the kinds that refer to tables (sequences OWNED BY).
@@ -48,6 +52,13 @@ COMPARATORS: dict[str, Comparator[Any]] = {
     "materialized_views": MaterializedViewComparator(),
     "functions": FunctionComparator(),
     "roles": RoleComparator(),
+    "composite_types": CompositeTypeComparator(),
+    "range_types": RangeTypeComparator(),
+    "collations": CollationComparator(),
+    "operators": OperatorComparator(),
+    "statistics": StatisticsComparator(),
+    "publications": PublicationComparator(),
+    "event_triggers": EventTriggerComparator(),
 }
 assert set(COMPARATORS) == set(model.OBJECT_KINDS)
 

@@ -266,6 +266,8 @@ def compare_policies(
         why = tuple(w for v, w in steps if v == verdict)
         if why:
             return Verdict(verdict, why)
+    if dataclasses.replace(old, comment=new.comment) == new:
+        return Verdict(EQUIVALENT, ("only the comment changed",))
     return Verdict(EQUIVALENT, ("same meaning, different spelling",))
 
 
