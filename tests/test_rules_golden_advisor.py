@@ -29,7 +29,7 @@ ADVISOR: dict[str, tuple[str, str, str]] = {
         "create view public.user_emails as select u.id, u.email from auth.users u;"
         "grant select on public.user_emails to anon;",
         "public.user_emails",
-        "revoke select on public.user_emails from anon;",
+        "revoke select on public.user_emails from anon, authenticated;",
     ),
     "function-search-path-mutable": (
         "create function public.add_one(i int) returns int language sql as 'select i + 1';",
@@ -45,7 +45,7 @@ ADVISOR: dict[str, tuple[str, str, str]] = {
         "create materialized view public.price_list as select amount from private.prices;"
         "grant select on public.price_list to anon;",
         "public.price_list",
-        "revoke select on public.price_list from anon;",
+        "revoke select on public.price_list from anon, authenticated;",
     ),
     "foreign-table-in-api": (
         "create extension postgres_fdw schema private;"
@@ -53,7 +53,7 @@ ADVISOR: dict[str, tuple[str, str, str]] = {
         "create foreign table public.legacy_orders (id int) server legacy;"
         "grant select on public.legacy_orders to authenticated;",
         "public.legacy_orders",
-        "revoke select on public.legacy_orders from authenticated;",
+        "revoke all on public.legacy_orders from anon, authenticated;",
     ),
     "fkey-to-auth-unique": (
         "alter table public.projects add column owner_email text references auth.users (email);",
@@ -70,7 +70,7 @@ ADVISOR: dict[str, tuple[str, str, str]] = {
         "create function public.all_projects() returns setof public.projects language sql"
         " security definer set search_path = '' as 'select * from public.projects';",
         "public.all_projects()",
-        "revoke execute on function public.all_projects() from public;",
+        "revoke execute on function public.all_projects() from public, anon;",
     ),
     "unindexed-foreign-key": (
         "drop index public.tasks_project_idx;",
@@ -194,8 +194,10 @@ def test_unreachable_objects_are_not_reported(clone: Callable[[], str]) -> None:
         dsn,
         "create view private.user_emails as select u.email from auth.users u;"
         "grant select on private.user_emails to anon;"  # private is not exposed
-        "create table public.integrations (id uuid primary key, api_key text);"  # no grant
-        "create materialized view public.price_list as select amount from private.prices;",
+        "create table public.integrations (id uuid primary key, api_key text);"
+        "revoke all on public.integrations from anon, authenticated;"
+        "create materialized view public.price_list as select amount from private.prices;"
+        "revoke all on public.price_list from anon, authenticated;",
     )
     found = audit(dsn, CONFIG)
     for rule in ("auth-users-exposed", "sensitive-columns-exposed", "materialized-view-in-api"):
@@ -216,7 +218,7 @@ def test_security_definer_callable_by_authenticated_only_is_not_this_error(
     assert [f.object for f in found] == ["public.all_projects()"]  # the PL/pgSQL body is read
     run_sql(
         dsn,
-        "revoke execute on function public.all_projects() from public;"
+        "revoke execute on function public.all_projects() from public, anon;"
         "grant execute on function public.all_projects() to authenticated;",
     )
     found = audit(dsn, CONFIG)
