@@ -61,7 +61,10 @@ def test_fix_of_the_broken_sample_applies_and_is_idempotent(
     plan = fixes.plan(fixes.select(before, min_severity="warning"))
     assert len(plan.fixed) >= 15 and plan.statements
     assert "CONCURRENTLY" not in text and "CREATE INDEX IF NOT EXISTS" in text
-    assert text.count("DROP POLICY IF EXISTS") == text.count("CREATE POLICY")
+    lines = text.splitlines()
+    creates = [i for i, line in enumerate(lines) if line.startswith("CREATE POLICY")]
+    assert creates and all(lines[i - 1].startswith("DROP POLICY IF EXISTS") for i in creates)
+    assert not [x for x in lines if x.startswith("DROP POLICY ") and " IF EXISTS " not in x]
     # dependency order: columns before indexes before policies before RLS before privileges
     order = [text.index(f"-- {s}\n") for s in ("tables and columns", "indexes", "policies")]
     order += [text.index("-- row level security\n"), text.index("-- privileges\n")]
