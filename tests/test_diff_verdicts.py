@@ -4,12 +4,10 @@ each case alters policies and must produce exactly the expected verdict and seve
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
-import psycopg
 import pytest
 from conftest import PgServer, run_sql
 from rules_helpers import CLAIM, PRELUDE
@@ -129,19 +127,8 @@ def template(pg: PgServer) -> Iterator[str]:
 
 
 @pytest.fixture
-def clone(pg: PgServer, template: str) -> Iterator[Callable[[], str]]:
-    made: list[str] = []
-
-    def factory() -> str:
-        name = f"dw_verdicts_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
+def clone(copy_db: Callable[[str], str], template: str) -> Callable[[], str]:
+    return lambda: copy_db(template)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

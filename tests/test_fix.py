@@ -5,13 +5,11 @@ warning or above appears, and applying it a second time changes nothing."""
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PgServer
 from rules_helpers import NEXUS_CONFIG, PRELUDE, audit, snap
 
 from driftwatch import config as configmod
@@ -20,23 +18,6 @@ from driftwatch.cli import main
 from driftwatch.findings import Finding, severity_rank
 
 CFG = configmod.from_dict(NEXUS_CONFIG)
-
-
-@pytest.fixture
-def copy_of(pg: PgServer) -> Iterator[Callable[[str], str]]:
-    made: list[str] = []
-
-    def factory(dsn: str) -> str:
-        template = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
-        name = f"dw_fix_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
 
 
 def _apply(dsn: str, sql: str) -> None:
@@ -50,9 +31,9 @@ def _serious(findings: list[Finding]) -> set[str]:
 
 
 def test_fix_of_the_broken_sample_applies_and_is_idempotent(
-    nexus_broken_db: str, copy_of: Callable[[str], str], tmp_path: Path
+    nexus_broken_db: str, copy_db: Callable[[str], str], tmp_path: Path
 ) -> None:
-    dsn = copy_of(nexus_broken_db)
+    dsn = copy_db(nexus_broken_db)
     out = tmp_path / "fix.sql"
     code = main(["fix", "--dsn", dsn, "-o", str(out), "--config", _config(tmp_path)])
     assert code == 0

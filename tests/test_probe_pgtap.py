@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import PgServer, run_sql
+from conftest import run_sql
 
 from driftwatch.cli import main
 
@@ -23,23 +22,6 @@ def _pgtap_available(dsn: str) -> bool:
     with psycopg.connect(dsn) as conn:
         row = conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone()
     return row is not None
-
-
-@pytest.fixture
-def copy_of(pg: PgServer) -> Iterator[Callable[[str], str]]:
-    made: list[str] = []
-
-    def factory(dsn: str) -> str:
-        template = psycopg.conninfo.conninfo_to_dict(dsn)["dbname"]
-        name = f"dw_tap_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
 
 
 def _prove(dsn: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -55,7 +37,7 @@ def _prove(dsn: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
 
 
 def test_pgtap_files_pass_on_clean_fail_on_a_hole(
-    nexus_db: str, copy_of: Callable[[str], str], tmp_path: Path
+    nexus_db: str, copy_db: Callable[[str], str], tmp_path: Path
 ) -> None:
     if shutil.which("pg_prove") is None or not _pgtap_available(nexus_db):
         pytest.skip("pg_prove / the pgtap extension are not installed (scripts/ensure-tools.sh)")
@@ -79,7 +61,7 @@ def test_pgtap_files_pass_on_clean_fail_on_a_hole(
         ).fetchone()
     assert left == (0, 0)
 
-    holed = copy_of(nexus_db)
+    holed = copy_db(nexus_db)
     run_sql(holed, "alter policy chats_select on public.chats using (true);")
     run_sql(holed, "alter table public.customers disable row level security;")
     broken = _prove(holed, files)

@@ -133,19 +133,8 @@ def template(pg: PgServer) -> Iterator[str]:
 
 
 @pytest.fixture
-def clone(pg: PgServer, template: str) -> Iterator[Callable[[], str]]:
-    made: list[str] = []
-
-    def factory() -> str:
-        name = f"dw_advisor_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
+def clone(copy_db: Callable[[str], str], template: str) -> Callable[[], str]:
+    return lambda: copy_db(template)
 
 
 def _golden(dsn: str, rule: str, case: tuple[str, str, str]) -> None:

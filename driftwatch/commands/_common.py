@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftwatch import config as configmod
+from driftwatch import model
 from driftwatch.dsn import resolve_dsn
 from driftwatch.errors import UsageError
 from driftwatch.fileio import atomic_write
@@ -105,6 +106,29 @@ def live_source(
             jobs=getattr(args, "jobs", None) or base.jobs,
         ),
     )
+
+
+def add_snapshot_arg(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--snapshot",
+        metavar="SPEC",
+        help=f"{verb} a snapshot instead of a live database: a file, 'baseline', 'last' or"
+        " 'migrations:DIR'",
+    )
+
+
+def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.Snapshot:
+    """The snapshot ``--snapshot SPEC`` names, else a live one of --dsn / --target."""
+    from driftwatch import sources
+    from driftwatch.introspect import take_snapshot
+
+    if args.snapshot:
+        if args.dsn or args.target:
+            raise UsageError("--snapshot cannot be combined with --dsn or --target")
+        return sources.resolve(args.snapshot, cfg)
+    src = live_source(args, cfg)
+    assert src is not None
+    return take_snapshot(src.dsn, src.options)
 
 
 def emit(data: bytes | Iterable[bytes], output: str | None) -> None:

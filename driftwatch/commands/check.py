@@ -12,12 +12,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from driftwatch import rules, sources
+from driftwatch import rules
 from driftwatch.cli import keep_until_exit
-from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
-from driftwatch.errors import UsageError
+from driftwatch.commands._common import (
+    Subparsers,
+    add_snapshot_arg,
+    add_target_args,
+    audited_snapshot,
+    emit,
+    load_config,
+)
 from driftwatch.findings import SEVERITIES, severity_rank
-from driftwatch.introspect import take_snapshot
 from driftwatch.report import FORMATS, render
 
 
@@ -29,11 +34,7 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_target_args(p)
-    p.add_argument(
-        "--snapshot",
-        metavar="SPEC",
-        help="audit a snapshot instead of a live database: a file, 'baseline', 'last' or 'migrations:DIR'",
-    )
+    add_snapshot_arg(p, "audit")
     p.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
@@ -57,14 +58,7 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
-    if args.snapshot:
-        if args.dsn or args.target:
-            raise UsageError("--snapshot cannot be combined with --dsn or --target")
-        snap = sources.resolve(args.snapshot, cfg)
-    else:
-        src = live_source(args, cfg)
-        assert src is not None
-        snap = take_snapshot(src.dsn, src.options)
+    snap = audited_snapshot(args, cfg)
     result = rules.run(snap, cfg)
     findings = result.findings
     keep_until_exit((snap, findings))

@@ -17,11 +17,17 @@ import fnmatch
 import sys
 from pathlib import Path
 
-from driftwatch import fixes, rules, sources
-from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
+from driftwatch import fixes, rules
+from driftwatch.commands._common import (
+    Subparsers,
+    add_snapshot_arg,
+    add_target_args,
+    audited_snapshot,
+    emit,
+    load_config,
+)
 from driftwatch.errors import UsageError
 from driftwatch.findings import SEVERITIES
-from driftwatch.introspect import take_snapshot
 
 MIGRATIONS = Path("supabase") / "migrations"
 
@@ -34,11 +40,7 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_target_args(p)
-    p.add_argument(
-        "--snapshot",
-        metavar="SPEC",
-        help="audit a snapshot instead of a live database: a file, 'baseline', 'last' or 'migrations:DIR'",
-    )
+    add_snapshot_arg(p, "audit")
     p.add_argument(
         "--rule", action="append", default=[], metavar="GLOB", help="only these rules (repeatable)"
     )
@@ -83,14 +85,7 @@ def _destination(args: argparse.Namespace, now: dt.datetime) -> str:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
-    if args.snapshot:
-        if args.dsn or args.target:
-            raise UsageError("--snapshot cannot be combined with --dsn or --target")
-        snap = sources.resolve(args.snapshot, cfg)
-    else:
-        src = live_source(args, cfg)
-        assert src is not None
-        snap = take_snapshot(src.dsn, src.options)
+    snap = audited_snapshot(args, cfg)
     for pattern in args.rule:
         if not any(fnmatch.fnmatchcase(r, pattern) for r in rules.REGISTRY):
             raise UsageError(f"--rule {pattern!r} matches no rule")
