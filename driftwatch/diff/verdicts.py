@@ -31,7 +31,7 @@ from typing import Any, Generic, TypeVar
 from pglast import ast, enums
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, SECURITY, Change
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import (
@@ -291,6 +291,8 @@ def classify(
             continue
         name = ch.object[len(ch.group) + 1 :]
         table_new, table_old = ch.group, back.get(ch.group, ch.group)
+        if name.startswith('"'):  # a member name quoted in the change's object
+            name = idents.split(name)[0]
         o = old_side.policy(table_old, name)
         n = new_side.policy(table_new, name)
         if ch.change == ADDED and n is not None:

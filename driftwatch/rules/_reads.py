@@ -16,7 +16,7 @@ from typing import Any
 import pglast
 from pglast import ast
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import parse_query, walk
 
@@ -38,15 +38,15 @@ def _resolve(
     o = ctx.objects
     for schema, name in names:
         if schema is not None:
-            out.add(f"{schema}.{name}")
+            out.add(idents.qualify(schema, name))
             continue
         for s in path:
-            key = f"{s}.{name}"
+            key = idents.qualify(s, name)
             if key in o.tables or key in o.views or key in o.materialized_views:
                 out.add(key)
                 break
         else:
-            out.add(f"{path[0] if path else 'public'}.{name}")
+            out.add(idents.qualify(path[0] if path else "public", name))
     return out
 
 

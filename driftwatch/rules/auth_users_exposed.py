@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._reads import view_reads
@@ -55,7 +55,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             readers = sorted(ctx.exposure(key).roles_with("SELECT"))
             if not readers:
                 continue
-            auth = sorted(r for r in view_reads(ctx, key) if r.partition(".")[0] == "auth")
+            auth = sorted(r for r in view_reads(ctx, key) if idents.split_key(r)[0] == "auth")
             if not auth:
                 continue
             who = ", ".join(quote_ident(r) for r in readers)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident
@@ -46,7 +47,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if len(names) < 2:
                 continue
             keep = next((n for n in names if table.indexes[n].constraint), names[0])
-            schema = key.partition(".")[0]
+            schema = idents.split_key(key)[0]
             for name in names:
                 if name == keep or table.indexes[name].constraint:
                     continue

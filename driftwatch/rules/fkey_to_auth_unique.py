@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -46,7 +47,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             ref = con.references
             if con.type != "foreign_key" or ref is None or con.inherited:
                 continue
-            if ref.table.partition(".")[0] != "auth":
+            if idents.split_key(ref.table)[0] != "auth":
                 continue
             pk = ctx.primary_key(ref.table) if ref.table in ctx.tables else ("id",)
             if tuple(ref.columns) == tuple(pk):

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_qualified
@@ -47,7 +48,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     for key, table in sorted(ctx.tables.items()):
         if table.rls.enabled or table.kind == "foreign":
             continue
-        if not (pub.all_tables or key in pub.tables or key.partition(".")[0] in pub.schemas):
+        if not (pub.all_tables or key in pub.tables or idents.split_key(key)[0] in pub.schemas):
             continue
         readers = sorted(ctx.exposure(key).roles_with("SELECT"))
         qt = quote_qualified(key)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -46,14 +47,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         table = ctx.tables[key]
         qt = quote_qualified(key)
+        schema, table_name = idents.split_key(key)
         for name, con in sorted(table.constraints.items()):
             if con.inherited or tenant in con.columns:
                 continue
             if con.type == "unique":
                 cols = ", ".join(con.columns)
-                new = quote_ident(
-                    f"{key.partition('.')[2]}_{tenant}_{'_'.join(con.columns)}_key"[:63]
-                )
+                new = quote_ident(f"{table_name}_{tenant}_{'_'.join(con.columns)}_key"[:63])
                 collist = ", ".join(quote_ident(c) for c in (tenant, *con.columns))
                 yield ctx.finding(
                     ID,
@@ -89,7 +89,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{key}.{name}",
                 f"unique index {name} on {key} ({', '.join(ix.columns)}) spans every tenant: an"
                 " insert that collides tells one tenant another's value exists",
-                f"DROP INDEX {quote_qualified(key.partition('.')[0] + '.' + name)};\n"
+                f"DROP INDEX {quote_ident(schema)}.{quote_ident(name)};\n"
                 f"CREATE UNIQUE INDEX {quote_ident(name)} ON {qt}"
                 f" ({', '.join(quote_ident(c) for c in (tenant, *ix.columns))});",
                 on=key,

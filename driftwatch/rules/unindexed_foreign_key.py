@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -48,7 +49,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             if any(set(h[: len(cols)]) == set(cols) for h in heads):
                 continue
-            index = quote_ident(f"{key.partition('.')[2]}_{'_'.join(cols)}_idx"[:63])
+            index = quote_ident(f"{idents.split_key(key)[1]}_{'_'.join(cols)}_idx"[:63])
             collist = ", ".join(quote_ident(c) for c in cols)
             yield ctx.finding(
                 ID,
