@@ -114,7 +114,7 @@ def idempotent(text: str, raw: ast.RawStmt) -> tuple[int, str]:
         qualified = ".".join(quote_ident(n) for n in (table.schemaname, table.relname) if n)
         drop = f"DROP POLICY IF EXISTS {quote_ident(stmt.policy_name)} ON {qualified};"
         return _POLICIES, f"{drop}\n{_original(text, raw)}"
-    if isinstance(stmt, ast.CreatePolicyStmt | ast.AlterPolicyStmt):
+    if isinstance(stmt, ast.AlterPolicyStmt):
         return _POLICIES, _original(text, raw)
     if isinstance(stmt, ast.IndexStmt):
         stmt.concurrent = False

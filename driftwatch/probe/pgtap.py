@@ -18,6 +18,7 @@ naming the role and attack, where tenant B reaches tenant A.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -50,8 +51,13 @@ GRANT EXECUTE ON FUNCTION {HELPER}.reached(text) TO PUBLIC;"""
 
 
 def file_name(key: str) -> str:
-    """``public.orders`` → ``public.orders.sql``; other characters become ``_``."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", key) + ".sql"
+    """``public.orders`` → ``public.orders.sql``; a key with other characters (quoted
+    names) has them replaced by ``_`` and a digest of the key added, so two keys never
+    share a file."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", key)
+    if safe != key:
+        safe += "-" + hashlib.sha256(key.encode()).hexdigest()[:8]
+    return safe + ".sql"
 
 
 def _dollar(text: str) -> str:
