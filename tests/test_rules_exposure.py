@@ -160,3 +160,15 @@ def test_roles_snapshot_and_diff(make_db) -> None:  # type: ignore[no-untyped-de
         assert ("role", "dw_exp_admin", "security") in changes
     finally:
         run_sql(dsn, "revoke dw_exp_admin from anon; alter role dw_exp_admin nobypassrls;")
+
+
+def test_a_snapshot_without_roles_diffs_without_role_changes(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A snapshot file written before roles were read says nothing about them: diffing it
+    with a new one must not report every role as added."""
+    from driftwatch import model
+
+    new = take_snapshot(make_db(PRELUDE + "grant usage on schema public to anon;"))
+    assert new.objects.roles
+    old_data = {k: v for k, v in new.data.items() if k != "roles"}
+    old = model.Snapshot(new.meta, data=old_data, digest="sha256:old")
+    assert [c for c in diff(old, new).changes if c.kind == "role"] == []
