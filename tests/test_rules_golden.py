@@ -377,3 +377,17 @@ def test_tenant_roles_need_every_command(clone: Callable[[], str]) -> None:
     assert all("TO authenticated" in f.remediation for f in found)
     # a global (exempt) table is not held to it
     assert not [f for f in found if f.object == "public.plans"]
+
+
+def test_anon_policy_on_a_table_anon_cannot_reach_is_info(clone: Callable[[], str]) -> None:
+    """``USING (true)`` to anon is an error only where anon can reach the table; its fix
+    drops the policy (anon has no tenant claim to scope by)."""
+    dsn = clone()
+    run_sql(dsn, "create policy projects_anon on public.projects for select to anon using (true);")
+    (f,) = [x for x in audit(dsn, CONFIG) if x.rule == "policy-not-tenant-scoped"]
+    assert f.severity == "error"
+    assert f.remediation.startswith("DROP POLICY projects_anon ON public.projects;")
+    run_sql(dsn, "revoke all on public.projects from anon;")
+    (f,) = [x for x in audit(dsn, CONFIG) if x.rule == "policy-not-tenant-scoped"]
+    assert f.severity == "info"
+    assert "anon cannot reach public.projects; only authenticated can" in f.message
