@@ -14,22 +14,11 @@ from pathlib import Path
 
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import audit, snap
+from rules_helpers import API_ROLES, audit, snap
 
 from driftwatch import model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realapps"
-
-API_ROLES = """
-do $$ begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    begin create role anon nologin noinherit; exception when duplicate_object then null; end;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    begin create role authenticated nologin noinherit; exception when duplicate_object then null; end;
-  end if;
-end $$;
-"""
 
 
 def _role(name: str) -> str:
