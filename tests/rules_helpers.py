@@ -10,7 +10,8 @@ from driftwatch import model, rules
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
-PRELUDE = """
+# Supabase's API roles (cluster-wide: created only when missing).
+API_ROLES = """
 do $$
 begin
   if not exists (select 1 from pg_roles where rolname = 'anon') then
@@ -21,6 +22,11 @@ begin
   end if;
 end
 $$;
+"""
+
+PRELUDE = (
+    API_ROLES
+    + """
 create schema if not exists auth;
 create or replace function auth.jwt() returns jsonb language sql stable as
 $f$ select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb) $f$;
@@ -32,6 +38,7 @@ $f$ select org = nullif(auth.jwt() -> 'app_metadata' ->> 'organization_id', ''):
 create or replace function private.other_fn(org uuid) returns boolean language sql stable as
 $f$ select true $f$;
 """
+)
 
 CLAIM = "((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid"
 

@@ -14,22 +14,11 @@ from pathlib import Path
 
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import audit, snap
+from rules_helpers import API_ROLES, audit, snap
 
 from driftwatch import model
 
 FIXTURES = Path(__file__).parent / "fixtures" / "realapps"
-
-API_ROLES = """
-do $$ begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then
-    begin create role anon nologin noinherit; exception when duplicate_object then null; end;
-  end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    begin create role authenticated nologin noinherit; exception when duplicate_object then null; end;
-  end if;
-end $$;
-"""
 
 
 def _role(name: str) -> str:
@@ -129,6 +118,8 @@ def test_membership_reaches_the_apps_own_grants(make_db) -> None:  # type: ignor
         " if not exists (select 1 from pg_roles where rolname = 'dw_web_noinherit') then"
         " create role dw_web_noinherit nologin noinherit; end if; end $$;"
         "grant radius to dw_web; grant radius to dw_web_noinherit;"
+        # API roles hold USAGE on the schema they serve (and so are in the snapshot)
+        "grant usage on schema public to dw_web, dw_web_noinherit;"
     )
     s = snap(dsn)
     assert "radius" in s.objects.roles["dw_web"].member_of

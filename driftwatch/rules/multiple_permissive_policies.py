@@ -5,7 +5,7 @@ Reports a table in an exposed schema where more than one permissive policy appli
 same app role and command (a `FOR ALL` or `TO public` policy counts for every command or
 role it covers).
 
-Severity follows reachability: when no API role can reach the table (for that role) (see the exposure
+Severity follows reachability: when that role cannot reach the table (see the exposure
 model in the rule catalog's README), the finding is `info` and its message says why.
 
 ## Why is this bad?

@@ -6,8 +6,9 @@ DELETE (or ALL) policy for an app role in which some path does not require the r
 (`auth.jwt() -> 'app_metadata' ->> 'org_role'` by default) to be one of the allowed roles
 (`owner`, `admin` by default), unless a RESTRICTIVE DELETE policy for that role checks it.
 
-Severity follows reachability: when no API role can reach the table (for the policy's own roles) (see the exposure
-model in the rule catalog's README), the finding is `info` and its message says why.
+Severity follows reachability: when none of the policy's roles can reach the table
+(see the exposure model in the rule catalog's README), the finding is `info` and its
+message says why.
 
 ## Why is this bad?
 The tenant predicate keeps other organizations out, but inside the organization any member

@@ -10,8 +10,9 @@ a configured trusted helper function, or through a parent row
 followed through grandchildren). A scoped RESTRICTIVE policy for the same role and
 command makes a permissive one safe.
 
-Severity follows reachability: when no API role can reach the table (for the policy's own roles) (see the exposure
-model in the rule catalog's README), the finding is `info` and its message says why.
+Severity follows reachability: when none of the policy's roles can reach the table
+(see the exposure model in the rule catalog's README), the finding is `info` and its
+message says why.
 
 ## Why is this bad?
 Permissive policies are OR-ed: one policy that admits `true`, `… OR true`,

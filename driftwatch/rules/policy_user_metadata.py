@@ -5,8 +5,9 @@ Reports any policy of a table in an exposed schema whose USING or WITH CHECK exp
 reads the `user_metadata` claim of the JWT (`auth.jwt() -> 'user_metadata'`, a
 `#> '{user_metadata,…}'` path) or `auth.users.raw_user_meta_data`.
 
-Severity follows reachability: when no API role can reach the table (for the policy's own roles) (see the exposure
-model in the rule catalog's README), the finding is `info` and its message says why.
+Severity follows reachability: when none of the policy's roles can reach the table
+(see the exposure model in the rule catalog's README), the finding is `info` and its
+message says why.
 
 ## Why is this bad?
 On Supabase, `user_metadata` is written by the user through `supabase.auth.updateUser()`.
