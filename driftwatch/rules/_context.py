@@ -119,10 +119,26 @@ class Context:
 
     @cached_property
     def root_tables(self) -> frozenset[str]:
+        """The configured root table, and the tables the tenant column's foreign keys
+        reference (``account_id → basejump.accounts``): what a tenant *is*."""
         root = self.tenancy.root_table
         if "." in root:
-            return frozenset({root}) if root in self.tables else frozenset()
-        return frozenset(k for k in self.tables if k.partition(".")[2] == root)
+            named = {root} if root in self.tables else set()
+        else:
+            named = {k for k in self.tables if k.partition(".")[2] == root}
+        col = (self.tenancy.column,)
+        for t in self.tables.values():
+            for con in t.constraints.values():
+                ref = con.references
+                if (
+                    con.type == "foreign_key"
+                    and ref is not None
+                    and con.columns == col
+                    and ref.table in self.tables
+                    and len(ref.columns) == 1
+                ):
+                    named.add(ref.table)
+        return frozenset(named)
 
     def primary_key(self, key: str) -> tuple[str, ...]:
         for con in self.tables[key].constraints.values():
