@@ -120,6 +120,11 @@ GOLDEN: dict[str, tuple[str, str, str]] = {
         "alter table public.logs add column organization_id uuid not null references public.organizations (id);"
         "create index on public.logs (organization_id);",
     ),
+    "tenant-root-insert": (
+        "alter policy organizations_insert on public.organizations with check (true);",
+        "public.organizations.organizations_insert",
+        f"alter policy organizations_insert on public.organizations with check (id = {CLAIM});",
+    ),
     "tenant-column-nullable": (
         "alter table public.projects alter column organization_id drop not null;",
         "public.projects.organization_id",

@@ -322,13 +322,15 @@ class Analyser:
         if t is not None and t.rls.enabled and self.ctx.scoped_path(table) is None:
             found = False
             ok = True
-            for name, pol in self.ctx.policies(table):
+            for _name, pol in self.ctx.policies(table):
                 if not pol.permissive or not self.ctx.app_roles_of(pol):
                     continue
-                found = True
-                if self.unscoped(table, name, pol):
-                    ok = False
-                    break
+                for _clause, text in self.clauses(pol):
+                    v = self.verdict(table, text)
+                    if v.level == CALLER:
+                        found = True
+                    elif v.level != TENANT or v.via:  # only `false` may join the caller's rows
+                        ok = False
             ok = ok and found
         self._per_user[table] = ok
         return ok
