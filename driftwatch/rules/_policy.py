@@ -368,17 +368,21 @@ class Analyser:
         return None
 
     def evidence(self) -> Counter[str]:
-        """How the policies of the tenant tables are proved (claim, helper:…, membership:…,
-        parent:…, caller), counted per policy clause."""
+        """How reading the tenant tables is proved (claim, helper:…, helper1:…, membership:…,
+        parent:…, caller): for each fact, the number of tables whose SELECT policies use it."""
         hit: Counter[str] | None = self._text_memo.get(("evidence", ""))
         if hit is None:
             hit = Counter()
             for key in self.ctx.tenant_tables:
+                facts: set[str] = set()
                 for _name, pol in self.ctx.policies(key):
-                    if not pol.permissive or not self.ctx.app_roles_of(pol):
-                        continue
-                    for _clause, text in self.clauses(pol):
-                        hit.update(self.verdict(key, text).via)
+                    if (
+                        pol.permissive
+                        and pol.command in ("SELECT", "ALL")
+                        and self.ctx.app_roles_of(pol)
+                    ):
+                        facts |= self.verdict(key, pol.using).via
+                hit.update(facts)
             self._text_memo[("evidence", "")] = hit
         return hit
 
