@@ -58,3 +58,18 @@ def audit(
 
 def hits(findings: list[Finding], rule: str) -> list[str]:
     return sorted(f.object for f in findings if f.rule == rule)
+
+
+BASEJUMP = REPO / "tests" / "fixtures" / "basejump"
+
+
+def load_basejump(dsn: str, *, app: bool = True) -> None:
+    """Supabase stubs, Basejump's own migrations in order, then the app on top."""
+    import psycopg
+
+    parts = [BASEJUMP / "supabase_stubs.sql", *sorted((BASEJUMP / "migrations").glob("*.sql"))]
+    if app:
+        parts.append(BASEJUMP / "app.sql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for part in parts:
+            conn.execute(part.read_text())  # type: ignore[call-overload]
