@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
         snap = take_snapshot(src.dsn, src.options)
     findings = rules.audit(snap, cfg)
     keep_until_exit((snap, findings))
+    if cfg.source is None:  # no config file: say when the defaults plainly do not fit
+        from driftwatch.rules._infer import hint
+
+        line = hint(snap, cfg)
+        if line:
+            print(f"driftwatch: hint: {line}", file=sys.stderr)
     emit(render(findings, args.format), args.output)
     threshold = severity_rank(args.fail_on)
     failing = [f for f in findings if severity_rank(f.severity) <= threshold]
