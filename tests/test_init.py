@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict
 from conftest import PgServer
+from psycopg.conninfo import conninfo_to_dict
 from rules_helpers import audit, load_basejump
 
 from driftwatch.cli import main

@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import PRELUDE, audit
+from rules_helpers import PRELUDE, audit, snap
 
+from driftwatch import config as configmod
 from driftwatch.findings import Finding
+from driftwatch.rules._context import Context
+from driftwatch.rules._policy import CALLER, NONE, TENANT
 
 UID = "(select auth.uid())"
 
@@ -47,6 +50,20 @@ begin
 end $$;
 create function public.my_teams() returns setof uuid language sql stable security definer
   set search_path = '' as $$ select m.team_id from public.team_members m where m.user_id = auth.uid() $$;
+create function public.recurse(t uuid) returns boolean language sql stable as $$ select true $$;
+create or replace function public.recurse(t uuid) returns boolean language sql stable
+  as $$ select public.recurse(t) $$;
+create function public.ov(t uuid) returns boolean language sql stable as $$ select public.is_member(t) $$;
+create function public.ov(t text) returns boolean language sql stable as $$ select true $$;
+do $$ begin
+  if current_setting('server_version_num')::int >= 140000 then
+    execute $f$create function public.is_member_std(t uuid) returns boolean language sql stable
+      return exists (select 1 from public.team_members m where m.team_id = t and m.user_id = auth.uid())$f$;
+  else  -- PostgreSQL 13: no SQL-standard bodies; the same helper the classic way
+    execute $f$create function public.is_member_std(t uuid) returns boolean language sql stable
+      as 'select public.is_member(t)'$f$;
+  end if;
+end $$;
 create function public.opaque(t uuid) returns boolean language plpgsql stable as $$
 begin
   if t is null then return false; end if;
@@ -258,3 +275,65 @@ def test_remediation_calls_the_membership_helper(clone: Callable[[], str]) -> No
     (f,) = errors(dsn)
     assert "public.is_member(team_id)" in f.remediation, f.remediation
     assert "auth.jwt" not in f.remediation
+
+
+# (table, expression, level): the analyser alone, on the clean template's snapshot
+VERDICTS: list[tuple[str, str, int]] = [
+    ("docs", "public.is_member(team_id)", TENANT),
+    ("docs", "public.is_member(team_id) = true", TENANT),
+    ("docs", "public.is_member(team_id) is true", TENANT),
+    ("docs", "public.is_member(t => team_id)", TENANT),
+    ("docs", "public.is_member_std(team_id)", TENANT),
+    ("docs", "public.can_read(team_id)", TENANT),
+    ("docs", "public.is_admin(team_id)", TENANT),
+    ("docs", "team_id in (select public.my_teams())", TENANT),
+    ("docs", "team_id = any (array(select public.my_teams()))", TENANT),
+    (
+        "docs",
+        "exists (select 1 from public.team_members m where m.team_id = docs.team_id"
+        " and m.user_id = ((select auth.jwt()) ->> 'sub')::uuid)",
+        TENANT,
+    ),
+    (
+        "docs",
+        "exists (select 1 from public.team_members m where m.team_id = docs.team_id"
+        " and m.user_id = nullif(current_setting('request.jwt.claim.sub', true), '')::uuid)",
+        TENANT,
+    ),
+    (
+        "teams",
+        "exists (select 1 from public.team_members m where m.team_id = teams.id and m.user_id = auth.uid())",
+        TENANT,
+    ),
+    ("docs", "user_id = (select auth.uid())", CALLER),
+    ("docs", "user_id = auth.uid() or public.is_member(team_id)", CALLER),
+    ("docs", "public.has_members(team_id)", NONE),
+    ("docs", "public.is_member(id)", NONE),  # the wrong column
+    ("docs", "public.is_member(team_id) or true", NONE),
+    ("docs", "not public.is_member(team_id)", NONE),
+    ("docs", "public.recurse(team_id)", NONE),
+    ("docs", "public.ov(team_id)", NONE),  # overloaded: which one runs is not certain
+    ("docs", "public.opaque(team_id)", NONE),
+    (
+        "docs",
+        "exists (select 1 from public.team_members m where m.team_id = docs.team_id and m.role = 'admin')",
+        NONE,
+    ),
+    (
+        "docs",
+        "exists (select 1 from public.team_members m where m.user_id = auth.uid())",
+        NONE,  # the caller, but not the row's team
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def analyser(template: str, pg: PgServer):  # type: ignore[no-untyped-def]
+    return Context(snap(pg.dsn(template)), configmod.from_dict(CONFIG)).analyser
+
+
+@pytest.mark.parametrize(("table", "expr", "level"), VERDICTS, ids=[e for _t, e, _l in VERDICTS])
+def test_verdict(analyser, table: str, expr: str, level: int) -> None:  # type: ignore[no-untyped-def]
+    v = analyser.verdict(f"public.{table}", expr)
+    assert v.level == level, v
+    assert v.scoped is (level == TENANT)
