@@ -147,6 +147,13 @@ class Tenancy:
     exposed_schemas: list[str] = field(
         default_factory=lambda: ["public"], metadata=_doc("schemas reachable through the API")
     )
+    tenant_roles: list[str] = field(
+        default_factory=list,
+        metadata=_doc(
+            "app roles that need a policy for every command they hold on a tenant table"
+            " (policy-command-uncovered reports each missing one)"
+        ),
+    )
     exempt: list[Exemption] = field(
         default_factory=list, metadata=_doc("global tables exempt from tenancy rules")
     )

@@ -210,6 +210,9 @@ class Domain:
 class Extension:
     version: str
     schema: str
+    # Relations of the snapshotted schemas that belong to the extension (pg_depend
+    # deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys; the audit skips them.
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +220,26 @@ class Schema:
     owner: str
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A non-system role (``pg_*`` roles are left out): what decides what it can reach.
+
+    ``member_of``: the roles it is a direct member of, sorted; with ``inherit`` it uses
+    their privileges. ``settings``: the role's ``ALTER ROLE … SET`` values for this
+    database (a database-specific value wins over an all-databases one), only the
+    settings listed in ``introspect/sql/roles.sql`` (never secrets such as JWT keys).
+    The key ``PUBLIC`` holds the database's own settings (``ALTER DATABASE … SET``),
+    which apply to every role; its attributes are all false.
+    """
+
+    superuser: bool = False
+    bypassrls: bool = False
+    login: bool = False
+    inherit: bool = True
+    member_of: tuple[str, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +255,7 @@ class Objects:
     enums: Mapping[str, Enum] = field(default_factory=dict)
     domains: Mapping[str, Domain] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)  # key: extension name
+    roles: Mapping[str, Role] = field(default_factory=dict)  # key: role name (PUBLIC: database)
 
 
 @dataclass(frozen=True, slots=True)

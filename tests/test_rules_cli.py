@@ -32,6 +32,12 @@ create policy "Projects: any" on public.projects for select to anon using (true)
 create policy organizations_update on public.organizations for update to authenticated
   using (id = (auth.jwt() -> 'app_metadata' ->> 'organization_id')::uuid);
 create table public."Odd Table" (id uuid primary key, organization_id uuid);
+-- granted to the API roles as Supabase's default privileges do, but this one table
+create table public.internal_log (id bigint primary key, line text);
+create schema app;
+grant usage on schema public to anon, authenticated;
+grant all on all tables in schema public to anon, authenticated;
+revoke all on public.internal_log from anon, authenticated;
 """
 )
 
@@ -150,16 +156,25 @@ def snapfile(db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--dsn", db]) == 1
     out = capsys.readouterr().out
+    assert out.splitlines()[0] == "driftwatch: audited schemas: public; skipped: app, private"
     assert out.index("ERROR") < out.index("WARNING") < out.index("INFO")
     assert "[policy-not-tenant-scoped] policy Projects: any on public.projects" in out
     assert 'ALTER POLICY "Projects: any" ON public.projects USING (organization_id = ' in out
     assert 'public."Odd Table"' in out  # remediation SQL quotes the identifier
+    # no API role can reach internal_log: its findings are info and say why
+    info = out[out.index("INFO") :]
+    assert "[rls-disabled] row level security is disabled on public.internal_log" in info
+    assert (
+        "no API role can reach public.internal_log: authenticated, anon hold no privilege" in info
+    )
 
 
 def test_json_format(snapfile: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--snapshot", str(snapfile), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["format"] == "driftwatch.findings/1"
+    assert data["scope"]["audited_schemas"] == ["public"]
+    assert data["scope"]["skipped_schemas"] == ["app", "private"]
     keys = {"rule", "severity", "object", "message", "fingerprint", "remediation"}
     assert data["findings"] and all(set(f) == keys for f in data["findings"])
     rules_seen = {f["rule"] for f in data["findings"]}
@@ -182,6 +197,7 @@ def test_sarif_validates(snapfile: Path, tmp_path: Path) -> None:
     for res in run["results"]:
         assert driver_rules[res["ruleIndex"]]["id"] == res["ruleId"]
     assert {r["level"] for r in run["results"]} == {"error", "warning", "note"}
+    assert run["properties"]["audited_schemas"] == ["public"]
 
 
 def test_fail_on_threshold(snapfile: Path, tmp_path: Path) -> None:

@@ -19,6 +19,12 @@ ROLE_CHECK = "((select auth.jwt()) -> 'app_metadata' ->> 'org_role') in ('owner'
 BASE = (
     PRELUDE
     + f"""
+-- Supabase's default privileges: everything created in public is granted to the API roles.
+grant usage on schema public to anon, authenticated;
+alter default privileges in schema public grant all on tables to anon, authenticated;
+alter default privileges in schema public grant all on sequences to anon, authenticated;
+alter default privileges in schema public grant all on functions to anon, authenticated;
+
 create table public.organizations (id uuid primary key, name text);
 create table public.projects (
   id uuid primary key,
@@ -66,12 +72,13 @@ create view public.project_summary with (security_invoker = true) as
   select p.organization_id, count(*) as n from public.projects p group by p.organization_id;
 
 create function public.helper() returns int language sql security definer set search_path = '' as 'select 1';
-revoke execute on function public.helper() from public;
 
-grant select, insert, update, delete on public.organizations, public.projects, public.tasks to authenticated;
-grant select, insert on public.events to authenticated;
-grant select on public.plans to authenticated, anon;
-grant select on public.project_summary to authenticated;
+-- The revokes a careful team writes: the definer function, the read-only price list, the
+-- partition (reached through its parent), the read-only view.
+revoke execute on function public.helper() from public, anon, authenticated;
+revoke insert, update, delete, truncate on public.plans from anon, authenticated;
+revoke all on public.events_2025 from anon, authenticated;
+revoke insert, update, delete, truncate on public.project_summary from anon, authenticated;
 """
 )
 
@@ -97,10 +104,14 @@ GOLDEN: dict[str, tuple[str, str, str]] = {
         f"create policy notes_all on public.notes for all to authenticated using (organization_id = {CLAIM});",
     ),
     "policy-command-uncovered": (
-        "alter policy tasks_all on public.tasks rename to tasks_x; drop policy tasks_x on public.tasks;"
-        "create policy tasks_select on public.tasks for select to authenticated using (exists (select 1 from public.projects p where p.id = tasks.project_id));",
+        "drop policy tasks_all on public.tasks;"
+        + "".join(
+            f"create policy tasks_{c} on public.tasks for {c} to authenticated {k} (exists (select 1"
+            f" from public.projects p where p.id = tasks.project_id and p.organization_id = {CLAIM}));"
+            for c, k in (("select", "using"), ("insert", "with check"), ("update", "using"))
+        ),
         "public.tasks",
-        "revoke insert, update, delete on public.tasks from authenticated;",
+        "revoke delete on public.tasks from authenticated;",
     ),
     "policy-not-tenant-scoped": (
         "alter policy projects_select on public.projects using (organization_id is not null);",
@@ -220,6 +231,38 @@ def test_golden(clone: Callable[[], str], rule: str) -> None:
     assert hits(audit(dsn, CONFIG), rule) == []
 
 
+def _first_fix(remediation: str) -> list[str]:
+    """The SQL statements of a remediation up to its first alternative ("-- or ...")."""
+    out = []
+    for line in remediation.splitlines():
+        if line.startswith("-- or"):
+            break
+        if line.strip() and not line.startswith("--"):
+            out.append(line)
+    return out
+
+
+@pytest.mark.parametrize("rule", sorted(GOLDEN))
+def test_remediation_resolves_and_raises_nothing_new(clone: Callable[[], str], rule: str) -> None:
+    """Applied as written, each rule's remediation makes its finding go away and raises no
+    finding of any rule that was not there before (no initplan, duplicate policy, ...)."""
+    violation, obj, _resolution = GOLDEN[rule]
+    dsn = clone()
+    run_sql(dsn, violation)
+    before = audit(dsn, CONFIG)
+    (f,) = [x for x in before if x.rule == rule and x.object == obj][:1]
+    statements = _first_fix(f.remediation)
+    if not statements or not statements[0].split()[0].isupper():
+        pytest.skip(f"{rule}: the remediation is advice, not SQL")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for stmt in statements:
+            conn.execute(stmt)  # type: ignore[arg-type]
+    after = audit(dsn, CONFIG)
+    assert (rule, obj) not in {(x.rule, x.object) for x in after}
+    new = {(x.rule, x.object) for x in after} - {(x.rule, x.object) for x in before}
+    assert not new, f"{rule}'s remediation {statements} raised {sorted(new)}"
+
+
 # ------------------------------------------------------------------ false-positive guards
 
 
@@ -250,11 +293,17 @@ def test_security_invoker_view_over_rls_tables_is_fine_and_plain_view_ungranted_
     clone: Callable[[], str],
 ) -> None:
     dsn = clone()
-    run_sql(dsn, "create view public.backoffice as select * from public.tasks;")
+    # A new view is granted to the API roles by the default privileges: revoked here.
+    run_sql(
+        dsn,
+        "create view public.backoffice as select * from public.tasks;"
+        "revoke all on public.backoffice from anon, authenticated;",
+    )
     assert hits(audit(dsn, CONFIG), "view-bypasses-rls") == []  # not granted to app roles
     run_sql(
         dsn,
-        "create view public.outer_v as select * from public.backoffice; grant select on public.outer_v to anon;",
+        "create view public.outer_v as select * from public.backoffice;"
+        "revoke all on public.outer_v from anon, authenticated; grant select on public.outer_v to anon;",
     )
     found = [f for f in audit(dsn, CONFIG) if f.rule == "view-bypasses-rls"]
     assert [f.object for f in found] == ["public.outer_v"]

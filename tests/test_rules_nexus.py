@@ -1,5 +1,7 @@
-"""The Nexus sample: clean except what its README says is shown on purpose; the broken
-companion triggers every planted hole."""
+"""The Nexus sample, granted as Supabase grants a project (default privileges: ALL on every
+table, sequence and function in public to anon, authenticated, service_role): the clean
+sample has no error or warning, the broken companion has exactly its planted holes (and
+the second findings the file names with "also:") at warning and above."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import pytest
 from rules_helpers import NEXUS_CONFIG, audit, snap
 
 from driftwatch import config as configmod
+from driftwatch import rules
+from driftwatch.rules._context import Context
 
 # (rule, object) of the 18 holes of driftwatch/demo/nexus_broken.sql
 PLANTED = [
@@ -45,6 +49,7 @@ def broken(nexus_broken_db: str):  # type: ignore[no-untyped-def]
 
 def test_clean_sample_shows_only_what_it_means_to(clean) -> None:  # type: ignore[no-untyped-def]
     findings = audit(clean, NEXUS_CONFIG)
+    assert [f for f in findings if f.severity != "info"] == []
     rest = [(f.rule, f.object) for f in findings if f.rule != "rls-not-forced"]
     assert rest == [("policy-initplan", "public.cron_jobs.cron_jobs_select")]
     forced = [f for f in findings if f.rule == "rls-not-forced"]
@@ -85,6 +90,26 @@ def test_delete_role_check_on_the_clean_sample(clean) -> None:  # type: ignore[n
 def test_broken_companion_triggers_each_hole(broken, rule: str, obj: str) -> None:  # type: ignore[no-untyped-def]
     findings = _broken_findings(broken)
     assert (rule, obj) in {(f.rule, f.object) for f in findings}
+
+
+def test_broken_has_exactly_its_holes_at_warning_and_above(broken) -> None:  # type: ignore[no-untyped-def]
+    also = {  # second findings of holes 10 and 11, named "also:" in nexus_broken.sql
+        ("policy-not-tenant-scoped", f"public.webhook_deliveries.webhook_deliveries_{c}")
+        for c in ("select", "insert", "update", "delete")
+    } | {("policy-not-tenant-scoped", "public.customers.customers_select")}
+    serious = {(f.rule, f.object) for f in _broken_findings(broken) if f.severity != "info"}
+    planted = {(r, o) for r, o in PLANTED if rules.REGISTRY[r].severity != "info"}
+    assert serious == planted | also
+
+
+def test_sample_is_granted_as_supabase_grants(clean) -> None:  # type: ignore[no-untyped-def]
+    """Every tenant table is reachable by anon and authenticated (the noise source the
+    audit must cope with), and authenticator's pgrst.db_schemas is in the snapshot."""
+    ctx = Context(clean, configmod.from_dict(NEXUS_CONFIG))
+    assert all(ctx.reachable(k) == {"anon", "authenticated"} for k in ctx.tenant_tables)
+    assert ctx.reachable("public.customer_directory") == frozenset()  # revoked view
+    settings = clean.objects.roles["authenticator"].settings
+    assert settings["pgrst.db_schemas"] == "public, storage, graphql_public"
 
 
 def test_broken_adds_nothing_unexpected(broken, clean) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,9 @@
 
 Runs every enabled rule (see docs/rules/) and prints the findings as text (grouped by
 severity, then table, with the remediation), JSON (``driftwatch.findings/1``) or SARIF
-2.1.0. Exit 1 when a finding is at or above ``--fail-on`` (default: error), else 0.
+2.1.0. Each output first says which schemas were audited (the exposed ones:
+``[tenancy] exposed_schemas`` plus the database's ``pgrst.db_schemas``) and which were
+skipped. Exit 1 when a finding is at or above ``--fail-on`` (default: error), else 0.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
     )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="also list, on stderr, the objects left out because an extension owns them",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         src = live_source(args, cfg)
         assert src is not None
         snap = take_snapshot(src.dsn, src.options)
-    findings = rules.audit(snap, cfg)
+    result = rules.run(snap, cfg)
+    findings = result.findings
     keep_until_exit((snap, findings))
     if cfg.source is None:  # no config file: say when the defaults plainly do not fit
         from driftwatch.rules._infer import hint
@@ -65,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
         line = hint(snap, cfg)
         if line:
             print(f"driftwatch: hint: {line}", file=sys.stderr)
-    emit(render(findings, args.format), args.output)
+    if args.verbose and result.scope.extension_objects:
+        left_out = ", ".join(f"{o} ({e})" for o, e in result.scope.extension_objects)
+        print(f"driftwatch: left out, owned by extensions: {left_out}", file=sys.stderr)
+    emit(render(findings, args.format, result.scope), args.output)
     threshold = severity_rank(args.fail_on)
     failing = [f for f in findings if severity_rank(f.severity) <= threshold]
     if args.output:

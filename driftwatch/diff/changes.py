@@ -30,6 +30,7 @@ INFO = "info"
 SEVERITIES = (SECURITY, BREAKING, INFO)  # most urgent first
 
 KINDS = (
+    "role",
     "schema",
     "extension",
     "enum",

@@ -29,6 +29,7 @@ from driftwatch.diff.enums import EnumComparator
 from driftwatch.diff.extensions import ExtensionComparator
 from driftwatch.diff.functions import FunctionComparator
 from driftwatch.diff.noise import apply_ignores, fold_partitions, partition_change
+from driftwatch.diff.roles import RoleComparator
 from driftwatch.diff.schemas import SchemaComparator
 from driftwatch.diff.sequences import SequenceComparator
 from driftwatch.diff.tables import TableComparator
@@ -45,6 +46,7 @@ COMPARATORS: dict[str, Comparator[Any]] = {
     "views": ViewComparator(),
     "materialized_views": MaterializedViewComparator(),
     "functions": FunctionComparator(),
+    "roles": RoleComparator(),
 }
 assert set(COMPARATORS) == set(model.OBJECT_KINDS)
 

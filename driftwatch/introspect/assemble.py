@@ -92,6 +92,7 @@ class Assembler:
         "sequences",
         "types",
         "extensions",
+        "roles",
         "schemas",
         "views",
     )
@@ -225,6 +226,7 @@ class Assembler:
             "extensions": {},
             "functions": {},
             "materialized_views": {},
+            "roles": {},
             "schemas": {},
             "sequences": {},
             "tables": {},
@@ -637,7 +639,26 @@ class Assembler:
 
     def _add_extensions(self, rows: Iterable[Row]) -> None:
         self._out["extensions"] = {
-            r["name"]: {"schema": r["schema"], "version": r["version"]} for r in rows
+            r["name"]: {
+                "members": list(r["members"] or ()),
+                "schema": r["schema"],
+                "version": r["version"],
+            }
+            for r in rows
+        }
+
+    def _add_roles(self, rows: Iterable[Row]) -> None:
+        self._out["roles"] = {
+            r["name"]: {
+                "bypassrls": r["bypassrls"],
+                "inherit": r["inherit"],
+                "login": r["login"],
+                "member_of": list(r["member_of"]),
+                # "name=value" rows, a database-specific value last: it wins.
+                "settings": dict(sorted(_options(r["settings"] or ()).items())),
+                "superuser": r["superuser"],
+            }
+            for r in rows
         }
 
     def _add_schemas(self, rows: Iterable[Row]) -> None:

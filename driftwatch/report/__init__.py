@@ -1,5 +1,9 @@
 """Renderers for audit findings: ``text`` (for people), ``json`` (``driftwatch.findings/1``)
-and ``sarif`` (SARIF 2.1.0, for code-scanning UIs). All output is deterministic bytes."""
+and ``sarif`` (SARIF 2.1.0, for code-scanning UIs). All output is deterministic bytes.
+
+With the audit's ``Scope`` (``rules.run``), each says which schemas were audited and which
+skipped: the first line of the text, a ``scope`` field in JSON, the run's ``properties``
+in SARIF."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from collections.abc import Sequence
 
 from driftwatch import __version__
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
-from driftwatch.rules import REGISTRY, Rule
+from driftwatch.rules import REGISTRY, Rule, Scope
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
 FINDINGS_FORMAT = "driftwatch.findings/1"
@@ -17,12 +21,31 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 _RULE_DOCS = "docs/rules"
 
 
-def render(findings: Sequence[Finding], fmt: str) -> bytes:
+def render(findings: Sequence[Finding], fmt: str, scope: Scope | None = None) -> bytes:
     if fmt == "json":
-        return render_json(findings)
+        return render_json(findings, scope)
     if fmt == "sarif":
-        return render_sarif(findings)
-    return render_text(findings).encode()
+        return render_sarif(findings, scope)
+    return render_text(findings, scope).encode()
+
+
+def scope_data(scope: Scope) -> dict[str, list[str]]:
+    """The scope as JSON: schema lists, and the extension-owned objects left out."""
+    return {
+        "audited_schemas": list(scope.audited_schemas),
+        "skipped_schemas": list(scope.skipped_schemas),
+        "missing_schemas": list(scope.missing_schemas),
+        "extension_objects": [f"{obj} ({ext})" for obj, ext in scope.extension_objects],
+    }
+
+
+def scope_line(scope: Scope) -> str:
+    """One line: ``audited schemas: public; skipped: auth, private``."""
+    line = f"driftwatch: audited schemas: {', '.join(scope.audited_schemas) or 'none'}"
+    line += f"; skipped: {', '.join(scope.skipped_schemas) or 'none'}"
+    if scope.missing_schemas:
+        line += f"; exposed but not in the snapshot: {', '.join(scope.missing_schemas)}"
+    return line
 
 
 def _table_of(obj: str) -> str:
@@ -33,10 +56,11 @@ def _table_of(obj: str) -> str:
     return ".".join(parts[:2])
 
 
-def render_text(findings: Sequence[Finding]) -> str:
+def render_text(findings: Sequence[Finding], scope: Scope | None = None) -> str:
+    head = scope_line(scope) + "\n" if scope is not None else ""
     if not findings:
-        return "driftwatch: no findings\n"
-    lines: list[str] = []
+        return head + "driftwatch: no findings\n"
+    lines: list[str] = [head.rstrip("\n")] if head else []
     for sev in SEVERITIES:
         group = [f for f in findings if f.severity == sev]
         if not group:
@@ -76,8 +100,11 @@ def finding_data(f: Finding) -> dict[str, str]:
     }
 
 
-def render_json(findings: Sequence[Finding]) -> bytes:
-    data = {"format": FINDINGS_FORMAT, "findings": [finding_data(f) for f in findings]}
+def render_json(findings: Sequence[Finding], scope: Scope | None = None) -> bytes:
+    data: dict[str, object] = {"format": FINDINGS_FORMAT}
+    if scope is not None:
+        data["scope"] = scope_data(scope)
+    data["findings"] = [finding_data(f) for f in findings]
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -94,7 +121,7 @@ def _sarif_rule(rule: Rule) -> dict[str, object]:
     }
 
 
-def render_sarif(findings: Sequence[Finding]) -> bytes:
+def render_sarif(findings: Sequence[Finding], scope: Scope | None = None) -> bytes:
     rules = list(REGISTRY.values())
     index = {r.id: i for i, r in enumerate(rules)}
     results = []
@@ -122,21 +149,18 @@ def render_sarif(findings: Sequence[Finding]) -> bytes:
         if f.remediation:
             result["properties"] = {"remediation": f.remediation}
         results.append(result)
-    data = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "driftwatch",
-                        "version": __version__,
-                        "rules": [_sarif_rule(r) for r in rules],
-                    }
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": results,
+    run: dict[str, object] = {
+        "tool": {
+            "driver": {
+                "name": "driftwatch",
+                "version": __version__,
+                "rules": [_sarif_rule(r) for r in rules],
             }
-        ],
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if scope is not None:
+        run["properties"] = scope_data(scope)
+    data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()

@@ -5,9 +5,11 @@ A rule module (any module here whose name does not start with ``_``) defines ``I
 and a ruff-style module docstring (What it does / Why is this bad? / Example / Use
 instead) from which ``docs/rules/<id>.md`` is generated.
 
-``audit(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
+``run(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
 (a waived finding is dropped; an expired waiver is reported as ``waiver-expired``) and
-returns the findings sorted by severity, object, rule.
+returns an ``AuditResult``: the findings sorted by severity, object, rule, and the
+``Scope`` (which schemas were audited and which skipped, which extension-owned objects
+were left out) for renderers to print. ``audit`` gives the findings alone.
 """
 
 from __future__ import annotations
@@ -26,7 +28,27 @@ from driftwatch.findings import SEVERITIES, Finding, severity_rank
 from driftwatch.gcpause import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
-__all__ = ["REGISTRY", "Rule", "all_rules", "audit", "get_rule"]
+__all__ = ["REGISTRY", "AuditResult", "Rule", "Scope", "all_rules", "audit", "get_rule", "run"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an audit looked at. ``audited_schemas``: the snapshot's schemas the API
+    exposes (``[tenancy] exposed_schemas`` plus ``pgrst.db_schemas``); ``skipped_schemas``:
+    its other schemas; ``missing_schemas``: schemas ``pgrst.db_schemas`` exposes that the
+    snapshot does not hold (excluded from it, e.g. Supabase's managed ``storage``);
+    ``extension_objects``: (object, extension) pairs left out as the extension's own."""
+
+    audited_schemas: tuple[str, ...] = ()
+    skipped_schemas: tuple[str, ...] = ()
+    missing_schemas: tuple[str, ...] = ()
+    extension_objects: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    findings: list[Finding]
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -129,13 +151,35 @@ def audit(
     snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
 ) -> list[Finding]:
     """Run every enabled rule on ``snapshot``; sorted findings with waivers applied."""
+    return run(snapshot, cfg, today=today).findings
+
+
+def run(
+    snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
+) -> AuditResult:
+    """``audit``, with the scope of the audit (see ``Scope``)."""
     # The rules allocate no reference cycles; a full collection over a 10,000-table
     # snapshot's objects costs more than the rules themselves, so pause the collector.
     with collector_paused():
         return _audit(snapshot, cfg, today)
 
 
-def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
+def scope_of(ctx: Context) -> Scope:
+    snap_schemas = set(ctx.objects.schemas) | set(ctx.snapshot.meta.schemas)
+    audited = set(ctx.exposed_schemas)
+    return Scope(
+        audited_schemas=tuple(sorted(audited)),
+        skipped_schemas=tuple(sorted(snap_schemas - audited)),
+        missing_schemas=tuple(
+            sorted(s for s in ctx.exposures.pgrst_schemas if s not in snap_schemas | audited)
+        ),
+        extension_objects=tuple(
+            (key, ext) for key, ext in sorted(ctx.extension_members.items()) if ctx.exposed(key)
+        ),
+    )
+
+
+def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> AuditResult:
     enabled, severities = _validate(cfg)
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
@@ -146,11 +190,13 @@ def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | Non
     findings = _apply_waivers(findings, ctx, today or dt.date.today(), {r.id for r in enabled})
     findings = [
         replace(f, severity=severities[f.rule])
-        if f.rule in severities and f.severity != severities[f.rule]
+        if f.rule in severities
+        and f.severity != severities[f.rule]
+        and f.fingerprint not in ctx.capped  # nothing reaches it: stays info
         else f
         for f in findings
     ]
-    return sorted(set(findings), key=_sort_key)
+    return AuditResult(sorted(set(findings), key=_sort_key), scope_of(ctx))
 
 
 def _apply_waivers(
@@ -170,6 +216,7 @@ def _apply_waivers(
                         "Fix the findings, or renew the waiver with a new 'expires' date in the"
                         " [tenancy] waivers of the config file.",
                         detail=f"{w.rule}\0{w.expires}",
+                        on="",  # about the config, not a database object
                     )
                 )
             continue

@@ -42,7 +42,31 @@ def index_page() -> str:
     ]
     for rule in REGISTRY.values():
         lines.append(f"| [`{rule.id}`]({rule.id}.md) | {rule.severity} | {rule.summary} |")
+    lines.extend(EXPOSURE)
     return "\n".join(lines) + "\n"
+
+
+# The exposure model every rule's severity follows (driftwatch/rules/_exposure.py).
+EXPOSURE = [
+    "",
+    "## Severity follows what an API role can reach",
+    "",
+    "The API roles are `[tenancy] app_roles` (default `authenticated`, `anon`; `service_role`",
+    "bypasses RLS by design and is not one). An object is *reachable* by an API role when the",
+    "role holds a privilege on it (directly, through `PUBLIC`, through a role it inherits from,",
+    "or as its owner; a column privilege counts for its table), holds `USAGE` on its schema,",
+    "and the schema is exposed: `[tenancy] exposed_schemas` (default `public`) plus every",
+    "schema the database's `pgrst.db_schemas` setting names (on a role such as",
+    "`authenticator`, or on the database). A finding on an object no API role can reach is",
+    "at most `info`, and its message says why (schema not exposed, no privilege, no `USAGE`).",
+    "A policy finding counts the policy's own roles: `USING (true)` to `anon` is an error only",
+    "where `anon` can reach the table.",
+    "",
+    "Only exposed schemas are audited; `check` names the audited and the skipped ones (first",
+    "line of the text output, `scope` in JSON, the run's `properties` in SARIF). Objects an",
+    "extension owns (`pg_depend` type `e`, such as PostGIS's `spatial_ref_sys`) are left out;",
+    "`check -v` lists them.",
+]
 
 
 def pages() -> dict[str, str]:

@@ -6,6 +6,9 @@ DELETE (or ALL) policy for an app role in which some path does not require the r
 (`auth.jwt() -> 'app_metadata' ->> 'org_role'` by default) to be one of the allowed roles
 (`owner`, `admin` by default), unless a RESTRICTIVE DELETE policy for that role checks it.
 
+Severity follows reachability: when no API role can reach the table (for the policy's own roles) (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 The tenant predicate keeps other organizations out, but inside the organization any member
 (a viewer, a freshly invited user) can delete orders, customers or the organization itself.
@@ -74,4 +77,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if pol.command == "DELETE"
                 else f"CREATE POLICY {quote_ident(name + '_delete_role')} ON {quote_qualified(key)}"
                 f" AS RESTRICTIVE FOR DELETE TO {', '.join(quote_ident(r) for r in roles)} USING ({check_sql});",
+                on=key,
+                roles=roles,
             )

@@ -24,6 +24,9 @@ into the tenant root creates a tenant (see tenant-root-insert). A scoped RESTRIC
 policy for the same role and command makes a permissive one safe; helpers listed in
 `[tenancy] trusted_functions` are taken on trust.
 
+Severity follows reachability: when no API role can reach the table (for the policy's own roles) (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Permissive policies are OR-ed: one policy that admits `true`, `… OR true`,
 `organization_id IS NOT NULL`, another column, or `TO anon USING (true)` opens every
@@ -87,7 +90,14 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{target} to the caller's tenants (claim or membership): {parts}"
             )
             pred = predicate(ctx, key)
-            if pred is not None:
+            api = ctx.app_roles_of(pol)
+            if api and set(api) <= ctx.exposures.anon_roles:
+                fix = (
+                    f"DROP POLICY {quote_ident(name)} ON {quote_qualified(key)};\n"
+                    f"-- {', '.join(api)} carries no tenant claim: no anonymous request can be"
+                    " scoped to a tenant"
+                )
+            elif pred is not None:
                 clauses = []
                 for clause, _v in bad:
                     clauses.append(
@@ -101,4 +111,12 @@ def check(ctx: Context) -> Iterator[Finding]:
                 )
             if not table.rls.enabled:
                 msg += " (RLS is disabled on the table, see rls-disabled)"
-            yield ctx.finding(ID, f"{key}.{name}", msg, fix, detail=",".join(c for c, _ in bad))
+            yield ctx.finding(
+                ID,
+                f"{key}.{name}",
+                msg,
+                fix,
+                detail=",".join(c for c, _ in bad),
+                on=key,
+                roles=ctx.app_roles_of(pol),
+            )

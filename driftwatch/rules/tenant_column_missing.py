@@ -9,6 +9,9 @@ configured `root_table` and every table the tenant column's foreign keys referen
 `basejump.accounts` for `account_id`), and per-user tables whose RLS policies all bind
 rows to the caller (`profiles` with `using (id = auth.uid())`).
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Nothing in the data says which organization a row belongs to, so no policy can isolate it:
 such tables end up with policies like `auth.uid() is not null`, which admit every tenant.
@@ -73,8 +76,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         else:
             msg = f"{key} has no {col} column and no NOT NULL foreign key to a tenant-scoped table"
             ref = f" REFERENCES {quote_qualified(roots[0])} ON DELETE CASCADE" if roots else ""
+            ix = quote_ident(f"{key.partition('.')[2]}_{col}_idx"[:63])
             fix = (
                 f"ALTER TABLE {qt} ADD COLUMN {quote_ident(col)} uuid NOT NULL{ref};\n"
+                f"CREATE INDEX {ix} ON {qt} ({quote_ident(col)});\n"
                 f'-- or, for a global table: [tenancy] exempt = [{{ table = "{key}", reason = "…" }}]'
             )
-        yield ctx.finding(ID, key, msg, fix)
+        yield ctx.finding(ID, key, msg, fix, on=key)

@@ -69,4 +69,4 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "-- else close it (tenants then come from a SECURITY DEFINER function):\n"
                 f"ALTER POLICY {quote_ident(name)} ON {quote_qualified(key)} WITH CHECK (false);"
             )
-            yield ctx.finding(ID, f"{key}.{name}", msg, fix)
+            yield ctx.finding(ID, f"{key}.{name}", msg, fix, on=key, roles=roles)

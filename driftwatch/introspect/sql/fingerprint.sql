@@ -26,6 +26,13 @@ from (
   union all select 'extension:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_extension
   union all select 'collation:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_collation
   union all select 'language:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_language
-  union all select 'roles:' || md5(coalesce(string_agg(oid::text || '=' || rolname, ',' order by oid), '')) from pg_roles
+  union all select 'roles:' || md5(coalesce(string_agg(
+              concat_ws('|', oid, rolname, rolsuper, rolbypassrls, rolcanlogin, rolinherit),
+              ',' order by oid), '')) from pg_roles
+  union all select 'members:' || md5(coalesce(string_agg(roleid || '>' || member, ',' order by roleid, member), ''))
+            from pg_auth_members
+  union all select 'settings:' || md5(coalesce(string_agg(
+              setdatabase || '/' || setrole || '=' || setconfig::text, ',' order by setdatabase, setrole), ''))
+            from pg_db_role_setting
   union all select 'server:' || current_setting('server_version_num')
 ) parts
