@@ -39,7 +39,8 @@ def test_nexus_is_claim_style(nexus_db: str, tmp_path: Path) -> None:
     assert t["column"] == "organization_id"
     assert t["root_table"] == "public.organizations"
     assert t["claim"] == "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
-    assert t["exposed_schemas"] == ["public"]
+    # the sample sets authenticator's pgrst.db_schemas as Supabase does
+    assert t["exposed_schemas"] == ["graphql_public", "public", "storage"]
     assert [e["table"] for e in t["exempt"]] == [
         "public.platform_announcements",
         "public.platform_feature_flags",
@@ -48,6 +49,7 @@ def test_nexus_is_claim_style(nexus_db: str, tmp_path: Path) -> None:
     ]
     text = out.read_text()
     assert "Scoping style: the JWT claim" in text
+    assert "from pgrst.db_schemas" in text
     # the written config fits: the clean sample has no error under it
     assert [f for f in audit(nexus_db, data) if f.severity == "error"] == []
 

@@ -13,16 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tomllib
-from importlib import resources
 from pathlib import Path
-
-import psycopg
 
 from driftwatch import config as configmod
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source
-from driftwatch.errors import IntrospectionError, UsageError
+from driftwatch.errors import UsageError
 from driftwatch.introspect import take_snapshot
-from driftwatch.introspect.loader import connect
 from driftwatch.rules._infer import infer, render
 
 
@@ -45,21 +41,6 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def db_schemas(dsn: str) -> list[str] | None:
-    """``pgrst.db_schemas`` of the database (comma-separated), or None when unset."""
-    sql = resources.files("driftwatch.commands").joinpath("sql/pgrst_db_schemas.sql").read_text()
-    with connect(dsn) as conn:
-        try:
-            row = conn.execute(sql).fetchone()
-        except psycopg.Error as exc:
-            raise IntrospectionError(
-                f"cannot read pgrst.db_schemas: {exc.diag.message_primary or exc}"
-            ) from None
-    if row is None or not row[0]:
-        return None
-    return [s.strip().strip('"') for s in str(row[0]).split(",") if s.strip()]
-
-
 def run(args: argparse.Namespace) -> int:
     out = args.output
     if out != "-" and Path(out).exists() and not args.force:
@@ -69,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     src = live_source(args, configmod.Config())
     assert src is not None
     snap = take_snapshot(src.dsn, src.options)
-    text = render(infer(snap, db_schemas(src.dsn)), snap)
+    text = render(infer(snap), snap)
     configmod.from_dict(tomllib.loads(text))  # what we write must load
     emit(text.encode(), out)
     if out != "-":

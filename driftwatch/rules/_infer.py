@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.rules._context import Context
+from driftwatch.rules._exposure import DB_SCHEMAS_SETTING, parse_schema_list
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,22 @@ def _exposed_fallback(snapshot: model.Snapshot, column: str | None, root: str | 
     return schemas or {"public"}
 
 
-def infer(snapshot: model.Snapshot, db_schemas: list[str] | None = None) -> Inference:
-    """What the catalog says about its tenancy; ``db_schemas``: ``pgrst.db_schemas``."""
+def _db_schemas(snapshot: model.Snapshot) -> set[str]:
+    """``pgrst.db_schemas`` wherever the snapshot's role settings carry it."""
+    return {
+        s
+        for role in snapshot.objects.roles.values()
+        if DB_SCHEMAS_SETTING in role.settings
+        for s in parse_schema_list(role.settings[DB_SCHEMAS_SETTING])
+    }
+
+
+def infer(snapshot: model.Snapshot) -> Inference:
+    """What the catalog says about its tenancy."""
     column, root, n = _tenant_column(snapshot)
+    db_schemas = _db_schemas(snapshot)
     if db_schemas:
-        exposed = tuple(sorted(set(db_schemas)))
+        exposed = tuple(sorted(db_schemas))
     else:
         exposed = tuple(sorted(_exposed_fallback(snapshot, column, root)))
     if column is None or root is None:
@@ -188,7 +200,9 @@ def render(inf: Inference, snapshot: model.Snapshot) -> str:
                 "# to the expression your policies use, or trusted_functions to their helpers.",
             ]
     if inf.exposed_from_setting:
-        lines.append("# Exposed schemas: from pgrst.db_schemas (what PostgREST serves).")
+        lines.append(
+            "# Exposed schemas: from pgrst.db_schemas (what PostgREST serves, set on a role)."
+        )
     else:
         lines += [
             "# Exposed schemas: pgrst.db_schemas is not set here; these are public and the schemas",
