@@ -150,3 +150,49 @@ def test_check_on_the_nexus_sample_gives_no_hint(
     monkeypatch.chdir(tmp_path)
     main(["check", "--dsn", nexus_db])
     assert "hint:" not in capsys.readouterr().err
+
+
+OTHER_CLAIM = "((select auth.jwt()) ->> 'org_id')::uuid"
+
+
+@pytest.fixture(scope="module")
+def other_claim_db(pg: PgServer):  # type: ignore[no-untyped-def]
+    from conftest import run_sql
+    from rules_helpers import PRELUDE
+
+    name = pg.create_db("dw_init_claim")
+    sql = PRELUDE + "create table public.organizations (id uuid primary key);\n"
+    sql += "alter table public.organizations enable row level security;\n"
+    sql += f"create policy o on public.organizations for select to authenticated using (id = {OTHER_CLAIM});\n"
+    for t in ("projects", "tasks", "files"):
+        sql += (
+            f"create table public.{t} (id uuid primary key,"
+            f" organization_id uuid not null references public.organizations (id));\n"
+            f"alter table public.{t} enable row level security;\n"
+            f"create policy {t}_all on public.{t} for all to authenticated"
+            f" using (organization_id = {OTHER_CLAIM});\n"
+        )
+    try:
+        run_sql(pg.dsn(name), sql)
+        yield pg.dsn(name)
+    finally:
+        pg.drop_db(name)
+
+
+def test_another_claim_is_found_and_hinted(
+    other_claim_db: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    main(["check", "--dsn", other_claim_db])
+    hints = [line for line in capsys.readouterr().err.splitlines() if "hint:" in line]
+    assert hints == [
+        "driftwatch: hint: no policy compares organization_id with the configured claim; 3 tables"
+        " compare it with auth.jwt() ->> 'org_id': run `driftwatch init --dsn DSN` to"
+        " write a config for this database"
+    ]
+    data = _init(other_claim_db, tmp_path / "c.toml")
+    assert data["tenancy"]["claim"] == "auth.jwt() ->> 'org_id'"
+    assert [f for f in audit(other_claim_db, data) if f.severity == "error"] == []

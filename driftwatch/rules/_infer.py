@@ -14,11 +14,25 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
+
+from pglast import ast, enums
 
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.rules._context import Context
 from driftwatch.rules._exposure import DB_SCHEMAS_SETTING, parse_schema_list
+from driftwatch.rules._sql import (
+    SqlSyntaxError,
+    attr,
+    column_fields,
+    deparse,
+    func_name,
+    op_name,
+    parse_expr,
+    strip,
+    walk,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,7 @@ class Inference:
     column_tables: int = 0  # tables with a foreign key on the column to the root
     style: str = "unknown"  # "claim" | "membership" | "unknown"
     claim_tables: int = 0
+    claim: str = configmod.CLAIM_DEFAULT
     membership: str | None = None  # the membership relation
     member_columns: tuple[str, ...] = ()
     membership_tables: int = 0
@@ -69,6 +84,63 @@ def _exposed_fallback(snapshot: model.Snapshot, column: str | None, root: str | 
     return schemas or {"public"}
 
 
+_CLAIM_SOURCES = frozenset({"auth.jwt", "current_setting"})
+
+
+def _plain(node: Any) -> str:
+    """A claim expression as one would write it in the config: casts and the ``(select …)``
+    wrapper dropped (they do not matter to the analyser), JSON operators spaced."""
+    node = strip(node)
+    if (
+        isinstance(node, ast.A_Expr)
+        and node.kind == enums.A_Expr_Kind.AEXPR_OP
+        and attr(node, "lexpr") is not None
+    ):
+        return f"{_plain(node.lexpr)} {op_name(node)} {_plain(node.rexpr)}"
+    if isinstance(node, ast.FuncCall) and all(
+        isinstance(strip(a), ast.A_Const) for a in attr(node, "args") or ()
+    ):
+        return f"{func_name(node)}({', '.join(_plain(a) for a in attr(node, 'args') or ())})"
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        return "'" + str(node.val.sval).replace("'", "''") + "'"
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Boolean):
+        return "true" if node.val.boolval else "false"
+    return deparse(node)
+
+
+def _claim_candidate(ctx: Context, column: str) -> tuple[str | None, int]:
+    """The expression most tables' SELECT policies compare ``column`` with, when it reads
+    the JWT (``auth.jwt()``, ``current_setting(…)``): the claim they use."""
+    counts: Counter[str] = Counter()
+    for key in ctx.tenant_tables:
+        seen: set[str] = set()
+        for _name, pol in ctx.policies(key):
+            if pol.command not in ("SELECT", "ALL") or pol.using is None:
+                continue
+            try:
+                tree = parse_expr(pol.using)
+            except SqlSyntaxError:
+                continue
+            for n in walk(tree):
+                if not (isinstance(n, ast.A_Expr) and op_name(n) == "=" and attr(n, "rexpr")):
+                    continue
+                for a, b in ((n.lexpr, n.rexpr), (n.rexpr, n.lexpr)):
+                    a = strip(a)
+                    if not (
+                        isinstance(a, ast.ColumnRef) and (column_fields(a) or ())[-1:] == (column,)
+                    ):
+                        continue
+                    if any(
+                        isinstance(f, ast.FuncCall) and func_name(f) in _CLAIM_SOURCES
+                        for f in walk(b)
+                    ):
+                        seen.add(_plain(b))
+        counts.update(seen)
+    if not counts:
+        return None, 0
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+
+
 def _db_schemas(snapshot: model.Snapshot) -> set[str]:
     """``pgrst.db_schemas`` wherever the snapshot's role settings carry it."""
     return {
@@ -106,11 +178,30 @@ def infer(snapshot: model.Snapshot) -> Inference:
     membership, m_tables = top("membership:")
     helper, h_tables = top("helper1:")
     claim_tables = evidence["claim"]
+    claim = configmod.CLAIM_DEFAULT
     style = "unknown"
     if membership is not None and m_tables >= claim_tables:
         style = "membership"
     elif claim_tables:
         style = "claim"
+    else:  # maybe another claim: prove the policies with the one they use
+        other, _n = _claim_candidate(ctx, column)
+        if other is not None:
+            cfg = configmod.from_dict(
+                {
+                    "tenancy": {
+                        "column": column,
+                        "root_table": root,
+                        "claim": other,
+                        "exposed_schemas": list(exposed),
+                    }
+                }
+            )
+            ctx = Context(snapshot, cfg)
+            an = ctx.analyser
+            evidence = an.evidence()
+            if evidence["claim"]:
+                style, claim, claim_tables = "claim", other, evidence["claim"]
     members: tuple[str, ...] = ()
     if membership is not None:
         found = an.membership(membership)
@@ -130,6 +221,7 @@ def infer(snapshot: model.Snapshot) -> Inference:
         column_tables=n,
         style=style,
         claim_tables=claim_tables,
+        claim=claim,
         membership=membership if style == "membership" else None,
         member_columns=members if style == "membership" else (),
         membership_tables=m_tables,
@@ -175,7 +267,7 @@ def render(inf: Inference, snapshot: model.Snapshot) -> str:
             lines += [
                 f"# Scoping style: the JWT claim. The SELECT policies of {inf.claim_tables} tables",
                 f"# compare {inf.column} with it (proved from their SQL).",
-                f"claim = {_s(configmod.CLAIM_DEFAULT)}",
+                f"claim = {_s(inf.claim)}",
             ]
         elif inf.style == "membership":
             members = ", ".join(inf.member_columns)
@@ -223,8 +315,20 @@ def render(inf: Inference, snapshot: model.Snapshot) -> str:
 def hint(snapshot: model.Snapshot, cfg: configmod.Config) -> str | None:
     """One line when the configured tenant column is plainly not this database's."""
     column, root, n = _tenant_column(snapshot)
-    if column is None or column == cfg.tenancy.column:
+    if column is None:
         return None
+    if column == cfg.tenancy.column:
+        ctx = Context(snapshot, cfg)
+        evidence = ctx.analyser.evidence()
+        if any(k == "claim" or k.startswith(("membership:", "helper")) for k in evidence):
+            return None
+        other, tables = _claim_candidate(ctx, column)
+        if other is None:
+            return None
+        return (
+            f"no policy compares {column} with the configured claim; {tables} tables compare it"
+            f" with {other}: run `driftwatch init --dsn DSN` to write a config for this database"
+        )
     if any(cfg.tenancy.column in t.columns for t in snapshot.objects.tables.values()):
         return None
     return (
