@@ -63,6 +63,15 @@ def hits(findings: list[Finding], rule: str) -> list[str]:
 BASEJUMP = REPO / "tests" / "fixtures" / "basejump"
 
 
+def supabase_stubs() -> str:
+    """The Nexus sample's Supabase stubs (roles, authenticator, default privileges,
+    auth.jwt()/auth.uid(), each only when absent), for loading other schemas."""
+    text = (REPO / "driftwatch" / "demo" / "nexus.sql").read_text()
+    start = text.index("-- Supabase compatibility stubs")
+    end = text.index("-- Extensions (kept out of public", start)
+    return text[start : text.rindex("\n-- ---", start, end)]
+
+
 def load_basejump(dsn: str, *, app: bool = True) -> None:
     """Supabase stubs, Basejump's own migrations in order, then the app on top."""
     import psycopg
@@ -71,5 +80,6 @@ def load_basejump(dsn: str, *, app: bool = True) -> None:
     if app:
         parts.append(BASEJUMP / "app.sql")
     with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(supabase_stubs())  # type: ignore[call-overload]
         for part in parts:
             conn.execute(part.read_text())  # type: ignore[call-overload]

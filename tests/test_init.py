@@ -61,8 +61,9 @@ def test_basejump_is_membership_style(basejump_db: str, tmp_path: Path) -> None:
     assert t["column"] == "account_id"
     assert t["root_table"] == "basejump.accounts"
     assert "claim" not in t
-    assert t["exposed_schemas"] == ["basejump", "public"]
-    assert [e["table"] for e in t["exempt"]] == ["basejump.config"]
+    # as on Supabase: authenticator's pgrst.db_schemas, which does not expose basejump
+    assert t["exposed_schemas"] == ["graphql_public", "public", "storage"]
+    assert "exempt" not in t  # basejump.config is global, but not exposed
     text = out.read_text()
     assert "A row of\n# basejump.account_user (account_id, and user_id bound to the caller)" in text
     assert "basejump.has_role_on_account(account_id), whose body does that join" in text
@@ -99,16 +100,18 @@ def test_refuses_to_replace_without_force(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["driftwatch.toml"]  # no temp left
 
 
-def test_exposed_schemas_come_from_pgrst_db_schemas(
-    pg: PgServer, basejump_db: str, tmp_path: Path
+def test_exposed_schemas_from_the_database_setting_or_guessed(
+    pg: PgServer, other_claim_db: str, tmp_path: Path
 ) -> None:
-    name = conninfo_to_dict(basejump_db)["dbname"]
+    out = tmp_path / "c.toml"
+    assert _init(other_claim_db, out)["tenancy"]["exposed_schemas"] == ["public"]
+    assert "pgrst.db_schemas is not set here" in out.read_text()
+    name = conninfo_to_dict(other_claim_db)["dbname"]
     with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-        conn.execute(f"ALTER DATABASE \"{name}\" SET pgrst.db_schemas = 'public, graphql_public'")  # type: ignore[arg-type]
+        conn.execute(f"ALTER DATABASE \"{name}\" SET pgrst.db_schemas = 'public, api'")  # type: ignore[arg-type]
     try:
-        out = tmp_path / "c.toml"
-        data = _init(basejump_db, out)
-        assert data["tenancy"]["exposed_schemas"] == ["graphql_public", "public"]
+        data = _init(other_claim_db, out, "--force")
+        assert data["tenancy"]["exposed_schemas"] == ["api", "public"]
         assert "from pgrst.db_schemas" in out.read_text()
     finally:
         with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:

@@ -828,44 +828,44 @@ class Analyser:
             for nxt in inner:
                 if nxt in seen:
                     continue
-                if linked(sc, nxt):
-                    r = scoped(nxt, seen | {nxt})
-                elif same_tenant(sc, nxt):
-                    r = scoped(nxt, seen | {nxt}, by_rls=False)
-                    r = r if r.level == TENANT else _R(NONE)
-                else:
-                    continue
-                if r.level > best.level:
-                    best = r
+                through = step(sc, nxt, seen)
+                if through is not None and through.level > best.level:
+                    best = through
                 if best.level == TENANT:
                     return best
             return best
 
+        def step(frm: Scope, to: Scope, seen: frozenset[Scope]) -> _R | None:
+            """``frm`` confined through ``to``: a foreign-key parent, or a table of the same
+            tenant (then only tenant scope counts); None when they are not joined so."""
+            if linked(frm, to):
+                return scoped(to, seen | {to})
+            if not same_tenant(frm, to):
+                return None
+            r = scoped(to, seen | {to}, by_rls=False)
+            if r.level == TENANT:
+                return r
+            member = self.membership(to.table)
+            what = (
+                f"its member column {', '.join(sorted(member[1]))}"
+                if member is not None
+                else f"any column of {to.table}"
+            )
+            return _R(
+                NONE,
+                reason=f"it joins {self.ctx.tenant_column(frm.table)} to {to.table}."
+                f"{self.tenant_ref(to.table)} but does not bind {what} to the caller ({CALLER_TEXT})",
+            )
+
         best = _R(NONE)
         reason = ""
         for sc in inner:
-            if linked(target, sc):
-                r = scoped(sc, frozenset({sc}))
-            elif same_tenant(target, sc):
-                r = scoped(sc, frozenset({sc}), by_rls=False)
-                if r.level < TENANT:
-                    member = self.membership(sc.table)
-                    tcol = self.ctx.tenant_column(target.table)
-                    ref = self.tenant_ref(sc.table)
-                    what = (
-                        f"its member column {', '.join(sorted(member[1]))}"
-                        if member is not None
-                        else f"any column of {sc.table}"
-                    )
-                    reason = reason or (
-                        f"it joins {tcol} to {sc.table}.{ref} but does not bind {what}"
-                        f" to the caller ({CALLER_TEXT})"
-                    )
-                    r = _R(NONE)
-            else:
+            through = step(target, sc, frozenset())
+            if through is None:
                 continue
-            if r.level > best.level:
-                best = r
+            reason = reason or through.reason
+            if through.level > best.level:
+                best = through
             if best.level == TENANT:
                 return best
         return _R(best.level, None, reason or best.reason, best.via)
