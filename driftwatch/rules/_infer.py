@@ -312,6 +312,19 @@ def render(inf: Inference, snapshot: model.Snapshot) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _some_proof(ctx: Context) -> bool:
+    """Is any tenant table's SELECT policy proved by the claim or a membership? (stops at
+    the first: on a database that fits, that is the first table)"""
+    an = ctx.analyser
+    for key in ctx.tenant_tables:
+        for _name, pol in ctx.policies(key):
+            if pol.permissive and pol.command in ("SELECT", "ALL") and ctx.app_roles_of(pol):
+                via = an.verdict(key, pol.using).via
+                if any(k == "claim" or k.startswith(("membership:", "helper")) for k in via):
+                    return True
+    return False
+
+
 def hint(snapshot: model.Snapshot, cfg: configmod.Config) -> str | None:
     """One line when the configured tenant column is plainly not this database's."""
     column, root, n = _tenant_column(snapshot)
@@ -319,8 +332,7 @@ def hint(snapshot: model.Snapshot, cfg: configmod.Config) -> str | None:
         return None
     if column == cfg.tenancy.column:
         ctx = Context(snapshot, cfg)
-        evidence = ctx.analyser.evidence()
-        if any(k == "claim" or k.startswith(("membership:", "helper")) for k in evidence):
+        if _some_proof(ctx):
             return None
         other, tables = _claim_candidate(ctx, column)
         if other is None:

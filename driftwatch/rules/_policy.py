@@ -123,7 +123,6 @@ class _Env:
 _FUNC_NAME = re.compile(r"[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)?")
 _TENANT: tuple[Any, ...] = ("tenant-column",)
 _TRUE = Verdict(True, level=TENANT)
-_TRUE_CONST = ("const", "True")
 
 
 def _conjuncts(node: Any) -> list[Any]:
@@ -626,7 +625,12 @@ class Analyser:
         left, right = node.lexpr, node.rexpr
         if node.kind == enums.A_Expr_Kind.AEXPR_OP:
             for a, b in ((left, right), (right, left)):
-                if normalise(strip(b)) == _TRUE_CONST:
+                sb = strip(b)
+                if (
+                    isinstance(sb, ast.A_Const)
+                    and isinstance(sb.val, ast.Boolean)
+                    and sb.val.boolval
+                ):
                     return self._check(strip(a), target, env)  # helper(x) = true
             for a, b in ((left, right), (right, left)):
                 if self._is_tenant(a, target, env) and self._is_claim(b, env):
