@@ -67,6 +67,7 @@ def test_basejump_is_membership_style(basejump_db: str, tmp_path: Path) -> None:
     text = out.read_text()
     assert "A row of\n# basejump.account_user (account_id, and user_id bound to the caller)" in text
     assert "basejump.has_role_on_account(account_id), whose body does that join" in text
+    assert "# Not served, yet holding RLS tables with the tenant column: basejump\n" in text
     # under it, exactly the three planted loose policies are errors
     errors = sorted(f.object for f in audit(basejump_db, data) if f.severity == "error")
     assert errors == [

@@ -50,6 +50,7 @@ class Inference:
     helper_tables: int = 0
     exposed: tuple[str, ...] = ("public",)
     exposed_from_setting: bool = False
+    unexposed: tuple[str, ...] = ()  # schemas with RLS tenant tables the setting leaves out
     exempt: tuple[tuple[str, str], ...] = field(default=())  # (table, reason)
 
 
@@ -155,12 +156,13 @@ def infer(snapshot: model.Snapshot) -> Inference:
     """What the catalog says about its tenancy."""
     column, root, n = _tenant_column(snapshot)
     db_schemas = _db_schemas(snapshot)
-    if db_schemas:
-        exposed = tuple(sorted(db_schemas))
-    else:
-        exposed = tuple(sorted(_exposed_fallback(snapshot, column, root)))
+    guessed = _exposed_fallback(snapshot, column, root)
+    exposed = tuple(sorted(db_schemas or guessed))
+    unexposed = tuple(sorted(guessed - set(exposed)))
     if column is None or root is None:
-        return Inference(exposed=exposed, exposed_from_setting=bool(db_schemas))
+        return Inference(
+            exposed=exposed, exposed_from_setting=bool(db_schemas), unexposed=unexposed
+        )
     cfg = configmod.from_dict(
         {"tenancy": {"column": column, "root_table": root, "exposed_schemas": list(exposed)}}
     )
@@ -229,6 +231,7 @@ def infer(snapshot: model.Snapshot) -> Inference:
         helper_tables=h_tables,
         exposed=exposed,
         exposed_from_setting=bool(db_schemas),
+        unexposed=unexposed,
         exempt=tuple(sorted(exempt)),
     )
 
@@ -295,6 +298,11 @@ def render(inf: Inference, snapshot: model.Snapshot) -> str:
         lines.append(
             "# Exposed schemas: from pgrst.db_schemas (what PostgREST serves, set on a role)."
         )
+        if inf.unexposed:
+            lines += [
+                f"# Not served, yet holding RLS tables with the tenant column: {', '.join(inf.unexposed)}",
+                "# (add them to audit those tables too).",
+            ]
     else:
         lines += [
             "# Exposed schemas: pgrst.db_schemas is not set here; these are public and the schemas",
