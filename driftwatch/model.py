@@ -211,7 +211,8 @@ class Extension:
     version: str
     schema: str
     # Relations of the snapshotted schemas that belong to the extension (pg_depend
-    # deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys; the audit skips them.
+    # deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys: left out of the
+    # snapshot's tables and views (not user objects), named here so `check -v` can say so.
     members: tuple[str, ...] = ()
 
 

@@ -134,6 +134,8 @@ def test_hostile_names_are_escaped_and_round_trip(
         f"create schema {ident(HOSTILE_SCHEMA)};"
         f"create table {ident(HOSTILE_SCHEMA)}.t (id int);"
         f"create table public.{ident(HOSTILE_TABLE)} (id int, organization_id uuid not null);"
+        # reachable by the API roles (through PUBLIC), so its finding is an error
+        f"grant select on public.{ident(HOSTILE_TABLE)} to public;"
     )
     svc = service(tmp_path, {"odd": dsn})
     run(svc, "odd")
@@ -159,6 +161,8 @@ def test_a_fixed_finding_disappears_on_the_next_run(
           organization_id uuid not null references public.organizations(id)
         );
         create index on public.notes (organization_id);
+        -- reachable by the API roles (through PUBLIC), so the finding is an error
+        grant select on public.notes to public;
         """
     )
     svc = service(tmp_path, {"app": dsn})

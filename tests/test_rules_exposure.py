@@ -121,7 +121,7 @@ def test_extension_owned_table_is_left_out(make_db, capsys: pytest.CaptureFixtur
     )
     s = snap(dsn)
     assert s.objects.extensions["citext"].members == ("public.spatial_ref_sys",)
-    assert "public.spatial_ref_sys" in s.objects.tables  # kept in the snapshot, not audited
+    assert "public.spatial_ref_sys" not in s.objects.tables  # not a user object
     assert [f for f in audit(s) if "spatial_ref_sys" in f.object] == []
     assert main(["check", "--dsn", dsn, "-v"]) == 0
     captured = capsys.readouterr()
@@ -135,6 +135,7 @@ def test_roles_snapshot_and_diff(make_db) -> None:  # type: ignore[no-untyped-de
         PRELUDE
         + "do $$ begin if not exists (select 1 from pg_roles where rolname = 'dw_exp_admin') then"
         " create role dw_exp_admin nologin; end if; end $$;"
+        + "grant usage on schema public to anon;"
     )
     before = take_snapshot(dsn, SnapshotOptions())
     anon = before.objects.roles["anon"]
@@ -145,6 +146,8 @@ def test_roles_snapshot_and_diff(make_db) -> None:  # type: ignore[no-untyped-de
         False,
     )
     assert not [r for r in before.objects.roles if r.startswith("pg_")]
+    # only the roles this database involves: dw_exp_admin owns and is granted nothing here
+    assert "dw_exp_admin" not in before.objects.roles
     try:
         run_sql(dsn, "grant dw_exp_admin to anon; alter role dw_exp_admin bypassrls;")
         # the catalog fingerprint sees role changes: the earlier snapshot is not reused
@@ -157,3 +160,15 @@ def test_roles_snapshot_and_diff(make_db) -> None:  # type: ignore[no-untyped-de
         assert ("role", "dw_exp_admin", "security") in changes
     finally:
         run_sql(dsn, "revoke dw_exp_admin from anon; alter role dw_exp_admin nobypassrls;")
+
+
+def test_a_snapshot_without_roles_diffs_without_role_changes(make_db) -> None:  # type: ignore[no-untyped-def]
+    """A snapshot file written before roles were read says nothing about them: diffing it
+    with a new one must not report every role as added."""
+    from driftwatch import model
+
+    new = take_snapshot(make_db(PRELUDE + "grant usage on schema public to anon;"))
+    assert new.objects.roles
+    old_data = {k: v for k, v in new.data.items() if k != "roles"}
+    old = model.Snapshot(new.meta, data=old_data, digest="sha256:old")
+    assert [c for c in diff(old, new).changes if c.kind == "role"] == []

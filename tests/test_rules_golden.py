@@ -327,3 +327,72 @@ def test_policy_on_service_role_only_is_ignored(clone: Callable[[], str]) -> Non
         "create policy projects_service on public.projects for all to service_role using (true);",
     )
     assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == []
+
+
+# ------------------------------------------------------------------ policy-command-uncovered
+
+
+def _uncovered(dsn: str, cfg: dict | None = None) -> list[tuple[str, str]]:  # type: ignore[type-arg]
+    found = [f for f in audit(dsn, cfg or CONFIG) if f.rule == "policy-command-uncovered"]
+    return sorted((f.object, f.message.split(" but none for ")[1].split(",")[0]) for f in found)
+
+
+def test_complete_shapes_are_not_partial_coverage(clone: Callable[[], str]) -> None:
+    """Read-only, append-only and update-own-row policies are complete; anon, which holds
+    every privilege (default privileges) and has no policy, is denied by design."""
+    dsn = clone()
+    run_sql(
+        dsn,
+        "drop policy projects_insert on public.projects; drop policy projects_delete on public.projects;",
+    )  # SELECT + UPDATE
+    assert _uncovered(dsn) == []
+    run_sql(dsn, "drop policy projects_update on public.projects;")  # SELECT only
+    assert _uncovered(dsn) == []
+    run_sql(
+        dsn,
+        f"create policy projects_insert on public.projects for insert to authenticated with check (organization_id = {CLAIM});",
+    )  # SELECT + INSERT
+    assert _uncovered(dsn) == []
+
+
+def test_update_without_select_is_partial(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    run_sql(dsn, "drop policy projects_select on public.projects;")
+    assert _uncovered(dsn) == [("public.projects", "SELECT")]
+
+
+def test_tenant_roles_need_every_command(clone: Callable[[], str]) -> None:
+    dsn = clone()
+    run_sql(
+        dsn,
+        "drop policy projects_insert on public.projects; drop policy projects_update on public.projects;"
+        "drop policy projects_delete on public.projects;",
+    )
+    strict = {"tenancy": dict(CONFIG["tenancy"], tenant_roles=["authenticated"])}
+    assert _uncovered(dsn) == []
+    assert _uncovered(dsn, strict) == [
+        ("public.events", "DELETE"),  # append-only is not enough for a tenant role
+        ("public.events", "UPDATE"),
+        ("public.projects", "DELETE"),
+        ("public.projects", "INSERT"),
+        ("public.projects", "UPDATE"),
+    ]
+    found = [f for f in audit(dsn, strict) if f.rule == "policy-command-uncovered"]
+    assert all(f.remediation.startswith("REVOKE ") for f in found)
+    assert all("TO authenticated" in f.remediation for f in found)
+    # a global (exempt) table is not held to it
+    assert not [f for f in found if f.object == "public.plans"]
+
+
+def test_anon_policy_on_a_table_anon_cannot_reach_is_info(clone: Callable[[], str]) -> None:
+    """``USING (true)`` to anon is an error only where anon can reach the table; its fix
+    drops the policy (anon has no tenant claim to scope by)."""
+    dsn = clone()
+    run_sql(dsn, "create policy projects_anon on public.projects for select to anon using (true);")
+    (f,) = [x for x in audit(dsn, CONFIG) if x.rule == "policy-not-tenant-scoped"]
+    assert f.severity == "error"
+    assert f.remediation.startswith("DROP POLICY projects_anon ON public.projects;")
+    run_sql(dsn, "revoke all on public.projects from anon;")
+    (f,) = [x for x in audit(dsn, CONFIG) if x.rule == "policy-not-tenant-scoped"]
+    assert f.severity == "info"
+    assert "anon cannot reach public.projects; only authenticated can" in f.message

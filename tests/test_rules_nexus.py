@@ -104,12 +104,11 @@ def test_broken_has_exactly_its_holes_at_warning_and_above(broken) -> None:  # t
 
 def test_sample_is_granted_as_supabase_grants(clean) -> None:  # type: ignore[no-untyped-def]
     """Every tenant table is reachable by anon and authenticated (the noise source the
-    audit must cope with), and authenticator's pgrst.db_schemas is in the snapshot."""
+    audit must cope with); the revoked view is not."""
     ctx = Context(clean, configmod.from_dict(NEXUS_CONFIG))
     assert all(ctx.reachable(k) == {"anon", "authenticated"} for k in ctx.tenant_tables)
     assert ctx.reachable("public.customer_directory") == frozenset()  # revoked view
-    settings = clean.objects.roles["authenticator"].settings
-    assert settings["pgrst.db_schemas"] == "public, storage, graphql_public"
+    assert clean.objects.roles["anon"].inherit is False
 
 
 def test_broken_adds_nothing_unexpected(broken, clean) -> None:  # type: ignore[no-untyped-def]

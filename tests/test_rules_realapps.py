@@ -129,6 +129,8 @@ def test_membership_reaches_the_apps_own_grants(make_db) -> None:  # type: ignor
         " if not exists (select 1 from pg_roles where rolname = 'dw_web_noinherit') then"
         " create role dw_web_noinherit nologin noinherit; end if; end $$;"
         "grant radius to dw_web; grant radius to dw_web_noinherit;"
+        # API roles hold USAGE on the schema they serve (and so are in the snapshot)
+        "grant usage on schema public to dw_web, dw_web_noinherit;"
     )
     s = snap(dsn)
     assert "radius" in s.objects.roles["dw_web"].member_of

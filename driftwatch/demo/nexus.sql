@@ -70,14 +70,13 @@ begin
   end if;
 end
 $$;
--- The schemas the Data API exposes (Supabase's stock list), for this database
--- only: the role is shared by every database of the cluster. On a platform
--- that manages these itself (Supabase), a refusal is left alone.
+-- On a platform that manages these itself (Supabase), a refusal is left alone.
+-- (Hosted Supabase also sets authenticator's pgrst.db_schemas to 'public,
+-- storage, graphql_public'; a role setting is cluster-wide, so the sample
+-- leaves it to the platform: driftwatch reads it when it is there.)
 do $$
 begin
   execute 'grant anon, authenticated, service_role to authenticator';
-  execute format('alter role authenticator in database %I set pgrst.db_schemas = %L',
-                 current_database(), 'public, storage, graphql_public');
 exception when insufficient_privilege then null;
 end
 $$;

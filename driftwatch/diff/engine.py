@@ -87,6 +87,8 @@ def diff_data(
     ctx = Context(options or DiffOptions())
     changes: list[Change] = []
     for kind, comparator in COMPARATORS.items():
+        if kind == "roles" and ("roles" not in old or "roles" not in new):
+            continue  # a snapshot from before roles were read: unknown, not "all added"
         cls = _CLASSES[kind]
         old_map: Mapping[str, Any] = old.get(kind) or {}
         new_map: Mapping[str, Any] = new.get(kind) or {}

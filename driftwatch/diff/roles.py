@@ -1,6 +1,11 @@
 """Roles: a changed attribute (superuser, bypassrls, login, inherit), a changed membership
 or a changed API setting (``pgrst.db_schemas``, ``pgrst.db_anon_role``) is ``security``
-drift: each changes what a role can reach. A new superuser or BYPASSRLS role is too."""
+drift: each changes what a role can reach.
+
+A snapshot holds the roles its database involves (see ``introspect/assemble.py``), so a
+role appears when it is first granted something and goes when nothing refers to it any
+more: the grants say that. Only a role that appears with SUPERUSER or BYPASSRLS is
+reported (``security``); appearing and disappearing are otherwise not changes."""
 
 from __future__ import annotations
 
@@ -19,10 +24,15 @@ class RoleComparator(Comparator[model.Role]):
     kind = "role"
 
     def added(self, name: str, obj: model.Role, ctx: Context) -> list[Change]:
-        changes = super().added(name, obj, ctx)
         if obj.superuser or obj.bypassrls:
-            return [self.change(name, c.change, SECURITY, c.before, c.after) for c in changes]
-        return changes
+            return [
+                self.change(name, c.change, SECURITY, c.before, c.after)
+                for c in super().added(name, obj, ctx)
+            ]
+        return []
+
+    def removed(self, name: str, obj: model.Role, ctx: Context) -> list[Change]:
+        return []
 
     def modified_severity(self, old: model.Role, new: model.Role, before: dict[str, Any]) -> str:
         if _SECURITY_FIELDS & before.keys():

@@ -233,6 +233,8 @@ class Assembler:
             "views": {},
         }
         self._seen: list[str] = []
+        self._all_roles: dict[str, Data] = {}
+        self._pinned_roles: set[str] = set()
 
     def add(self, kind: str, rows: Iterable[Any]) -> None:
         """Rows of ``kind``: tuples in ``TUPLE_FIELDS`` order for those kinds, else dicts."""
@@ -254,6 +256,7 @@ class Assembler:
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
         self._out["tables"] = _sorted(self._out["tables"])  # rows arrive unordered
+        self._out["roles"] = self._relevant_roles()
         return self._out
 
     def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:
@@ -648,8 +651,8 @@ class Assembler:
         }
 
     def _add_roles(self, rows: Iterable[Row]) -> None:
-        self._out["roles"] = {
-            r["name"]: {
+        for r in rows:
+            self._all_roles[r["name"]] = {
                 "bypassrls": r["bypassrls"],
                 "inherit": r["inherit"],
                 "login": r["login"],
@@ -658,8 +661,37 @@ class Assembler:
                 "settings": dict(sorted(_options(r["settings"] or ()).items())),
                 "superuser": r["superuser"],
             }
-            for r in rows
-        }
+            if r["pinned"]:
+                self._pinned_roles.add(r["name"])
+
+    def _relevant_roles(self) -> Data:
+        """The roles this database's snapshot involves: every role that owns, is granted or
+        is named by a policy of a snapshotted object and the roles those are members of
+        (transitively), plus the pinned ones (``sql/roles.sql``). Roles are cluster-wide:
+        the others belong to other databases and would make the snapshot change with them."""
+        out = self._out
+        used: set[str] = set(self._pinned_roles)
+        for kind in ("tables", "views", "materialized_views", "functions", "sequences", "schemas"):
+            for obj in out[kind].values():
+                used.add(obj["owner"])
+                used.update(obj["grants"])
+        for kind in ("enums", "domains"):
+            used.update(obj["owner"] for obj in out[kind].values())
+        for table in out["tables"].values():
+            for col in table["columns"].values():
+                if col["grants"]:
+                    used.update(col["grants"])
+            for pol in table["policies"].values():
+                used.update(pol["roles"])
+        roles = self._all_roles
+        keep = {r for r in used if r in roles}
+        todo = list(keep)
+        while todo:
+            for parent in roles[todo.pop()]["member_of"]:
+                if parent in roles and parent not in keep:
+                    keep.add(parent)
+                    todo.append(parent)
+        return {name: roles[name] for name in sorted(keep)}
 
     def _add_schemas(self, rows: Iterable[Row]) -> None:
         self._out["schemas"] = {

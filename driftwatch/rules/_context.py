@@ -105,11 +105,15 @@ class Context:
             exp = self.exposure(target)
             wanted = set(exp.roles) if roles is None else set(exp.roles) & set(roles)
             if not wanted:
-                why = exp.why_not or (
-                    f"{', '.join(sorted(roles or ()))} cannot reach it"
-                    f" (only {', '.join(sorted(exp.roles))} can)"
-                )
-                message = f"{message} (info only, no API role can reach {target}: {why})"
+                if exp.roles:  # reachable, but not by the roles the finding is about
+                    message = (
+                        f"{message} (info only, {', '.join(sorted(roles or ()))} cannot reach"
+                        f" {target}; only {', '.join(sorted(exp.roles))} can)"
+                    )
+                else:
+                    message = (
+                        f"{message} (info only, no API role can reach {target}: {exp.why_not})"
+                    )
                 severity = "info"
                 self.capped.add(fingerprint)
         return Finding(
@@ -308,6 +312,8 @@ class Context:
         return hit
 
     def app_privileges(self, grants: model.Grants) -> dict[str, set[str]]:
+        """From ``grants`` alone (direct and PUBLIC), ignoring schema USAGE, exposure and
+        membership: kept for callers of old; rules ask ``api_privileges(key)``."""
         return {r: p for r in self.app_roles if (p := privileges(grants, r))}
 
     def column_type(self, key: str, column: str) -> str | None:

@@ -1,7 +1,6 @@
 -- members: the relations of the snapshotted schemas the extension owns (pg_depend deptype
--- 'e', e.g. PostGIS's spatial_ref_sys), keyed as the snapshot keys them. The snapshot
--- keeps extension-owned tables (their grants are real) and the audit leaves them out;
--- extension-owned views, sequences, functions and types are not snapshotted at all.
+-- 'e', e.g. PostGIS's spatial_ref_sys), keyed as the snapshot would key them. They are not
+-- user objects and the other queries leave them out; this names what was left out.
 select e.extname as name, e.extversion as version, n.nspname as schema,
        array(
          select rn.nspname || '.' || c.relname
