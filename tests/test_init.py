@@ -39,8 +39,9 @@ def test_nexus_is_claim_style(nexus_db: str, tmp_path: Path) -> None:
     assert t["column"] == "organization_id"
     assert t["root_table"] == "public.organizations"
     assert t["claim"] == "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
-    # the sample sets authenticator's pgrst.db_schemas as Supabase does
-    assert t["exposed_schemas"] == ["graphql_public", "public", "storage"]
+    assert t["exposed_schemas"] == [
+        "public"
+    ]  # pgrst.db_schemas unset: public and the RLS tables' schemas
     assert [e["table"] for e in t["exempt"]] == [
         "public.platform_announcements",
         "public.platform_feature_flags",
@@ -49,7 +50,6 @@ def test_nexus_is_claim_style(nexus_db: str, tmp_path: Path) -> None:
     ]
     text = out.read_text()
     assert "Scoping style: the JWT claim" in text
-    assert "from pgrst.db_schemas" in text
     # the written config fits: the clean sample has no error under it
     assert [f for f in audit(nexus_db, data) if f.severity == "error"] == []
 
@@ -61,13 +61,12 @@ def test_basejump_is_membership_style(basejump_db: str, tmp_path: Path) -> None:
     assert t["column"] == "account_id"
     assert t["root_table"] == "basejump.accounts"
     assert "claim" not in t
-    # as on Supabase: authenticator's pgrst.db_schemas, which does not expose basejump
-    assert t["exposed_schemas"] == ["graphql_public", "public", "storage"]
-    assert "exempt" not in t  # basejump.config is global, but not exposed
+    assert t["exposed_schemas"] == ["basejump", "public"]
+    assert [e["table"] for e in t["exempt"]] == ["basejump.config"]
     text = out.read_text()
     assert "A row of\n# basejump.account_user (account_id, and user_id bound to the caller)" in text
     assert "basejump.has_role_on_account(account_id), whose body does that join" in text
-    assert "# Not served, yet holding RLS tables with the tenant column: basejump\n" in text
+
     # under it, exactly the three planted loose policies are errors
     errors = sorted(f.object for f in audit(basejump_db, data) if f.severity == "error")
     assert errors == [
@@ -99,6 +98,24 @@ def test_refuses_to_replace_without_force(
     assert main(["init", "--dsn", basejump_db, "-o", str(out), "--force"]) == 0
     assert out.read_text().startswith("# driftwatch configuration inferred")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["driftwatch.toml"]  # no temp left
+
+
+def test_schemas_the_setting_leaves_out_are_named(
+    pg: PgServer, basejump_db: str, tmp_path: Path
+) -> None:
+    name = conninfo_to_dict(basejump_db)["dbname"]
+    with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+        conn.execute(f"ALTER DATABASE \"{name}\" SET pgrst.db_schemas = 'public, graphql_public'")  # type: ignore[arg-type]
+    try:
+        out = tmp_path / "c.toml"
+        data = _init(basejump_db, out)
+        assert data["tenancy"]["exposed_schemas"] == ["graphql_public", "public"]
+        assert "exempt" not in data["tenancy"]  # basejump.config is global, but not served
+        text = out.read_text()
+        assert "# Not served, yet holding RLS tables with the tenant column: basejump\n" in text
+    finally:
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" RESET pgrst.db_schemas')  # type: ignore[arg-type]
 
 
 def test_exposed_schemas_from_the_database_setting_or_guessed(
