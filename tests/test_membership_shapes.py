@@ -7,13 +7,11 @@ Tenant column ``team_id`` → ``public.teams`` (the root); membership relation
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
-import psycopg
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import PRELUDE, audit, snap
+from rules_helpers import PRELUDE, audit, clones, snap
 
 from driftwatch import config as configmod
 from driftwatch.findings import Finding
@@ -209,18 +207,7 @@ def template(pg: PgServer) -> Iterator[str]:
 
 @pytest.fixture
 def clone(pg: PgServer, template: str) -> Iterator[Callable[[], str]]:
-    made: list[str] = []
-
-    def factory() -> str:
-        name = f"dw_member_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
+    yield from clones(pg, template, "dw_member")
 
 
 def errors(dsn: str, cfg: dict | None = None) -> list[Finding]:  # type: ignore[type-arg]
