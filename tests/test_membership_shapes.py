@@ -77,9 +77,16 @@ create index on public.{t} (team_id);
         for t in ("docs", "boards", "pages", "files", "tasks", "notes", "wikis")
     )
     + f"""
+-- a tenant table referenced through its team_id (not its key): not a second root
+create table public.team_pages (id uuid primary key,
+  team_id uuid not null unique references public.teams (id), body text);
+create table public.page_links (id uuid primary key,
+  team_id uuid not null references public.team_pages (team_id), url text);
+create index on public.page_links (team_id);
+
 do $$ declare t text; begin
   foreach t in array array['teams', 'team_members', 'profiles', 'docs', 'boards', 'pages',
-                           'files', 'tasks', 'notes', 'wikis'] loop
+                           'files', 'tasks', 'notes', 'wikis', 'team_pages', 'page_links'] loop
     execute format('alter table public.%I enable row level security', t);
     execute format('alter table public.%I force row level security', t);
     execute format('grant select, insert, update, delete on public.%I to authenticated', t);
@@ -109,6 +116,8 @@ create policy files_all on public.files for all to authenticated using (public.c
 create policy tasks_all on public.tasks for all to authenticated using (public.is_admin(team_id));
 create policy notes_all on public.notes for all to authenticated
   using (user_id = {UID}) with check (user_id = {UID} and public.is_member(team_id));
+create policy team_pages_all on public.team_pages for all to authenticated using (public.is_member(team_id));
+create policy page_links_all on public.page_links for all to authenticated using (public.is_member(team_id));
 create policy wikis_all on public.wikis for all to authenticated using (team_id in (select public.my_teams()));
 """
 )

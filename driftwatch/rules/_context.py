@@ -209,7 +209,8 @@ class Context:
     @cached_property
     def root_tables(self) -> frozenset[str]:
         """The configured root table, and the tables the tenant column's foreign keys
-        reference (``account_id → basejump.accounts``): what a tenant *is*."""
+        reference by their primary key (``account_id → basejump.accounts(id)``) when they
+        do not carry the tenant column themselves: what a tenant *is*."""
         root = self.tenancy.root_table
         if "." in root:
             named = {root} if root in self.tables else set()
@@ -224,7 +225,9 @@ class Context:
                     and ref is not None
                     and con.columns == col
                     and ref.table in self.tables
-                    and len(ref.columns) == 1
+                    and ref.table not in named
+                    and col[0] not in self.tables[ref.table].columns
+                    and ref.columns == self.primary_key(ref.table)
                 ):
                     named.add(ref.table)
         return frozenset(named)
