@@ -136,7 +136,10 @@ class Tenancy:
     column: str = field(default="organization_id", metadata=_doc("tenant column"))
     claim: str = field(default=CLAIM_DEFAULT, metadata=_doc("SQL expression of the tenant claim"))
     root_table: str = field(
-        default="organizations", metadata=_doc("tenancy root table (scoped by its PK)")
+        default="organizations",
+        metadata=_doc(
+            "tenancy root table (scoped by its PK); the tables the tenant column references are roots too"
+        ),
     )
     app_roles: list[str] = field(
         default_factory=lambda: ["authenticated", "anon"], metadata=_doc("roles the app uses")
@@ -158,8 +161,9 @@ class Tenancy:
     trusted_functions: list[str] = field(
         default_factory=list,
         metadata=_doc(
-            "helper functions that scope a row by tenant, e.g. 'private.is_org_member(organization_id)';"
-            " a zero-argument one compared with the tenant column stands for the claim"
+            "escape hatch: helpers taken on trust as scoping the tenant, e.g. 'private.is_org_member(organization_id)'"
+            " (helpers are otherwise proved from their SQL bodies); a zero-argument one compared with"
+            " the tenant column stands for the claim"
         ),
     )
     delete_role_check: DeleteRoleCheck = field(

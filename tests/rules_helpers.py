@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import model, rules
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
+
+if TYPE_CHECKING:
+    from conftest import PgServer
 
 # Supabase's API roles (cluster-wide: created only when missing).
 API_ROLES = """
@@ -65,3 +70,49 @@ def audit(
 
 def hits(findings: list[Finding], rule: str) -> list[str]:
     return sorted(f.object for f in findings if f.rule == rule)
+
+
+BASEJUMP = REPO / "tests" / "fixtures" / "basejump"
+
+
+def supabase_stubs() -> str:
+    """The Nexus sample's Supabase stubs (roles, authenticator, default privileges,
+    auth.jwt()/auth.uid(), each only when absent), for loading other schemas."""
+    text = (REPO / "driftwatch" / "demo" / "nexus.sql").read_text()
+    start = text.index("-- Supabase compatibility stubs")
+    end = text.index("-- Extensions (kept out of public", start)
+    return text[start : text.rindex("\n-- ---", start, end)]
+
+
+def load_basejump(dsn: str, *, app: bool = True) -> None:
+    """Supabase stubs, Basejump's own migrations in order, then the app on top."""
+    import psycopg
+
+    parts = [BASEJUMP / "supabase_stubs.sql", *sorted((BASEJUMP / "migrations").glob("*.sql"))]
+    if app:
+        parts.append(BASEJUMP / "app.sql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(supabase_stubs())  # type: ignore[call-overload]
+        for part in parts:
+            conn.execute(part.read_text())  # type: ignore[call-overload]
+
+
+def clones(pg: PgServer, template: str, prefix: str) -> Iterator[Callable[[], str]]:
+    """A factory of databases cloned from ``template`` (CREATE DATABASE … TEMPLATE), all
+    dropped afterwards; for a pytest fixture to ``yield from``."""
+    import uuid
+
+    import psycopg
+
+    made: list[str] = []
+
+    def factory() -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+        made.append(name)
+        return pg.dsn(name)
+
+    yield factory
+    for name in made:
+        pg.drop_db(name)

@@ -4,13 +4,12 @@ Each case runs in its own database cloned from a template (CREATE DATABASE … T
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import CLAIM, PRELUDE, audit, hits
+from rules_helpers import CLAIM, PRELUDE, audit, clones, hits
 
 from driftwatch import rules
 
@@ -132,6 +131,11 @@ GOLDEN: dict[str, tuple[str, str, str]] = {
         "alter table public.logs add column organization_id uuid not null references public.organizations (id);"
         "create index on public.logs (organization_id);",
     ),
+    "tenant-root-insert": (
+        "alter policy organizations_insert on public.organizations with check (true);",
+        "public.organizations.organizations_insert",
+        f"alter policy organizations_insert on public.organizations with check (id = {CLAIM});",
+    ),
     "tenant-column-nullable": (
         "alter table public.projects alter column organization_id drop not null;",
         "public.projects.organization_id",
@@ -189,18 +193,7 @@ def template(pg: PgServer) -> Iterator[str]:
 
 @pytest.fixture
 def clone(pg: PgServer, template: str) -> Iterator[Callable[[], str]]:
-    made: list[str] = []
-
-    def factory() -> str:
-        name = f"dw_rules_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
-        made.append(name)
-        return pg.dsn(name)
-
-    yield factory
-    for name in made:
-        pg.drop_db(name)
+    yield from clones(pg, template, "dw_rules")
 
 
 def test_every_rule_has_a_golden_case() -> None:

@@ -62,6 +62,12 @@ def run(args: argparse.Namespace) -> int:
     result = rules.run(snap, cfg)
     findings = result.findings
     keep_until_exit((snap, findings))
+    if cfg.source is None:  # no config file: say when the defaults plainly do not fit
+        from driftwatch.rules._infer import hint
+
+        line = hint(snap, cfg)
+        if line:
+            print(f"driftwatch: hint: {line}", file=sys.stderr)
     if args.verbose and result.scope.extension_objects:
         left_out = ", ".join(f"{o} ({e})" for o, e in result.scope.extension_objects)
         print(f"driftwatch: left out, owned by extensions: {left_out}", file=sys.stderr)

@@ -208,10 +208,29 @@ class Context:
 
     @cached_property
     def root_tables(self) -> frozenset[str]:
+        """The configured root table, and the tables the tenant column's foreign keys
+        reference by their primary key (``account_id → basejump.accounts(id)``) when they
+        do not carry the tenant column themselves: what a tenant *is*."""
         root = self.tenancy.root_table
         if "." in root:
-            return frozenset({root}) if root in self.tables else frozenset()
-        return frozenset(k for k in self.tables if k.partition(".")[2] == root)
+            named = {root} if root in self.tables else set()
+        else:
+            named = {k for k in self.tables if k.partition(".")[2] == root}
+        col = (self.tenancy.column,)
+        for t in self.tables.values():
+            for con in t.constraints.values():
+                ref = con.references
+                if (
+                    con.type == "foreign_key"
+                    and ref is not None
+                    and con.columns == col
+                    and ref.table in self.tables
+                    and ref.table not in named
+                    and col[0] not in self.tables[ref.table].columns
+                    and ref.columns == self.primary_key(ref.table)
+                ):
+                    named.add(ref.table)
+        return frozenset(named)
 
     def primary_key(self, key: str) -> tuple[str, ...]:
         for con in self.tables[key].constraints.values():

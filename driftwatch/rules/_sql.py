@@ -189,6 +189,10 @@ def normalise(node: Any) -> Any:
         return ("col", column_fields(node))
     if isinstance(node, ast.BoolExpr):
         return ("bool", int(node.boolop), tuple(normalise(a) for a in attr(node, "args")))
+    if isinstance(node, ast.SQLValueFunction):  # current_user, session_user, current_date ...
+        return ("svf", int(node.op))
+    if isinstance(node, ast.ParamRef):
+        return ("param", node.number)
     if isinstance(node, list | tuple):
         return tuple(normalise(x) for x in node)
     if isinstance(node, ast.Node):
