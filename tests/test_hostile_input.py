@@ -58,7 +58,7 @@ VALID = orjson.loads(
         (b'{"format": "driftwatch.snapshot/1", "digest": "sha256:ab', "not valid JSON"),
         (b"[1, 2, 3]", "top level is not an object"),
         (b'{"format": "driftwatch.findings/1", "findings": []}', "not a driftwatch snapshot"),
-        (b'{"format": "driftwatch.snapshot/2", "objects": {}}', "upgrade driftwatch"),
+        (b'{"format": "driftwatch.snapshot/3", "objects": {}}', "upgrade driftwatch"),
         (b'{"format": "driftwatch.snapshot/1", "digest": "x"}', "invalid snapshot"),
     ],
     ids=["empty", "binary", "truncated", "array", "other-format", "future-version", "no-objects"],
