@@ -28,7 +28,7 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from test_serve_support import http_get, wait_for
 
-from driftwatch import config
+from driftwatch import config, idents
 from driftwatch.service import Service
 
 E2 = "é" * 31 + "x"  # 63 bytes of 2-byte characters (+1 ASCII)
@@ -75,7 +75,7 @@ def schema_sql() -> str:
     return "\n".join(out)
 
 
-EXPECTED_OBJECTS = {f"{s}.{t}" for s, ts in TABLES.items() for t in ts}
+EXPECTED_OBJECTS = {idents.qualify(s, t) for s, ts in TABLES.items() for t in ts}
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.findings import Finding
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class Context:
     # ------------------------------------------------------------------ scope
 
     def exposed(self, key: str) -> bool:
-        return glob_match(key.partition(".")[0], self.tenancy.exposed_schemas)
+        return glob_match(idents.split_key(key)[0], self.tenancy.exposed_schemas)
 
     def exemption(self, key: str) -> configmod.Exemption | None:
         for ex in self.tenancy.exempt:
@@ -122,7 +122,7 @@ class Context:
         root = self.tenancy.root_table
         if "." in root:
             return frozenset({root}) if root in self.tables else frozenset()
-        return frozenset(k for k in self.tables if k.partition(".")[2] == root)
+        return frozenset(k for k in self.tables if idents.split_key(k)[1] == root)
 
     def primary_key(self, key: str) -> tuple[str, ...]:
         for con in self.tables[key].constraints.values():

@@ -27,7 +27,7 @@ from typing import Any
 
 from pglast import ast, enums
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.errors import ConfigError
 from driftwatch.rules._context import COMMANDS, Context, policy_applies
 from driftwatch.rules._sql import (
@@ -145,7 +145,7 @@ class Analyser:
             except SqlSyntaxError:
                 hit = Verdict(False, "expression could not be parsed")
             else:
-                target = Scope(table.partition(".")[2], table)
+                target = Scope(idents.split_key(table)[1], table)
                 culprit = self._check(node, target, (target,))
                 hit = _TRUE if culprit is None else Verdict(False, deparse(culprit))
             self._memo[key] = hit
@@ -417,10 +417,10 @@ class Analyser:
 
     def _table_key(self, rv: ast.RangeVar) -> str | None:
         if attr(rv, "schemaname"):
-            return f"{rv.schemaname}.{rv.relname}"
-        for schema in ("public", *sorted({k.partition(".")[0] for k in self.ctx.tables})):
-            if f"{schema}.{rv.relname}" in self.ctx.tables:
-                return f"{schema}.{rv.relname}"
+            return idents.qualify(rv.schemaname, rv.relname)
+        for schema in ("public", *sorted({idents.split_key(k)[0] for k in self.ctx.tables})):
+            if idents.qualify(schema, rv.relname) in self.ctx.tables:
+                return idents.qualify(schema, rv.relname)
         return None
 
     def _exists_scoped(

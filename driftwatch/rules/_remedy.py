@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from driftwatch import idents
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
 
@@ -56,7 +57,7 @@ def tenant_policies(ctx: Context, table: str, commands: tuple[str, ...]) -> str:
         return ""
     role = ctx.app_roles[0] if ctx.app_roles else "authenticated"
     qt = quote_qualified(table)
-    name = table.partition(".")[2]
+    name = idents.split_key(table)[1]
     out = []
     for cmd in commands:
         pol = quote_ident(f"{name}_{cmd.lower()}")
