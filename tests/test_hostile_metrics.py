@@ -139,9 +139,9 @@ def test_hostile_names_in_finding_info_round_trip_over_http(
         assert all(lab["target"] == "odd" and lab["severity"] == "error" for lab in info)
         # no fake series injected through a name
         assert {lab["object"] for lab in _labels(families, "driftwatch_finding_info")} >= {
-            "public.Case",
-            "public.case",
-            "public.CASE",
+            'public."Case"',
+            'public."case"',  # a reserved word
+            'public."CASE"',
         }
         assert not [lab for lab in _labels(families, "driftwatch_finding_info") if
                     lab.get("object") == "fake"]  # fmt: skip
@@ -157,7 +157,9 @@ def test_hostile_names_in_finding_info_round_trip_over_http(
     for line in text.split("\n"):
         assert line == "" or line.startswith(("# ", "driftwatch_", "process_", "python_")), line
     # the 63-byte names arrive whole (PostgreSQL truncates beyond 63 bytes; we never do)
-    assert f'object="public.{E4}"' in text and f'object="Ünï côdé ✓.{E3}"' in text
+    for schema, name in (("public", E4), ("Ünï côdé ✓", E3)):
+        quoted = idents.qualify(schema, name).replace("\\", "\\\\").replace('"', '\\"')
+        assert f'object="{quoted}"' in text
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")
