@@ -10,6 +10,7 @@ from typing import Any
 
 import orjson
 import pytest
+from conftest import run_sql
 
 from driftwatch import idents, model
 from driftwatch import snapshot as snapmod
@@ -188,3 +189,31 @@ def test_dotted_twins_stay_apart(make_db: Any) -> None:
     assert list(tables['"a.b".c']["columns"]) == ["x"]
     assert tables['a."b.c"']["rls"]["enabled"] is True
     assert list(tables['a."b.c"']["columns"]) == ["y"]
+
+
+@pytest.mark.parametrize(
+    "ddl",
+    [
+        "alter publication p add table public.t2",
+        "alter event trigger e disable",
+        "create statistics public.s on a, b from public.t2",
+        "create rule r as on delete to public.t2 do instead nothing",
+        "alter table public.t2 alter column id set increment by 7",
+    ],
+)
+def test_fingerprint_sees_the_new_kinds(make_db: Any, ddl: str) -> None:
+    """A reused snapshot (same fingerprint) must never hide drift in the new kinds."""
+    dsn = make_db(
+        "create table public.t1 (a int); create table public.t2"
+        " (id int generated always as identity, a int, b int);"
+        "create publication p for table public.t1;"
+        "create function public.f() returns event_trigger language plpgsql"
+        " as $$ begin end $$;"
+        "create event trigger e on ddl_command_end execute function public.f();"
+    )
+    first = take_snapshot(dsn)
+    run_sql(dsn, ddl)
+    stats: dict[str, int] = {}
+    second = take_snapshot(dsn, reuse=first, stats=stats)
+    assert stats["reused"] == 0
+    assert diff(first, second).changes
