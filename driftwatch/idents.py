@@ -75,6 +75,20 @@ def split(key: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def head(key: str, parts: int) -> str:
+    """The first ``parts`` identifiers of a dotted key, as written (``'"a.b".c.d'``, 2 →
+    ``'"a.b".c'``): dots inside quotes do not count."""
+    quoted, seen = False, 0
+    for i, ch in enumerate(key):
+        if ch == '"':
+            quoted = not quoted  # a doubled quote toggles twice
+        elif ch == "." and not quoted:
+            seen += 1
+            if seen == parts:
+                return key[:i]
+    return key
+
+
 def split_key(key: str) -> tuple[str, str]:
     """(schema, name) of a qualified key, both raw; the name keeps any ``(args)``."""
     parts = split(key)

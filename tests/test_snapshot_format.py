@@ -217,3 +217,10 @@ def test_fingerprint_sees_the_new_kinds(make_db: Any, ddl: str) -> None:
     second = take_snapshot(dsn, reuse=first, stats=stats)
     assert stats["reused"] == 0
     assert diff(first, second).changes
+
+
+def test_head_keeps_the_written_prefix() -> None:
+    assert idents.head('"a.b".c."x.y"', 2) == '"a.b".c'
+    assert idents.head('"a"".b".c.d', 2) == '"a"".b".c'
+    assert idents.head("public.t", 2) == "public.t"
+    assert idents.split('"a"".b".c.d') == ('a".b', "c", "d")
