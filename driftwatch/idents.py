@@ -13,19 +13,24 @@ from __future__ import annotations
 
 import functools
 
-from pglast import keywords as _kw
 
-# Every keyword but the unreserved ones forces quotes (quote_identifier in ruleutils.c).
-KEYWORDS: frozenset[str] = frozenset(
-    _kw.RESERVED_KEYWORDS | _kw.COL_NAME_KEYWORDS | _kw.TYPE_FUNC_NAME_KEYWORDS
-)
+@functools.cache
+def keywords() -> frozenset[str]:
+    """Every keyword but the unreserved ones: they force quotes (quote_identifier in
+    ruleutils.c). Loaded on first use: importing pglast costs a quarter of a second at
+    start-up, and the snapshot path never needs it."""
+    from pglast import keywords as kw
+
+    return frozenset(kw.RESERVED_KEYWORDS | kw.COL_NAME_KEYWORDS | kw.TYPE_FUNC_NAME_KEYWORDS)
+
+
 _SAFE_FIRST = frozenset("abcdefghijklmnopqrstuvwxyz_")
 _SAFE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
 
-def quote(name: str, keywords: frozenset[str] = KEYWORDS) -> str:
+def quote(name: str) -> str:
     """``name`` as ``quote_ident`` prints it."""
-    if name and name[0] in _SAFE_FIRST and _SAFE.issuperset(name) and name not in keywords:
+    if name and name[0] in _SAFE_FIRST and _SAFE.issuperset(name) and name not in keywords():
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -68,6 +73,20 @@ def split(key: str) -> tuple[str, ...]:
             if i == n:
                 parts.append("")
     return tuple(parts)
+
+
+def head(key: str, parts: int) -> str:
+    """The first ``parts`` identifiers of a dotted key, as written (``'"a.b".c.d'``, 2 →
+    ``'"a.b".c'``): dots inside quotes do not count."""
+    quoted, seen = False, 0
+    for i, ch in enumerate(key):
+        if ch == '"':
+            quoted = not quoted  # a doubled quote toggles twice
+        elif ch == "." and not quoted:
+            seen += 1
+            if seen == parts:
+                return key[:i]
+    return key
 
 
 def split_key(key: str) -> tuple[str, str]:

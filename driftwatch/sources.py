@@ -3,7 +3,7 @@
 ``resolve(spec, cfg)`` is what every command uses for a snapshot side (``diff OLD NEW``,
 ``check --snapshot``, ``docs --snapshot``). Spellings:
 
-* a path to a ``driftwatch.snapshot/1`` file;
+* a path to a ``driftwatch.snapshot/2`` (or ``/1``) file;
 * a DSN (``postgresql://…``, ``postgres://…`` or a ``key=value`` string): snapshotted live;
 * ``baseline``: the documented baseline file (``[docs] baseline`` in config);
 * ``last`` / ``last:TARGET``: the latest snapshot of a target in the history store (the

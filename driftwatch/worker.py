@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from driftwatch import config as configmod
-from driftwatch import docs, model, rules, sources
+from driftwatch import docs, idents, model, rules, sources
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, IntrospectionError
@@ -103,12 +103,9 @@ def baseline_spec(target: configmod.Target, cfg: configmod.Config) -> str | None
 
 
 def tables_by_schema(snap: model.Snapshot) -> dict[str, int]:
-    """Count tables per schema; table keys are ``schema.name`` (schema names may hold dots)."""
-    schemas = sorted(snap.objects.schemas, key=len, reverse=True)
-    counts: Counter[str] = Counter()
-    for key in snap.objects.tables:
-        schema = next((s for s in schemas if key.startswith(s + ".")), key.split(".", 1)[0])
-        counts[schema] += 1
+    """Count tables per (raw) schema name; table keys quote their identifiers
+    (``"a.b".c``), so the split is exact whatever the names hold."""
+    counts: Counter[str] = Counter(idents.split_key(key)[0] for key in snap.data["tables"])
     return dict(sorted(counts.items()))
 
 

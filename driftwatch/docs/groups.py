@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from driftwatch import idents
 from driftwatch.errors import ConfigError
 
 OTHER = "Other"
@@ -26,7 +27,7 @@ class TableGroup:
     description: str = ""
 
     def matches(self, qualified: str) -> bool:
-        bare = qualified.partition(".")[2] or qualified
+        bare = idents.split_key(qualified)[1] or qualified
         return any(fnmatch.fnmatchcase(qualified if "." in p else bare, p) for p in self.patterns)
 
 

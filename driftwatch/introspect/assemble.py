@@ -486,9 +486,7 @@ class Assembler:
                 if definition is None:
                     exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
             except Exception as exc:  # one odd row never fails the run
-                self._broken(
-                    rel if "rel" in locals() else f"{schema}.{relation}", f"constraint {name}", exc
-                )
+                self._broken(self._key(schema, relation), f"constraint {name}", exc)
 
     def _add_indexes(self, rows: Iterable[Any]) -> None:
         exprs, quote, attrs, key = self.exprs, self._quote, self._attrs, self._key
@@ -563,9 +561,7 @@ class Assembler:
                 if tree is not None:
                     exprs.add("predicate", ref, tree, rel, index, "predicate")
             except Exception as exc:  # one odd row never fails the run
-                self._broken(
-                    rel if "rel" in locals() else f"{schema}.{relation}", f"index {name}", exc
-                )
+                self._broken(self._key(schema, relation), f"index {name}", exc)
 
     def _plain_keys(
         self,
@@ -890,7 +886,7 @@ class Assembler:
                     data["tables"] = _sorted(data["tables"])
                 out[kind][key] = data
             except Exception as exc:  # one odd row never fails the run
-                self._broken(str(key), str(kind), exc)
+                self._broken(str(rel or key), f"{kind} {key}", exc)
         for kind in ("event_triggers", "publications"):
             out[kind] = _sorted(out[kind])
 

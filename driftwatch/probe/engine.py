@@ -18,7 +18,7 @@ from typing import Any
 import psycopg
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.errors import TargetUnreachable
 from driftwatch.probe import attacks, pgtap, repro
 from driftwatch.probe.candidates import CandidateFactory
@@ -82,7 +82,7 @@ class ProbeOptions:
 
 
 def _matches(key: str, globs: Sequence[str]) -> bool:
-    name = key.split(".", 1)[-1]
+    name = idents.split_key(key)[1]
     return any(fnmatch.fnmatchcase(key, g) or fnmatch.fnmatchcase(name, g) for g in globs)
 
 

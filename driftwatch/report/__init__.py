@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from driftwatch import __version__
+from driftwatch import __version__, idents
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
 from driftwatch.rules import REGISTRY, Rule, Scope
 
@@ -49,11 +49,11 @@ def scope_line(scope: Scope) -> str:
 
 
 def _table_of(obj: str) -> str:
-    """``schema.table`` of an object name (functions keep their signature)."""
+    """``schema.table`` of an object name (functions keep their signature); names are
+    quoted keys (``driftwatch.idents``), so dots inside quotes do not split."""
     if "(" in obj:
         return obj
-    parts = obj.split(".")
-    return ".".join(parts[:2])
+    return idents.head(obj, 2)
 
 
 def render_text(findings: Sequence[Finding], scope: Scope | None = None) -> str:

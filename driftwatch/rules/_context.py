@@ -17,7 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.findings import Finding, severity_rank
 from driftwatch.rules._exposure import Exposure, ExposureModel
 
@@ -137,10 +137,10 @@ class Context:
                 return key
             if key in o.sequences:
                 return key
-            head, dot, _ = key.rpartition(".")
-            if not dot or "." not in head:
+            parts = idents.split(key)
+            if len(parts) < 3:
                 return None
-            key = head
+            key = idents.head(key, len(parts) - 1)
 
     # ------------------------------------------------------------------ exposure
 
@@ -180,7 +180,7 @@ class Context:
     # ------------------------------------------------------------------ scope
 
     def exposed(self, key: str) -> bool:
-        return key.partition(".")[0] in self.exposed_schemas
+        return idents.split_key(key)[0] in self.exposed_schemas
 
     def exemption(self, key: str) -> configmod.Exemption | None:
         for ex in self.tenancy.exempt:
@@ -215,7 +215,7 @@ class Context:
         if "." in root:
             named = {root} if root in self.tables else set()
         else:
-            named = {k for k in self.tables if k.partition(".")[2] == root}
+            named = {k for k in self.tables if idents.split_key(k)[1] == root}
         col = (self.tenancy.column,)
         for t in self.tables.values():
             for con in t.constraints.values():

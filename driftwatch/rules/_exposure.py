@@ -22,6 +22,7 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from driftwatch import idents
 from driftwatch import model
 
 PUBLIC = "PUBLIC"
@@ -229,7 +230,7 @@ class ExposureModel:
 
 
 def _schema_of(key: str) -> str:
-    return key.partition(".")[0]
+    return idents.split_key(key)[0]
 
 
 def _with_columns(table: model.Table) -> model.Grants:

@@ -17,6 +17,7 @@ from typing import Any
 import pglast
 from pglast import ast, enums
 
+from driftwatch import idents
 from driftwatch import model
 from driftwatch.rules._sql import SqlSyntaxError, attr, func_name, parse_expr, scalar_select_value
 
@@ -48,9 +49,8 @@ class Helper:
 
 
 def _split_key(key: str) -> tuple[str, str]:
-    head = key.partition("(")[0]
-    schema, _, name = head.partition(".")
-    return schema, name
+    schema, name = idents.split_key(key)
+    return schema, name.partition("(")[0]
 
 
 def _params(arguments: str) -> tuple[Param, ...] | None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from pglast import ast, enums
 
+from driftwatch import idents
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.rules._context import Context
@@ -81,7 +82,7 @@ def _exposed_fallback(snapshot: model.Snapshot, column: str | None, root: str | 
     schemas = {"public"} if any(k.startswith("public.") for k in snapshot.objects.tables) else set()
     for key, t in snapshot.objects.tables.items():
         if t.rls.enabled and (key == root or (column is not None and column in t.columns)):
-            schemas.add(key.partition(".")[0])
+            schemas.add(idents.split_key(key)[0])
     return schemas or {"public"}
 
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from pglast import ast, enums
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.errors import ConfigError
 from driftwatch.rules._context import COMMANDS, Context, policy_applies
 from driftwatch.rules._helpers import Helper, Helpers
@@ -220,7 +220,7 @@ class Analyser:
             except SqlSyntaxError:
                 hit = Verdict(False, "expression could not be parsed")
             else:
-                target = Scope(table.partition(".")[2], table)
+                target = Scope(idents.split_key(table)[1], table)
                 r = self._check(node, target, _Env((target,)))
                 if r.level == TENANT:
                     hit = _TRUE if not r.via else Verdict(True, level=TENANT, via=r.via)
@@ -729,10 +729,10 @@ class Analyser:
 
     def _table_key(self, rv: ast.RangeVar) -> str | None:
         if attr(rv, "schemaname"):
-            return f"{rv.schemaname}.{rv.relname}"
-        for schema in ("public", *sorted({k.partition(".")[0] for k in self.ctx.tables})):
-            if f"{schema}.{rv.relname}" in self.ctx.tables:
-                return f"{schema}.{rv.relname}"
+            return idents.qualify(rv.schemaname, rv.relname)
+        for schema in ("public", *sorted({idents.split_key(k)[0] for k in self.ctx.tables})):
+            if idents.qualify(schema, rv.relname) in self.ctx.tables:
+                return idents.qualify(schema, rv.relname)
         return None
 
     def _any(self, sel: Any, target: Scope, env: _Env, test: tuple[Any, _Env]) -> _R:

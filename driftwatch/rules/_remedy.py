@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from driftwatch import idents
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
 
@@ -73,7 +74,7 @@ def tenant_role(ctx: Context) -> str:
 def policy_name(ctx: Context, table: str, cmd: str, role: str) -> str:
     """``<table>_<cmd>``, or with the role appended when the table already has a policy
     of that name (a remediation never proposes a name that exists)."""
-    name = table.partition(".")[2]
+    name = idents.split_key(table)[1]
     taken = ctx.tables[table].policies if table in ctx.tables else {}
     for candidate in (f"{name}_{cmd.lower()}", f"{name}_{cmd.lower()}_{role}"):
         if candidate not in taken:

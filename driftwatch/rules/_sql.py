@@ -16,6 +16,8 @@ import pglast
 from pglast import ast, enums
 from pglast.stream import RawStream
 
+from driftwatch import idents
+
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
@@ -38,8 +40,8 @@ def _reserved() -> frozenset[str]:
 
 
 def quote_qualified(key: str) -> str:
-    """``schema.name`` (split at the first dot) → quoted ``schema.name``."""
-    schema, _, name = key.partition(".")
+    """A key (``driftwatch.idents``: already quoted) → quoted ``schema.name``."""
+    schema, name = idents.split_key(key)
     return f"{quote_ident(schema)}.{quote_ident(name)}" if name else quote_ident(schema)
 
 
@@ -50,8 +52,7 @@ def quote_function(key: str) -> str:
 
 
 def split_key(key: str) -> tuple[str, str]:
-    schema, _, name = key.partition(".")
-    return schema, name
+    return idents.split_key(key)
 
 
 @lru_cache(maxsize=16384)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match, policy_applies
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -48,7 +49,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     an = ctx.analyser
     roles_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in drc.roles)
     for key in ctx.audited:
-        if not (glob_match(key, drc.tables) or glob_match(key.partition(".")[2], drc.tables)):
+        if not (glob_match(key, drc.tables) or glob_match(idents.split_key(key)[1], drc.tables)):
             continue
         policies = list(ctx.policies(key))
         for name, pol in policies:

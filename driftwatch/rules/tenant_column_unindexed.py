@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -45,7 +46,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if any(ix.valid and ix.columns and ix.columns[0] == col for ix in table.indexes.values()):
             continue
-        name = key.partition(".")[2]
+        name = idents.split_key(key)[1]
         ix_name = quote_ident(f"{name}_{col}_idx"[:63])
         concurrently = "" if table.kind == "partitioned" else " CONCURRENTLY"
         yield ctx.finding(

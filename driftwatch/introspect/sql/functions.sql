@@ -1,4 +1,5 @@
--- PostgreSQL 14+: SQL-standard bodies (BEGIN ATOMIC / RETURN) live in prosqlbody.
+-- Functions, procedures and aggregates (with their pg_aggregate row). SQL-standard bodies
+-- (BEGIN ATOMIC / RETURN, PostgreSQL 14+) live in prosqlbody; 13 has only prosrc.
 select n.nspname as schema,
        p.proname as name,
        pg_get_function_identity_arguments(p.oid) as identity_arguments,
@@ -13,8 +14,9 @@ select n.nspname as schema,
        p.proleakproof as leakproof,
        p.proparallel as parallel,
        coalesce(p.proconfig, '{}') as config,
-       case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid)
-            else p.prosrc end as body,
+       p.prosrc as body,  -- pg13-13
+       case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid)  -- pg14+
+            else p.prosrc end as body,  -- pg14+
        (select d.description from pg_description d
         where d.objoid = p.oid and d.classoid = 'pg_proc'::regclass and d.objsubid = 0) as comment,
        case when p.prokind = 'a' then (
