@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from driftwatch import __version__, commands
+from driftwatch import __version__, commands, gcpause
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError
 
@@ -95,6 +95,7 @@ def entry() -> NoReturn:
     flushed, without the interpreter's teardown."""
     global _EXITING
     _EXITING = True
+    gcpause.short_lived()  # serve, the one long-running command, turns it off
     code = main()
     gc.freeze()
     if _KEPT:
