@@ -15,7 +15,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from driftwatch import __version__, model, rules
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
-from driftwatch.errors import ConfigError, DriftwatchError
+from driftwatch.dsn import validate as validate_dsn
+from driftwatch.errors import ConfigError, DriftwatchError, UsageError
 from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
@@ -87,6 +88,10 @@ class Service:
         for i, t in enumerate(cfg.targets):
             if not t.dsn:
                 raise ConfigError(f"targets[{i}] ({t.name}): no dsn")
+            try:
+                validate_dsn(t.dsn)
+            except UsageError as exc:
+                raise ConfigError(f"targets[{i}] ({t.name}): {exc.message}") from None
             self.schedules[t.name] = parse_schedule(t.schedule, f"targets[{i}].schedule")
         self.results = ResultsRegistry()
         self.registry, self.metrics = build_registry(
