@@ -121,6 +121,21 @@ class Server:
         default="30s",
         metadata=_doc("on SIGTERM/SIGINT, how long a running snapshot may take to finish"),
     )
+    http_connection_limit: int = field(
+        default=100,
+        metadata=_doc(
+            "most open HTTP connections; more wait in the listen backlog", lo=1, hi=10000
+        ),
+    )
+    http_idle_timeout: str = field(
+        default="15s", metadata=_doc("an HTTP connection idle this long is closed")
+    )
+    http_header_timeout: str = field(
+        default="10s",
+        metadata=_doc(
+            "a request whose header has not all arrived this long after it began is closed"
+        ),
+    )
     finding_info_severity: str = field(
         default="warning",
         metadata=_doc("lowest severity given driftwatch_finding_info series (error|warning|info)"),

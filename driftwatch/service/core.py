@@ -6,7 +6,7 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor as FuturesPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -23,7 +23,7 @@ from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import ResultsRegistry, build_registry
 from driftwatch.schedule import Schedule, parse_duration, parse_schedule
 from driftwatch.service.backoff import Backoff
-from driftwatch.service.http import HttpEndpoints, MetricsAuth, parse_listen
+from driftwatch.service.http import HttpEndpoints, HttpLimits, MetricsAuth, parse_listen
 from driftwatch.worker import DefaultStages, RunOutcome, Stages, Worker
 
 MAX_PARALLEL_RUNS = 8
@@ -37,6 +37,7 @@ class ServiceSettings:
     backoff_max_s: float
     shutdown_timeout_s: float
     finding_info_severity: str
+    http: HttpLimits = field(default_factory=HttpLimits)
 
 
 def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSettings:
@@ -66,6 +67,11 @@ def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSe
         backoff_max_s=parse_duration(srv.backoff_max, "server.backoff_max"),
         shutdown_timeout_s=parse_duration(srv.shutdown_timeout, "server.shutdown_timeout"),
         finding_info_severity=srv.finding_info_severity,
+        http=HttpLimits(
+            connection_limit=srv.http_connection_limit,
+            idle_timeout_s=parse_duration(srv.http_idle_timeout, "server.http_idle_timeout"),
+            header_timeout_s=parse_duration(srv.http_header_timeout, "server.http_header_timeout"),
+        ),
     )
 
 
@@ -179,7 +185,11 @@ class Service:
     def start(self, *, serve_http: bool = True) -> None:
         if serve_http:
             self.http = HttpEndpoints(
-                self.settings.listen, self.registry, self.results.pending, self.settings.auth
+                self.settings.listen,
+                self.registry,
+                self.results.pending,
+                self.settings.auth,
+                self.settings.http,
             )
             self.http.start()
             log_event(
