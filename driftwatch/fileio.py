@@ -179,10 +179,11 @@ def read_limited(
         raise error(f"{what} {path} is a directory") from None
     except OSError as exc:
         raise error(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise error(f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
     with os.fdopen(fd, "rb") as fh:
-        st = os.fstat(fh.fileno())
-        if not stat.S_ISREG(st.st_mode):
-            raise error(f"{what} {path} is {_kind(st.st_mode)}, not a regular file")
         hint = f" (raise {setting} if it is meant)" if setting else ""
         too_big = error(f"{what} {path} is larger than {format_size(limit)}{hint}")
         if st.st_size > limit:
