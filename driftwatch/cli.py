@@ -165,7 +165,7 @@ def entry() -> NoReturn:
     flushed, without the interpreter's teardown."""
     global _EXITING
     _EXITING = True
-    gcpause.short_lived()  # serve, the one long-running command, turns it off
+    gcpause.short_lived()  # a Service (serve, demo) turns it off
     code = main()
     gc.freeze()
     if _KEPT:

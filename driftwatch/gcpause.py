@@ -8,7 +8,7 @@ Pauses may overlap (serve runs targets in threads): the collector is off from th
 one's start to the last one's end, and back on only if it was on before.
 
 A process that ends after its one command (the CLI: ``short_lived()``, set by
-``cli.entry``) also moves what exists to the oldest generation when the last pause ends
+``cli.entry``; a ``Service`` turns it off) also moves what exists to the oldest generation when the last pause ends
 (``gc.freeze()`` then ``gc.unfreeze()``), so the first collection afterwards does not scan
 every object allocated meanwhile. That move bypasses the collector's accounting (it resets
 the young count and never adds to the long-lived count that triggers a full collection),

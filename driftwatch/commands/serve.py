@@ -16,7 +16,7 @@ import sys
 import threading
 from types import FrameType
 
-from driftwatch import gcpause, logs
+from driftwatch import logs
 from driftwatch.commands._common import Subparsers, add_config_arg, load_config
 from driftwatch.logs import log_event
 
@@ -41,7 +41,6 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from driftwatch.service import Service
 
-    gcpause.short_lived(False)  # a long-running process: the collector keeps its accounting
     logs.setup(args.log_format)
     log = logging.getLogger(logs.LOGGER_NAME)
     cfg = load_config(args)
