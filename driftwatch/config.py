@@ -25,8 +25,14 @@ CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
 ROLE_CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'org_role'"
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(text: str, *, lo: int | None = None, hi: int | None = None) -> dict[str, Any]:
+    """Field metadata: its line in docs/configuration.md, and the range of an integer."""
+    meta: dict[str, Any] = {"doc": text}
+    if lo is not None:
+        meta["min"] = lo
+    if hi is not None:
+        meta["max"] = hi
+    return meta
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,9 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Target:
-    name: str = field(metadata=_doc("target name; metric label and store key"))
+    name: str = field(
+        metadata={**_doc("target name; metric label and store key"), "nonempty": True}
+    )
     dsn: str = field(default="", metadata=_doc("libpq URL or keyword string; use ${ENV}"))
     dsn_env: str = field(
         default="", metadata=_doc("environment variable holding the DSN (instead of dsn)")
@@ -71,7 +79,9 @@ class Target:
         default=1,
         metadata=_doc(
             "connections per snapshot (1 or 2) sharing one exported snapshot; 2 reads"
-            " constraints and policies on the second (it did not pay on a 2-core machine)"
+            " constraints and policies on the second (it did not pay on a 2-core machine)",
+            lo=1,
+            hi=2,
         ),
     )
 
@@ -110,6 +120,21 @@ class Server:
     shutdown_timeout: str = field(
         default="30s",
         metadata=_doc("on SIGTERM/SIGINT, how long a running snapshot may take to finish"),
+    )
+    http_connection_limit: int = field(
+        default=100,
+        metadata=_doc(
+            "most open HTTP connections; more wait in the listen backlog", lo=1, hi=10000
+        ),
+    )
+    http_idle_timeout: str = field(
+        default="15s", metadata=_doc("an HTTP connection idle this long is closed")
+    )
+    http_header_timeout: str = field(
+        default="10s",
+        metadata=_doc(
+            "a request whose header has not all arrived this long after it began is closed"
+        ),
     )
     finding_info_severity: str = field(
         default="warning",
@@ -280,7 +305,8 @@ class Docs:
         default="Database reference", metadata=_doc("title of the index and the MkDocs site")
     )
     er_neighbours: int = field(
-        default=30, metadata=_doc("most neighbour tables drawn in a page's ER diagram")
+        default=30,
+        metadata=_doc("most neighbour tables drawn in a page's ER diagram (0-1000)", lo=0, hi=1000),
     )
 
 
@@ -306,15 +332,16 @@ class Probe:
         ),
     )
     statement_timeout_ms: int = field(
-        default=5000, metadata=_doc("statement_timeout of every probe transaction")
+        default=5000, metadata=_doc("statement_timeout of every probe transaction", lo=1)
     )
     lock_timeout_ms: int = field(
-        default=1000, metadata=_doc("lock_timeout of every probe transaction")
+        default=1000, metadata=_doc("lock_timeout of every probe transaction", lo=1)
     )
     blind_max_rows: int = field(
         default=10_000,
         metadata=_doc(
-            "largest table (estimated rows) on which the probe tries an UPDATE without WHERE"
+            "largest table (estimated rows) on which the probe tries an UPDATE without WHERE",
+            lo=0,
         ),
     )
 
@@ -355,12 +382,14 @@ class DiffSettings:
 @dataclass(frozen=True)
 class StoreSettings:
     keep_snapshots: int = field(
-        default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)")
+        default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)", lo=0)
     )
-    keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)"))
+    keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)", lo=0))
     max_age_days: int = field(
         default=90,
-        metadata=_doc("drop history older than this (0: keep); the latest snapshot is always kept"),
+        metadata=_doc(
+            "drop history older than this (0: keep); the latest snapshot is always kept", lo=0
+        ),
     )
 
 
@@ -401,6 +430,39 @@ class Fleet:
     )
 
 
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|kB|MB|GB)?\s*$")
+_SIZE_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "kB": 1000}
+_SIZE_UNITS |= {"MB": 1000**2, "GB": 1000**3}
+
+
+def parse_size(text: str, where: str) -> int:
+    """``"1GiB"``, ``"64 KiB"``, ``"500MB"``, ``"4096"`` → bytes (a ConfigError otherwise)."""
+    m = _SIZE.match(text)
+    if not m or int(m[1]) == 0:
+        raise ConfigError(f"{where}: {text!r} is not a size (e.g. 64KiB, 256MiB, 1GiB)")
+    return int(m[1]) * _SIZE_UNITS[m[2] or "B"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    snapshot_size: str = field(
+        default="1GiB",
+        metadata=_doc("largest snapshot file read (diff, check, docs --snapshot, baselines)"),
+    )
+    file_size: str = field(
+        default="256MiB",
+        metadata=_doc("largest other input file read (table groups, migration .sql files)"),
+    )
+    dsn_file_size: str = field(default="64KiB", metadata=_doc("largest dsn_file read"))
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            parse_size(getattr(self, f.name), f"limits.{f.name}")
+
+    def bytes(self, name: str) -> int:
+        return parse_size(getattr(self, name), f"limits.{name}")
+
+
 @dataclass(frozen=True)
 class Config:
     state_dir: str = field(default="state", metadata=_doc("embedded SQLite store and run files"))
@@ -417,6 +479,7 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     probe: Probe = field(default_factory=Probe)
     fleet: Fleet = field(default_factory=Fleet)
+    limits: Limits = field(default_factory=Limits)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:
@@ -434,6 +497,9 @@ class Config:
 # --------------------------------------------------------------------------- loading
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_UNCLOSED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_}])")
+# The config file itself is read before its [limits] are known.
+CONFIG_MAX_BYTES = 16 << 20
 T = TypeVar("T")
 
 
@@ -444,7 +510,23 @@ def _interpolate(value: str, where: str) -> str:
             raise ConfigError(f"{where}: environment variable ${{{var}}} is not set")
         return os.environ[var]
 
+    if _ENV_UNCLOSED.search(value):
+        raise ConfigError(f"{where}: '${{' without its closing '}}' (write ${{NAME}})")
     return _ENV_REF.sub(sub, value)
+
+
+def _check_range(f: dataclasses.Field[Any], value: Any, where: str) -> None:
+    if f.metadata.get("nonempty") and isinstance(value, str) and not value.strip():
+        raise ConfigError(f"{where}: must not be empty")
+    if not isinstance(value, int):
+        return
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        if lo is not None and hi is not None:
+            bounds = f"from {lo} to {hi}"
+        else:
+            bounds = f"at least {lo}" if lo is not None else f"at most {hi}"
+        raise ConfigError(f"{where}: {value} is out of range (must be {bounds})")
 
 
 def _convert(tp: Any, value: Any, where: str) -> Any:
@@ -492,6 +574,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
             known = ", ".join(sorted(k for k in fields if k != "source"))
             raise ConfigError(f"unknown config key {path!r} (known here: {known})")
         kwargs[key] = _convert(hints[key], value, path)
+        _check_range(fields[key], kwargs[key], path)
     for name, f in fields.items():
         if (
             name not in kwargs
@@ -518,14 +601,20 @@ def load(path: str | Path | None = None) -> Config:
             return Config()
         path = DEFAULT_CONFIG_PATH
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    from driftwatch.fileio import read_limited
+
+    raw = read_limited(path, what="config file", limit=CONFIG_MAX_BYTES, error=ConfigError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     return from_dict(data, source=str(path))
+
+
+def apply_limits(cfg: Config) -> None:
+    """Make ``cfg``'s [limits] the ones every input file is read with."""
+    from driftwatch import fileio
+
+    fileio.configure({f.name: cfg.limits.bytes(f.name) for f in dataclasses.fields(Limits)})

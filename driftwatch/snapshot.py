@@ -23,7 +23,7 @@ import orjson
 
 from driftwatch import idents, model
 from driftwatch.errors import InputError, SnapshotFormatError
-from driftwatch.fileio import atomic_write
+from driftwatch.fileio import atomic_write, read_input
 from driftwatch.gcpause import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
 
@@ -326,18 +326,12 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
 
 
 def read(path: Path | str) -> model.Snapshot:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"snapshot file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"snapshot path is a directory: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
+    data = read_input(path, what="snapshot file", kind="snapshot_size")
     return loads(data, source=str(path))
 
 
-def write(snap: model.Snapshot, path: Path | str, *, spool: Spool | None = None) -> None:
+def write(
+    snap: model.Snapshot, path: Path | str, *, spool: Spool | None = None, parents: bool = False
+) -> None:
     """Write the snapshot file atomically (from ``spool`` when it encoded this snapshot)."""
-    atomic_write(path, spool.chunks(snap) if spool is not None else chunks(snap))
+    atomic_write(path, spool.chunks(snap) if spool is not None else chunks(snap), parents=parents)

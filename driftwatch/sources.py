@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch import snapshot as snapmod
+from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import InputError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
@@ -105,6 +106,7 @@ def resolve(
 
         return resolve_spec(spec, cfg, options=options, target_major=target_major)
     if is_dsn(spec):
+        validate_dsn(spec)
         return take_snapshot(spec, options)
     path = Path(spec)
     if not path.exists():

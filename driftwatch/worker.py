@@ -226,7 +226,9 @@ class Worker:
                 docs_ts = self.clock()
                 self._docs_key = docs_key
                 self._stage(
-                    "docs", errors, lambda: atomic_write(self._docs_marker, docs_key.encode())
+                    "docs",
+                    errors,
+                    lambda: atomic_write(self._docs_marker, docs_key.encode(), parents=True),
                 )
                 log_event(self.log, "docs.generated", target=self.name, output=str(out))
 

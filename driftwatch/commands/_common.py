@@ -12,7 +12,8 @@ from typing import Any
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.dsn import resolve_dsn
-from driftwatch.errors import UsageError
+from driftwatch.dsn import validate as validate_dsn
+from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
 from driftwatch.introspect import SnapshotOptions
 from driftwatch.sources import target_options
@@ -71,7 +72,9 @@ class LiveSource:
 
 
 def load_config(args: argparse.Namespace) -> configmod.Config:
-    return configmod.load(getattr(args, "config", None))
+    cfg = configmod.load(getattr(args, "config", None))
+    configmod.apply_limits(cfg)
+    return cfg
 
 
 def live_source(
@@ -94,6 +97,7 @@ def live_source(
         raise UsageError(
             "no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL"
         )
+    validate_dsn(dsn)
     base = target_options(target)
     return LiveSource(
         dsn=dsn,
@@ -136,6 +140,11 @@ def emit(data: bytes | Iterable[bytes], output: str | None) -> None:
     if output and output != "-":
         atomic_write(output, data)
         return
-    for chunk in [data] if isinstance(data, bytes) else data:
-        sys.stdout.buffer.write(chunk)
-    sys.stdout.flush()
+    try:
+        for chunk in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None

@@ -102,7 +102,7 @@ def write(out_dir: Path) -> list[Path]:
     for name, text in wanted.items():
         path = out_dir / name
         if not path.exists() or path.read_text() != text:
-            atomic_write(path, text.encode())
+            atomic_write(path, text.encode(), parents=True)
             changed.append(path)
     for path in sorted(out_dir.glob("*.md")):
         if path.name not in wanted and path.read_text().startswith(HEADER):
