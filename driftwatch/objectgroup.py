@@ -35,7 +35,7 @@ def digest_bytes(canonical: bytes) -> str:
 class ObjectGroup(Mapping[str, Any]):
     """Key → object of one kind; see the module docstring. Treat it as read-only."""
 
-    __slots__ = ("_canon", "_digests", "_fetch", "_keys", "_values")
+    __slots__ = ("_canon", "_digests", "_fetch", "_keys", "_sizes", "_values")
 
     def __init__(
         self,
@@ -44,18 +44,22 @@ class ObjectGroup(Mapping[str, Any]):
         values: Mapping[str, Any] | None = None,
         canon: Mapping[str, bytes] | None = None,
         digests: Mapping[str, str] | None = None,
+        sizes: Mapping[str, int] | None = None,
         fetch: Fetch | None = None,
     ) -> None:
         self._keys: dict[str, None] = dict.fromkeys(keys)
         self._values: dict[str, Any] = dict(values or {})
         self._canon: dict[str, bytes] = dict(canon or {})
         self._digests: dict[str, str] = dict(digests or {})
+        self._sizes: dict[str, int] = dict(sizes or {})
         self._fetch = fetch
 
     @classmethod
-    def of(cls, values: Mapping[str, Any], digests: Mapping[str, str]) -> ObjectGroup:
-        """Decoded objects whose digests are known (a fresh snapshot, hashed)."""
-        return cls(values, values=values, digests=digests)
+    def of(
+        cls, values: Mapping[str, Any], digests: Mapping[str, str], sizes: Mapping[str, int]
+    ) -> ObjectGroup:
+        """Decoded objects whose digests and sizes are known (a fresh snapshot, hashed)."""
+        return cls(values, values=values, digests=digests, sizes=sizes)
 
     # ------------------------------------------------------------------ Mapping
 
@@ -101,6 +105,13 @@ class ObjectGroup(Mapping[str, Any]):
         if d is None:
             d = self._digests[key] = digest_bytes(self.canonical(key))
         return d
+
+    def size(self, key: str) -> int:
+        """Length of the object's canonical JSON."""
+        n = self._sizes.get(key)
+        if n is None:
+            n = self._sizes[key] = len(self.canonical(key))
+        return n
 
     def digests(self) -> dict[str, str]:
         return {key: self.digest(key) for key in self._keys}

@@ -108,12 +108,16 @@ def hashed(data: Mapping[str, Any]) -> tuple[str, dict[str, ObjectGroup]]:
         group = data[kind]
         h.update((b"," if i else b"") + orjson.dumps(kind) + b":{")
         digests: dict[str, str] = {}
+        sizes: dict[str, int] = {}
         for j, key in enumerate(sorted(group)):
             v = canonical_of(group, key)
             h.update((b"," if j else b"") + orjson.dumps(key) + b":" + v)
             digests[key] = digest_bytes(v)
+            sizes[key] = len(v)
         h.update(b"}")
-        groups[kind] = group if isinstance(group, ObjectGroup) else ObjectGroup.of(group, digests)
+        groups[kind] = (
+            group if isinstance(group, ObjectGroup) else ObjectGroup.of(group, digests, sizes)
+        )
     h.update(b"}")
     return "sha256:" + h.hexdigest(), groups
 
