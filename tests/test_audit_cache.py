@@ -146,9 +146,15 @@ def _subjects_audited_alone(s: model.Snapshot, cfg: configmod.Config) -> None:
         for kind in _cache.RELATION_KINDS
         for key in s.data.get(kind) or {}
     }
+    parents = {
+        (kind, key): tuple(_cache.parents(kind, s.data[kind][key]))
+        for kind in _cache.RELATION_KINDS
+        for key in s.data.get(kind) or {}
+    }
+    family = _cache._family(parents)
     subjects = _cache.Subjects(s.data)
     for subject in deps:
-        keys = _cache._closure({subject}, deps, s.data)
+        keys = _cache._closure({subject}, deps, family, s.data)
         alone = _cache._by_subject(
             rules.raw_findings(_cache.partial(s, keys), cfg, enabled, severities), subjects
         )

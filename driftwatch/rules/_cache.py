@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -53,6 +54,7 @@ class AuditCache:
     digests: dict[str, dict[str, str]]  # kind → key → object digest
     findings: dict[Subject, list[Finding]]
     deps: dict[Subject, tuple[Subject, ...]] = field(default_factory=dict)
+    parents: dict[Subject, tuple[Subject, ...]] = field(default_factory=dict)  # partition/INHERITS
 
     def dumps(self) -> bytes:
         return orjson.dumps(
@@ -64,7 +66,8 @@ class AuditCache:
                     [k, n, [dataclasses.astuple(f) for f in fs]]
                     for (k, n), fs in sorted(self.findings.items())
                 ],
-                "deps": [[k, n, [list(d) for d in ds]] for (k, n), ds in sorted(self.deps.items())],
+                "deps": _pairs(self.deps),
+                "parents": _pairs(self.parents),
             }
         )
 
@@ -79,10 +82,19 @@ class AuditCache:
                 key=doc["key"],
                 digests=doc["digests"],
                 findings={(k, n): [Finding(*f) for f in fs] for k, n, fs in doc["findings"]},
-                deps={(k, n): tuple((a, b) for a, b in ds) for k, n, ds in doc["deps"]},
+                deps=_unpairs(doc["deps"]),
+                parents=_unpairs(doc["parents"]),
             )
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
             return None
+
+
+def _pairs(edges: Mapping[Subject, tuple[Subject, ...]]) -> list[Any]:
+    return [[k, n, [list(d) for d in ds]] for (k, n), ds in sorted(edges.items())]
+
+
+def _unpairs(rows: list[Any]) -> dict[Subject, tuple[Subject, ...]]:
+    return {(k, n): tuple((a, b) for a, b in ds) for k, n, ds in rows}
 
 
 @dataclass(frozen=True)
@@ -111,11 +123,15 @@ def _bare(key: str) -> str:
     return name[1:-1].replace('""', '"') if name.startswith('"') and name.endswith('"') else name
 
 
-def _names(text: str | None) -> set[str]:
-    """The identifiers of a deparsed expression, unquoted (deparsing quotes what needs it)."""
+@functools.lru_cache(maxsize=4096)
+def _names(text: str | None) -> frozenset[str]:
+    """The identifiers of a deparsed expression, unquoted (deparsing quotes what needs it).
+    Cached: tables of one schema mostly share their policies' texts."""
     if not text:
-        return set()
-    return {t[1:-1].replace('""', '"') if t.startswith('"') else t for t in _IDENT.findall(text)}
+        return frozenset()
+    return frozenset(
+        t[1:-1].replace('""', '"') if t.startswith('"') else t for t in _IDENT.findall(text)
+    )
 
 
 class Relations:
@@ -136,9 +152,11 @@ class Relations:
 
     def named(self, texts: Iterable[str | None]) -> set[Subject]:
         out: set[Subject] = set()
-        for text in texts:
+        for text in set(texts):
             for name in _names(text):
-                out.update(self.by_name.get(name, ()))
+                hit = self.by_name.get(name)
+                if hit:
+                    out.update(hit)
         return out
 
 
@@ -151,9 +169,7 @@ def dependencies(kind: str, key: str, obj: Mapping[str, Any], rels: Relations) -
             ref = con.get("references")
             if ref and ref.get("table"):
                 out.add(("tables", ref["table"]))
-        if obj.get("partition_of"):
-            out.add(("tables", obj["partition_of"]))
-        out.update(("tables", parent) for parent in obj.get("inherits") or ())
+        out.update(parents(kind, obj))
         texts = [
             t
             for p in (obj.get("policies") or {}).values()
@@ -166,15 +182,21 @@ def dependencies(kind: str, key: str, obj: Mapping[str, Any], rels: Relations) -
     return {s for s in out if s in rels.keys}
 
 
-def _family(data: Mapping[str, Any]) -> dict[Subject, set[Subject]]:
-    """Partitions and inheritance children of each table: the edges that go both ways."""
+def parents(kind: str, obj: Mapping[str, Any]) -> set[Subject]:
+    """A table's partitioned parent and INHERITS parents: family edges, read both ways."""
+    if kind != "tables":
+        return set()
+    found = [obj.get("partition_of"), *(obj.get("inherits") or ())]
+    return {("tables", p) for p in found if p}
+
+
+def _family(parents_of: Mapping[Subject, tuple[Subject, ...]]) -> dict[Subject, set[Subject]]:
+    """Each relation's family (parents and children), from the parent edges."""
     out: dict[Subject, set[Subject]] = {}
-    tables = data.get("tables") or {}
-    for key in tables:
-        obj = tables[key]
-        for parent in [obj.get("partition_of"), *(obj.get("inherits") or ())]:
-            if parent:
-                out.setdefault(("tables", parent), set()).add(("tables", key))
+    for child, ps in parents_of.items():
+        for p in ps:
+            out.setdefault(p, set()).add(child)
+            out.setdefault(child, set()).add(p)
     return out
 
 
@@ -232,27 +254,27 @@ def _audit(
     subjects = Subjects(data)
     rels = Relations(data, cfg)
     plan = _plan(previous, key, digests) if previous is not None else None
-    deps = _deps(data, rels, digests, previous if plan is not None else None)
+    deps, parents_of = _deps(data, rels, digests, previous if plan is not None else None)
+    family = _family(parents_of)
     if plan is not None and previous is not None:
-        affected = _affected(plan, deps, _family(data))
+        affected = _affected(plan, deps, family)
         keep = {s: f for s, f in previous.findings.items() if s not in affected}
         if not affected:
-            cache = AuditCache(key, digests, keep, deps)
+            cache = AuditCache(key, digests, keep, deps, parents_of)
             raw = [f for fs in keep.values() for f in fs]
             return AuditResult(rules.finish(raw, cfg, today), cache, 0, False)
-        found = _by_subject(
-            _raw(snap, cfg, enabled, severities, _closure(affected, deps, data)), subjects
-        )
+        keys = _closure(affected, deps, family, data)
+        found = _by_subject(_raw(snap, cfg, enabled, severities, keys), subjects)
         if found is not None:
             for s, fs in found.items():
                 if s in affected:
                     keep[s] = fs
-            cache = AuditCache(key, digests, keep, deps)
+            cache = AuditCache(key, digests, keep, deps, parents_of)
             raw = [f for fs in keep.values() for f in fs]
             return AuditResult(rules.finish(raw, cfg, today), cache, len(affected), False)
     raw = rules.raw_findings(snap, cfg, enabled, severities)
     grouped = _by_subject(raw, subjects)
-    cache = AuditCache(key, digests, grouped or {}, deps if grouped is not None else {})
+    cache = AuditCache(key, digests, grouped or {}, deps, parents_of)
     if grouped is None:  # a finding of no object: nothing can be cached
         cache.key = ""
     total = sum(len(g) for g in data.values())
@@ -282,23 +304,25 @@ def _deps(
     rels: Relations,
     digests: Mapping[str, Mapping[str, str]],
     previous: AuditCache | None,
-) -> dict[Subject, tuple[Subject, ...]]:
-    """Each relation's dependencies, taken from ``previous`` for unchanged objects (the
-    relations are the same: none was added or removed)."""
-    out: dict[Subject, tuple[Subject, ...]] = {}
+) -> tuple[dict[Subject, tuple[Subject, ...]], dict[Subject, tuple[Subject, ...]]]:
+    """Each relation's dependencies and family parents, taken from ``previous`` for
+    unchanged objects (the relations are the same: none was added or removed), so an
+    object is decoded for this only when it changed."""
+    deps: dict[Subject, tuple[Subject, ...]] = {}
+    fam: dict[Subject, tuple[Subject, ...]] = {}
     for kind in RELATION_KINDS:
         group = data.get(kind) or {}
+        was = previous.digests.get(kind, {}) if previous is not None else {}
         for key in group:
             s = (kind, key)
-            if (
-                previous is not None
-                and s in previous.deps
-                and (previous.digests.get(kind, {}).get(key) == digests[kind][key])
-            ):
-                out[s] = previous.deps[s]
+            if previous is not None and s in previous.deps and was.get(key) == digests[kind][key]:
+                deps[s] = previous.deps[s]
+                fam[s] = previous.parents.get(s, ())
             else:
-                out[s] = tuple(sorted(dependencies(kind, key, group[key], rels)))
-    return out
+                obj = group[key]
+                deps[s] = tuple(sorted(dependencies(kind, key, obj, rels)))
+                fam[s] = tuple(sorted(p for p in parents(kind, obj) if p in rels.keys))
+    return deps, fam
 
 
 def _affected(
@@ -326,11 +350,13 @@ def _affected(
 
 
 def _closure(
-    subjects: set[Subject], deps: Mapping[Subject, tuple[Subject, ...]], data: Mapping[str, Any]
+    subjects: set[Subject],
+    deps: Mapping[Subject, tuple[Subject, ...]],
+    family: Mapping[Subject, set[Subject]],
+    data: Mapping[str, Any],
 ) -> dict[str, set[str]]:
     """Keys per kind of the partial snapshot that audits ``subjects``: them, what they read
     (transitively), their partition families, and every object of the shared kinds."""
-    family = _family(data)
     seen: set[Subject] = set()
     todo = list(subjects)
     while todo:
