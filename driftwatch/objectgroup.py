@@ -20,7 +20,15 @@ from typing import Any
 
 import orjson
 
-__all__ = ["Fetch", "ObjectGroup", "canonical_of", "digest_bytes", "digests_of", "group_digest"]
+__all__ = [
+    "Fetch",
+    "ObjectGroup",
+    "canonical_of",
+    "digest_bytes",
+    "digests_of",
+    "group_digest",
+    "same",
+]
 
 _OPTS = orjson.OPT_SORT_KEYS
 
@@ -136,6 +144,19 @@ class ObjectGroup(Mapping[str, Any]):
     def decoded(self) -> int:
         """How many objects were decoded (for tests and the tick's counters)."""
         return len(self._values)
+
+
+def same(a: Mapping[str, Any], b: Mapping[str, Any], key: str) -> bool:
+    """Whether ``a[key]`` and ``b[key]`` are the same object, compared without decoding:
+    by digest when both sides know it, by canonical bytes when both hold them."""
+    if isinstance(a, ObjectGroup) and isinstance(b, ObjectGroup):
+        da, db = a._digests.get(key), b._digests.get(key)
+        if da is not None and db is not None:
+            return da == db
+        ca, cb = a._canon.get(key), b._canon.get(key)
+        if ca is not None and cb is not None:
+            return ca == cb
+    return group_digest(a, key) == group_digest(b, key)
 
 
 def canonical_of(group: Mapping[str, Any], key: str) -> bytes:

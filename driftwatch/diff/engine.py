@@ -33,7 +33,7 @@ from driftwatch.diff.schemas import SchemaComparator
 from driftwatch.diff.sequences import SequenceComparator
 from driftwatch.diff.tables import TableComparator
 from driftwatch.diff.views import MaterializedViewComparator, ViewComparator
-from driftwatch.objectgroup import ObjectGroup, group_digest
+from driftwatch.objectgroup import ObjectGroup, same
 
 # Order matters: tables before the kinds that refer to tables (sequences OWNED BY).
 COMPARATORS: dict[str, Comparator[Any]] = {
@@ -68,7 +68,7 @@ def changed_common(old: Mapping[str, Any], new: Mapping[str, Any], common: list[
     for name in common:
         if not lazy and old[name] is new[name]:
             continue
-        if group_digest(old, name) != group_digest(new, name):
+        if not same(old, new, name):
             out.append(name)
     return out
 
