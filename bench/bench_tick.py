@@ -34,16 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
+from bench_serve import free_port, write_config
 
 DW = (sys.executable, "-m", "driftwatch")
 TABLES = (
@@ -91,16 +82,6 @@ class Changer:
         for table, col in self.added:
             self.conn.execute(f"alter table public.{table} drop column if exists {col}")
         self.conn.close()
-
-
-def write_config(state: Path, dsn: str, port: int, schedule: str) -> Path:
-    cfg = state.parent / f"{state.name}-{schedule.replace(' ', '')}.toml"
-    cfg.write_text(
-        f'state_dir = "{state}"\n[server]\nlisten = "127.0.0.1:{port}"\n'
-        f'[docs]\nbaseline = "{state}/none.json"\n'
-        f'[[targets]]\nname = "bench"\ndsn = "{dsn}"\nschedule = "{schedule}"\n'
-    )
-    return cfg
 
 
 def serve_once(cfg: Path) -> dict[str, Any]:

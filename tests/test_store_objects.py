@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import test_store
 from conftest import PgServer
 from test_store import KEEP_ALL, T0, make_snap, sa_url
 
@@ -22,6 +22,8 @@ from driftwatch.errors import StoreError
 from driftwatch.objectgroup import ObjectGroup
 from driftwatch.store import Retention, Store
 
+url = test_store.url  # the store on SQLite and on PostgreSQL
+
 FIXTURE_V1 = Path(__file__).parent / "fixtures" / "store-v1.sqlite"
 # written by the version 1 store (the code before the store went by object): two snapshots
 # of target "app", five tables, table public.t2 gaining a column "note" in the second
@@ -29,18 +31,6 @@ V1_DIGESTS = (
     "sha256:3c4ba5e908a8e218cf4409a758eaed1f3a97c166ecf2e06bcf12e61fc39f18f1",
     "sha256:25023173f8cb1b2575d16bcb9173f13f9a4657b2a1695b82029c013656b48c9a",
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path, pg: PgServer) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'state' / 'driftwatch.db'}"
-        return
-    name = pg.create_db("dw_store_obj")
-    try:
-        yield sa_url(pg.dsn(name))
-    finally:
-        pg.drop_db(name)
 
 
 def make_distinct(n: int, taken: dt.datetime = T0, tag: str = "") -> model.Snapshot:
