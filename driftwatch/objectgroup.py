@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 _OPTS = orjson.OPT_SORT_KEYS
+FETCH_BATCH = 256  # objects read from the store at once when one is missing
 
 Fetch = Callable[[list[str]], Mapping[str, bytes]]
 """Object digests → their canonical JSON (the store's batch read)."""
@@ -43,7 +44,7 @@ def digest_bytes(canonical: bytes) -> str:
 class ObjectGroup(Mapping[str, Any]):
     """Key → object of one kind; see the module docstring. Treat it as read-only."""
 
-    __slots__ = ("_canon", "_digests", "_fetch", "_keys", "_sizes", "_values")
+    __slots__ = ("_canon", "_digests", "_fetch", "_keys", "_order", "_sizes", "_values")
 
     def __init__(
         self,
@@ -61,6 +62,7 @@ class ObjectGroup(Mapping[str, Any]):
         self._digests: dict[str, str] = dict(digests or {})
         self._sizes: dict[str, int] = dict(sizes or {})
         self._fetch = fetch
+        self._order: tuple[dict[str, int], list[str]] | None = None  # for batched reads
 
     @classmethod
     def of(
@@ -104,8 +106,18 @@ class ObjectGroup(Mapping[str, Any]):
             return orjson.dumps(self._values[key], option=_OPTS)
         if key not in self._keys:
             raise KeyError(key)
-        self.prefetch([key])
+        self.prefetch(self._following(key))
         return self._canon[key]
+
+    def _following(self, key: str) -> list[str]:
+        """``key`` and the keys after it: a read from the store brings a batch, since
+        whoever reads one object of a kind usually goes on to the next ones."""
+        if self._order is None:
+            keys = list(self._keys)
+            self._order = ({k: i for i, k in enumerate(keys)}, keys)
+        position, keys = self._order
+        start = position[key]
+        return keys[start : start + FETCH_BATCH]
 
     def digest(self, key: str) -> str:
         """sha256 of the object's canonical JSON; never decodes the object."""

@@ -204,3 +204,19 @@ def test_migrates_a_version_1_postgresql_store(pg: PgServer) -> None:
             _assert_migrated(store)
     finally:
         pg.drop_db(name)
+
+
+def test_reading_every_object_of_a_stored_snapshot_reads_in_batches(url: str) -> None:
+    snap = make_distinct(600)
+    with Store(url, retention=KEEP_ALL) as store:
+        store.save_snapshot("prod", snap)
+        got = store.latest_snapshot("prod")
+        assert got is not None
+        reads: list[int] = []
+        tables = got.data["tables"]
+        assert isinstance(tables, ObjectGroup)
+        fetch = tables._fetch
+        assert fetch is not None
+        tables._fetch = lambda digests: reads.append(len(digests)) or fetch(digests)
+        assert got.objects == snap.objects  # decodes all 600 tables
+        assert 1 < len(reads) <= 3  # in batches, not one read per table
