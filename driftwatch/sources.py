@@ -50,14 +50,16 @@ def is_dsn(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
 
 
-def read_baseline(cfg: configmod.Config, path: str | None = None) -> model.Snapshot:
+def read_baseline(
+    cfg: configmod.Config, path: str | None = None, *, strict: bool = False
+) -> model.Snapshot:
     """The documented baseline. Missing or corrupt is an error, never an empty schema."""
     p = Path(path or cfg.docs.baseline)
     if not p.exists():
         raise InputError(
             f"no baseline at {p}: run 'driftwatch baseline accept' or 'driftwatch docs' first"
         )
-    return snapmod.read(p)
+    return snapmod.read(p, strict=strict)
 
 
 def read_last(
@@ -96,9 +98,12 @@ def resolve(
     target_major: int | None = None,
     store: Store | None = None,
     target: str | None = None,
+    strict: bool = False,
 ) -> model.Snapshot:
+    """The schema state ``spec`` names. A file (or the baseline) whose digest verifies is
+    trusted (envelope checked, objects decoded when used); ``strict`` validates it whole."""
     if spec == "baseline":
-        return read_baseline(cfg)
+        return read_baseline(cfg, strict=strict)
     if spec == "last" or spec.startswith("last:"):
         return read_last(cfg, spec.partition(":")[2] or target, store)
     if spec.startswith("migrations:"):  # replayed into a scratch PostgreSQL (cached)
@@ -113,4 +118,4 @@ def resolve(
         raise InputError(
             f"{spec!r} is not a snapshot file, a DSN, 'baseline', 'last' or 'migrations:DIR'"
         )
-    return snapmod.read(path)
+    return snapmod.read(path, strict=strict)

@@ -39,6 +39,7 @@ from driftwatch.diff.sequences import SequenceComparator
 from driftwatch.diff.tables import TableComparator
 from driftwatch.diff.types import CompositeTypeComparator, RangeTypeComparator
 from driftwatch.diff.views import MaterializedViewComparator, ViewComparator
+from driftwatch.objectgroup import ObjectGroup, same
 
 # Order matters: tables before the kinds that refer to tables (sequences OWNED BY).
 COMPARATORS: dict[str, Comparator[Any]] = {
@@ -74,15 +75,21 @@ def object_digest(data: Any) -> str:
 
 def changed_common(old: Mapping[str, Any], new: Mapping[str, Any], common: list[str]) -> list[str]:
     """The common names whose objects differ, by per-object digest (identical objects —
-    nearly all of them — are never looked into)."""
+    nearly all of them — are never looked into, nor decoded when the side is an
+    ``ObjectGroup`` that knows its objects' digests or canonical JSON)."""
     out = []
+    lazy = isinstance(old, ObjectGroup) or isinstance(new, ObjectGroup)
     for name in common:
-        a, b = old[name], new[name]
-        if a is b:
+        if not lazy and old[name] is new[name]:
             continue
-        if object_digest(a) != object_digest(b):
+        if not same(old, new, name):
             out.append(name)
     return out
+
+
+def _prefetch(group: Mapping[str, Any], keys: list[str]) -> None:
+    if isinstance(group, ObjectGroup):
+        group.prefetch(keys)
 
 
 def _data_of(snap: model.Snapshot | model.Objects) -> Mapping[str, Any]:
@@ -106,6 +113,9 @@ def diff_data(
         old_map: Mapping[str, Any] = old.get(kind) or {}
         new_map: Mapping[str, Any] = new.get(kind) or {}
         added, removed, common = split_keys(old_map, new_map)
+        modified = changed_common(old_map, new_map, common)
+        _prefetch(old_map, removed + modified)
+        _prefetch(new_map, added + modified)
         if kind == "tables":
             added, removed, partition_changes = _partition_split(old_map, new_map, added, removed)
             changes += partition_changes
@@ -126,7 +136,7 @@ def diff_data(
             changes += comparator.added(n, obj, ctx)
         for n, obj in olds.items():
             changes += comparator.removed(n, obj, ctx)
-        for n in changed_common(old_map, new_map, common):
+        for n in modified:
             a: Any = model.from_data(cls, old_map[n])
             b: Any = model.from_data(cls, new_map[n])
             changes += comparator.modified(n, a, b, ctx)

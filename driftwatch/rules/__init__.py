@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
 
@@ -143,6 +143,20 @@ def _expiry(w: configmod.Waiver, index: int) -> dt.date:
         ) from None
 
 
+def _finding(
+    severities: Mapping[str, str], rule: str, obj: str, message: str, remediation: str, detail: str
+) -> Finding:
+    """A finding made outside a rule's ``Context`` (as ``Context.finding`` makes them)."""
+    return Finding(
+        rule=rule,
+        severity=severities.get(rule, "error"),
+        object=obj,
+        message=message,
+        remediation=remediation,
+        fingerprint=Finding.make_fingerprint(rule, obj, detail),
+    )
+
+
 def _sort_key(f: Finding) -> tuple[int, str, str, str]:
     return (severity_rank(f.severity), f.object, f.rule, f.fingerprint)
 
@@ -181,13 +195,32 @@ def scope_of(ctx: Context) -> Scope:
 
 def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> AuditResult:
     enabled, severities = _validate(cfg)
+    return finish(raw_findings(snapshot, cfg, enabled, severities), cfg, today)
+
+
+def raw_findings(
+    snapshot: model.Snapshot,
+    cfg: configmod.Config,
+    enabled: list[Rule],
+    severities: Mapping[str, str],
+) -> list[Finding]:
+    """What the enabled rules report on ``snapshot``, before waivers and overrides (what
+    ``rules._cache`` keeps per object)."""
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
     ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
     for rule in enabled:
         findings.extend(rule.check(ctx))
-    findings = _apply_waivers(findings, ctx, today or dt.date.today(), {r.id for r in enabled})
+    return findings
+
+
+def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
+    """Waivers and severity overrides applied to raw findings; sorted, without repeats."""
+    enabled, severities = _validate(cfg)
+    findings = _apply_waivers(
+        findings, cfg, severities, today or dt.date.today(), {r.id for r in enabled}
+    )
     findings = [
         replace(f, severity=severities[f.rule])
         if f.rule in severities
@@ -200,15 +233,20 @@ def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | Non
 
 
 def _apply_waivers(
-    findings: list[Finding], ctx: Context, today: dt.date, enabled: set[str]
+    findings: list[Finding],
+    cfg: configmod.Config,
+    severities: Mapping[str, str],
+    today: dt.date,
+    enabled: set[str],
 ) -> list[Finding]:
     active: list[configmod.Waiver] = []
     out: list[Finding] = []
-    for i, w in enumerate(ctx.cfg.tenancy.waivers):
+    for i, w in enumerate(cfg.tenancy.waivers):
         if w.expires is not None and _expiry(w, i) < today:
             if "waiver-expired" in enabled:
                 out.append(
-                    ctx.finding(
+                    _finding(
+                        severities,
                         "waiver-expired",
                         w.object,
                         f"the waiver of {w.rule} on {w.object} expired on {w.expires}"
