@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from driftwatch import idents, model
-from driftwatch.errors import InputError, SnapshotFormatError
+from driftwatch.errors import SnapshotFormatError
 from driftwatch.fileio import atomic_write, read_input
 from driftwatch.gcpause import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
@@ -425,7 +425,9 @@ def loads(data: bytes | str, *, source: str = "snapshot", strict: bool = False) 
     v1 = doc["format"] == V1_FORMAT
     actual = digest_of(doc.get("objects"))
     trusted = not strict and not v1 and actual == doc.get("digest")
-    validator = _envelope_validator() if trusted else _validator(V1_SCHEMA_PATH if v1 else SCHEMA_PATH)
+    validator = (
+        _envelope_validator() if trusted else _validator(V1_SCHEMA_PATH if v1 else SCHEMA_PATH)
+    )
     _check(validator, doc, source)
     if actual != doc["digest"]:
         raise SnapshotFormatError(
@@ -453,6 +455,11 @@ def _format(doc: Any, source: str) -> None:
             f"{source}: snapshot format {fmt!r} is not supported by this version "
             f"(reads {FORMAT!r} and {V1_FORMAT!r}); upgrade driftwatch"
         )
+
+
+def read(path: Path | str, *, strict: bool = False) -> model.Snapshot:
+    data = read_input(path, what="snapshot file", kind="snapshot_size")
+    return loads(data, source=str(path), strict=strict)
 
 
 def write(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from driftwatch import config as configmod
-from driftwatch import docs, idents, model, rules, sources
+from driftwatch import docs, idents, model, sources
 from driftwatch import snapshot as snapmod
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact

@@ -195,7 +195,8 @@ def scope_of(ctx: Context) -> Scope:
 
 def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> AuditResult:
     enabled, severities = _validate(cfg)
-    return finish(raw_findings(snapshot, cfg, enabled, severities), cfg, today)
+    findings, ctx = _raw(snapshot, cfg, enabled, severities)
+    return AuditResult(finish(findings, cfg, today), scope_of(ctx))
 
 
 def raw_findings(
@@ -204,23 +205,23 @@ def raw_findings(
     enabled: list[Rule],
     severities: Mapping[str, str],
 ) -> list[Finding]:
-    """What the enabled rules report on ``snapshot``, before waivers and overrides (what
-    ``rules._cache`` keeps per object)."""
+    """What the enabled rules report on ``snapshot``, severity overrides applied, before
+    waivers (what ``rules._cache`` keeps per object)."""
+    return _raw(snapshot, cfg, enabled, severities)[0]
+
+
+def _raw(
+    snapshot: model.Snapshot,
+    cfg: configmod.Config,
+    enabled: list[Rule],
+    severities: Mapping[str, str],
+) -> tuple[list[Finding], Context]:
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
     ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
     for rule in enabled:
         findings.extend(rule.check(ctx))
-    return findings
-
-
-def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
-    """Waivers and severity overrides applied to raw findings; sorted, without repeats."""
-    enabled, severities = _validate(cfg)
-    findings = _apply_waivers(
-        findings, cfg, severities, today or dt.date.today(), {r.id for r in enabled}
-    )
     findings = [
         replace(f, severity=severities[f.rule])
         if f.rule in severities
@@ -229,7 +230,17 @@ def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None
         else f
         for f in findings
     ]
-    return AuditResult(sorted(set(findings), key=_sort_key), scope_of(ctx))
+    return findings, ctx
+
+
+def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
+    """Waivers applied to raw findings (which carry their overrides); sorted, without
+    repeats."""
+    enabled, severities = _validate(cfg)
+    findings = _apply_waivers(
+        findings, cfg, severities, today or dt.date.today(), {r.id for r in enabled}
+    )
+    return sorted(set(findings), key=_sort_key)
 
 
 def _apply_waivers(
@@ -253,8 +264,7 @@ def _apply_waivers(
                         f" (reason given: {w.reason}); the findings it silenced are reported again",
                         "Fix the findings, or renew the waiver with a new 'expires' date in the"
                         " [tenancy] waivers of the config file.",
-                        detail=f"{w.rule}\0{w.expires}",
-                        on="",  # about the config, not a database object
+                        detail=f"{w.rule}\0{w.expires}",  # about the config, not an object
                     )
                 )
             continue

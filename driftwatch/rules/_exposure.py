@@ -22,8 +22,7 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from driftwatch import idents
-from driftwatch import model
+from driftwatch import idents, model
 
 PUBLIC = "PUBLIC"
 DB_SCHEMAS_SETTING = "pgrst.db_schemas"

@@ -17,8 +17,7 @@ from typing import Any
 import pglast
 from pglast import ast, enums
 
-from driftwatch import idents
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.rules._sql import SqlSyntaxError, attr, func_name, parse_expr, scalar_select_value
 
 _INPUT_MODES = frozenset(

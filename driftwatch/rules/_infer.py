@@ -18,9 +18,8 @@ from typing import Any
 
 from pglast import ast, enums
 
-from driftwatch import idents
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.rules._context import Context
 from driftwatch.rules._exposure import DB_SCHEMAS_SETTING, parse_schema_list
 from driftwatch.rules._sql import (
