@@ -70,8 +70,11 @@ def schema_sql() -> str:
     for schema, tables in TABLES.items():
         if schema != "public":
             out.append(f"create schema {ident(schema)};")
+            # exposed and reachable by the API roles (through PUBLIC): the findings are errors
+            out.append(f"grant usage on schema {ident(schema)} to public;")
         for t in tables:
             out.append(f"create table {ident(schema)}.{ident(t)} (id int, organization_id uuid);")
+            out.append(f"grant select on {ident(schema)}.{ident(t)} to public;")
     return "\n".join(out)
 
 

@@ -159,7 +159,7 @@ def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[s
     assert out.splitlines()[0] == "driftwatch: audited schemas: public; skipped: app, private"
     assert out.index("ERROR") < out.index("WARNING") < out.index("INFO")
     assert "[policy-not-tenant-scoped] policy Projects: any on public.projects" in out
-    assert 'ALTER POLICY "Projects: any" ON public.projects USING (organization_id = ' in out
+    assert 'DROP POLICY "Projects: any" ON public.projects;' in out  # anon: no tenant claim
     assert 'public."Odd Table"' in out  # remediation SQL quotes the identifier
     # no API role can reach internal_log: its findings are info and say why
     info = out[out.index("INFO") :]

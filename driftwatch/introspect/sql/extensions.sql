@@ -3,7 +3,7 @@
 -- user objects and the other queries leave them out; this names what was left out.
 select e.extname as name, e.extversion as version, n.nspname as schema,
        array(
-         select rn.nspname || '.' || c.relname
+         select quote_ident(rn.nspname) || '.' || quote_ident(c.relname)
          from pg_depend d
          join pg_class c on c.oid = d.objid
          join pg_namespace rn on rn.oid = c.relnamespace
