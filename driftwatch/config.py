@@ -25,8 +25,14 @@ CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'organization_id'"
 ROLE_CLAIM_DEFAULT = "auth.jwt() -> 'app_metadata' ->> 'org_role'"
 
 
-def _doc(text: str) -> dict[str, str]:
-    return {"doc": text}
+def _doc(text: str, *, lo: int | None = None, hi: int | None = None) -> dict[str, Any]:
+    """Field metadata: its line in docs/configuration.md, and the range of an integer."""
+    meta: dict[str, Any] = {"doc": text}
+    if lo is not None:
+        meta["min"] = lo
+    if hi is not None:
+        meta["max"] = hi
+    return meta
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,9 @@ class Waiver:
 
 @dataclass(frozen=True)
 class Target:
-    name: str = field(metadata=_doc("target name; metric label and store key"))
+    name: str = field(
+        metadata={**_doc("target name; metric label and store key"), "nonempty": True}
+    )
     dsn: str = field(default="", metadata=_doc("libpq URL or keyword string; use ${ENV}"))
     dsn_env: str = field(
         default="", metadata=_doc("environment variable holding the DSN (instead of dsn)")
@@ -71,7 +79,9 @@ class Target:
         default=1,
         metadata=_doc(
             "connections per snapshot (1 or 2) sharing one exported snapshot; 2 reads"
-            " constraints and policies on the second (it did not pay on a 2-core machine)"
+            " constraints and policies on the second (it did not pay on a 2-core machine)",
+            lo=1,
+            hi=2,
         ),
     )
 
@@ -111,6 +121,21 @@ class Server:
         default="30s",
         metadata=_doc("on SIGTERM/SIGINT, how long a running snapshot may take to finish"),
     )
+    http_connection_limit: int = field(
+        default=100,
+        metadata=_doc(
+            "most open HTTP connections; more wait in the listen backlog", lo=1, hi=10000
+        ),
+    )
+    http_idle_timeout: str = field(
+        default="15s", metadata=_doc("an HTTP connection idle this long is closed")
+    )
+    http_header_timeout: str = field(
+        default="10s",
+        metadata=_doc(
+            "a request whose header has not all arrived this long after it began is closed"
+        ),
+    )
     finding_info_severity: str = field(
         default="warning",
         metadata=_doc("lowest severity given driftwatch_finding_info series (error|warning|info)"),
@@ -136,13 +161,23 @@ class Tenancy:
     column: str = field(default="organization_id", metadata=_doc("tenant column"))
     claim: str = field(default=CLAIM_DEFAULT, metadata=_doc("SQL expression of the tenant claim"))
     root_table: str = field(
-        default="organizations", metadata=_doc("tenancy root table (scoped by its PK)")
+        default="organizations",
+        metadata=_doc(
+            "tenancy root table (scoped by its PK); the tables the tenant column references are roots too"
+        ),
     )
     app_roles: list[str] = field(
         default_factory=lambda: ["authenticated", "anon"], metadata=_doc("roles the app uses")
     )
     exposed_schemas: list[str] = field(
         default_factory=lambda: ["public"], metadata=_doc("schemas reachable through the API")
+    )
+    tenant_roles: list[str] = field(
+        default_factory=list,
+        metadata=_doc(
+            "app roles that need a policy for every command they hold on a tenant table"
+            " (policy-command-uncovered reports each missing one)"
+        ),
     )
     exempt: list[Exemption] = field(
         default_factory=list, metadata=_doc("global tables exempt from tenancy rules")
@@ -151,8 +186,9 @@ class Tenancy:
     trusted_functions: list[str] = field(
         default_factory=list,
         metadata=_doc(
-            "helper functions that scope a row by tenant, e.g. 'private.is_org_member(organization_id)';"
-            " a zero-argument one compared with the tenant column stands for the claim"
+            "escape hatch: helpers taken on trust as scoping the tenant, e.g. 'private.is_org_member(organization_id)'"
+            " (helpers are otherwise proved from their SQL bodies); a zero-argument one compared with"
+            " the tenant column stands for the claim"
         ),
     )
     delete_role_check: DeleteRoleCheck = field(
@@ -173,6 +209,50 @@ class RuleSeverity:
             )
 
 
+# Column names that hold secrets or personal data; `sensitive-columns-exposed` matches
+# them case-insensitively as globs on the column name.
+SENSITIVE_COLUMNS_DEFAULT: tuple[str, ...] = (
+    "password",
+    "*password_hash",
+    "passwd",
+    "*secret",
+    "secret_*",
+    "*token",
+    "api_key",
+    "*_api_key",
+    "apikey",
+    "private_key",
+    "*_private_key",
+    "ssn",
+    "social_security_number",
+    "tax_id",
+    "passport_number",
+    "national_id",
+    "card_number",
+    "credit_card*",
+    "cc_number",
+    "cvv",
+    "cvc",
+    "iban",
+    "bank_account_number",
+    "otp",
+    "totp_*",
+    "recovery_codes",
+)
+# Roles of the platform that bypass RLS by design (Supabase, RDS, Cloud SQL, Azure).
+PLATFORM_ROLES_DEFAULT: tuple[str, ...] = (
+    "postgres",
+    "service_role",
+    "supabase_*",
+    "dashboard_user",
+    "rdsadmin",
+    "rds_superuser",
+    "cloudsqladmin",
+    "cloudsqlsuperuser",
+    "azure_*",
+)
+
+
 @dataclass(frozen=True)
 class Rules:
     enable: list[str] = field(
@@ -187,6 +267,14 @@ class Rules:
         metadata=_doc(
             "SECURITY DEFINER functions (globs on 'schema.name(args)') the app roles may execute"
         ),
+    )
+    sensitive_columns: list[str] = field(
+        default_factory=lambda: list(SENSITIVE_COLUMNS_DEFAULT),
+        metadata=_doc("column names (globs) that hold secrets or PII (sensitive-columns-exposed)"),
+    )
+    platform_roles: list[str] = field(
+        default_factory=lambda: list(PLATFORM_ROLES_DEFAULT),
+        metadata=_doc("roles (globs) allowed to bypass RLS: the platform's own (bypassrls-role)"),
     )
 
 
@@ -229,7 +317,8 @@ class Docs:
         default="Database reference", metadata=_doc("title of the index and the MkDocs site")
     )
     er_neighbours: int = field(
-        default=30, metadata=_doc("most neighbour tables drawn in a page's ER diagram")
+        default=30,
+        metadata=_doc("most neighbour tables drawn in a page's ER diagram (0-1000)", lo=0, hi=1000),
     )
 
 
@@ -255,15 +344,16 @@ class Probe:
         ),
     )
     statement_timeout_ms: int = field(
-        default=5000, metadata=_doc("statement_timeout of every probe transaction")
+        default=5000, metadata=_doc("statement_timeout of every probe transaction", lo=1)
     )
     lock_timeout_ms: int = field(
-        default=1000, metadata=_doc("lock_timeout of every probe transaction")
+        default=1000, metadata=_doc("lock_timeout of every probe transaction", lo=1)
     )
     blind_max_rows: int = field(
         default=10_000,
         metadata=_doc(
-            "largest table (estimated rows) on which the probe tries an UPDATE without WHERE"
+            "largest table (estimated rows) on which the probe tries an UPDATE without WHERE",
+            lo=0,
         ),
     )
 
@@ -311,12 +401,14 @@ class DiffSettings:
 @dataclass(frozen=True)
 class StoreSettings:
     keep_snapshots: int = field(
-        default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)")
+        default=500, metadata=_doc("snapshot bodies kept per target (0: no limit)", lo=0)
     )
-    keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)"))
+    keep_runs: int = field(default=5000, metadata=_doc("runs kept per target (0: no limit)", lo=0))
     max_age_days: int = field(
         default=90,
-        metadata=_doc("drop history older than this (0: keep); the latest snapshot is always kept"),
+        metadata=_doc(
+            "drop history older than this (0: keep); the latest snapshot is always kept", lo=0
+        ),
     )
 
 
@@ -357,6 +449,39 @@ class Fleet:
     )
 
 
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|kB|MB|GB)?\s*$")
+_SIZE_UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "kB": 1000}
+_SIZE_UNITS |= {"MB": 1000**2, "GB": 1000**3}
+
+
+def parse_size(text: str, where: str) -> int:
+    """``"1GiB"``, ``"64 KiB"``, ``"500MB"``, ``"4096"`` → bytes (a ConfigError otherwise)."""
+    m = _SIZE.match(text)
+    if not m or int(m[1]) == 0:
+        raise ConfigError(f"{where}: {text!r} is not a size (e.g. 64KiB, 256MiB, 1GiB)")
+    return int(m[1]) * _SIZE_UNITS[m[2] or "B"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    snapshot_size: str = field(
+        default="1GiB",
+        metadata=_doc("largest snapshot file read (diff, check, docs --snapshot, baselines)"),
+    )
+    file_size: str = field(
+        default="256MiB",
+        metadata=_doc("largest other input file read (table groups, migration .sql files)"),
+    )
+    dsn_file_size: str = field(default="64KiB", metadata=_doc("largest dsn_file read"))
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            parse_size(getattr(self, f.name), f"limits.{f.name}")
+
+    def bytes(self, name: str) -> int:
+        return parse_size(getattr(self, name), f"limits.{name}")
+
+
 @dataclass(frozen=True)
 class Config:
     state_dir: str = field(
@@ -379,6 +504,7 @@ class Config:
     rules: Rules = field(default_factory=Rules)
     probe: Probe = field(default_factory=Probe)
     fleet: Fleet = field(default_factory=Fleet)
+    limits: Limits = field(default_factory=Limits)
     source: str | None = field(default=None, metadata=_doc("(internal) file the config came from"))
 
     def target(self, name: str) -> Target:
@@ -413,6 +539,9 @@ def user_state_dir() -> Path:
 # --------------------------------------------------------------------------- loading
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_UNCLOSED = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_}])")
+# The config file itself is read before its [limits] are known.
+CONFIG_MAX_BYTES = 16 << 20
 T = TypeVar("T")
 
 
@@ -423,7 +552,23 @@ def _interpolate(value: str, where: str) -> str:
             raise ConfigError(f"{where}: environment variable ${{{var}}} is not set")
         return os.environ[var]
 
+    if _ENV_UNCLOSED.search(value):
+        raise ConfigError(f"{where}: '${{' without its closing '}}' (write ${{NAME}})")
     return _ENV_REF.sub(sub, value)
+
+
+def _check_range(f: dataclasses.Field[Any], value: Any, where: str) -> None:
+    if f.metadata.get("nonempty") and isinstance(value, str) and not value.strip():
+        raise ConfigError(f"{where}: must not be empty")
+    if not isinstance(value, int):
+        return
+    lo, hi = f.metadata.get("min"), f.metadata.get("max")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        if lo is not None and hi is not None:
+            bounds = f"from {lo} to {hi}"
+        else:
+            bounds = f"at least {lo}" if lo is not None else f"at most {hi}"
+        raise ConfigError(f"{where}: {value} is out of range (must be {bounds})")
 
 
 def _convert(tp: Any, value: Any, where: str) -> Any:
@@ -471,6 +616,7 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
             known = ", ".join(sorted(k for k in fields if k != "source"))
             raise ConfigError(f"unknown config key {path!r} (known here: {known})")
         kwargs[key] = _convert(hints[key], value, path)
+        _check_range(fields[key], kwargs[key], path)
     for name, f in fields.items():
         if (
             name not in kwargs
@@ -497,19 +643,25 @@ def load(path: str | Path | None = None) -> Config:
             return Config()
         path = DEFAULT_CONFIG_PATH
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    from driftwatch.fileio import read_limited
+
+    raw = read_limited(path, what="config file", limit=CONFIG_MAX_BYTES, error=ConfigError)
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     cfg = from_dict(data, source=str(path))
     groups = cfg.docs.groups
     if groups and not Path(groups).is_absolute():  # beside the config, not the cwd
         docs = dataclasses.replace(cfg.docs, groups=str(path.parent / groups))
         cfg = dataclasses.replace(cfg, docs=docs)
     return cfg
+
+
+def apply_limits(cfg: Config) -> None:
+    """Make ``cfg``'s [limits] the ones every input file is read with."""
+    from driftwatch import fileio
+
+    fileio.configure({f.name: cfg.limits.bytes(f.name) for f in dataclasses.fields(Limits)})

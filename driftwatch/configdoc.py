@@ -84,6 +84,15 @@ def render() -> str:
         "keys and wrong types are one-line errors (exit 2). An annotated example is",
         "`config/driftwatch.toml.example`.",
         "",
+        "To start from a real database, `driftwatch init --dsn DSN [-o FILE] [--force]` writes",
+        "a config inferred from its catalog, each value explained in a comment: the tenant",
+        "column (the foreign-key column most tables share to one table) and that root table,",
+        "the scoping style its policies are proved with (the JWT claim, or membership through",
+        "which relation and helper), `exposed_schemas` (from `pgrst.db_schemas` when set) and",
+        "the global tables, proposed as `exempt` entries to confirm. The default output is",
+        "`config/driftwatch.toml`; `-o -` prints it. It never replaces an existing file without",
+        "`--force` (exit 2) and writes atomically. How tenancy is proved: [tenancy.md](tenancy.md).",
+        "",
     ]
     _section(config.Config, "(top level)", out, {config.Config})
     return "\n".join(out).rstrip() + "\n"

@@ -1,8 +1,9 @@
-"""The JSON Schema of ``driftwatch.snapshot/1``, derived from the model's annotations.
+"""The JSON Schema of ``driftwatch.snapshot/2``, derived from the model's annotations.
 
-The shipped file ``driftwatch/schema/snapshot-1.json`` is the output of ``build()``;
+The shipped file ``driftwatch/schema/snapshot-2.json`` is the output of ``build()``;
 a test fails when the two disagree, so the schema and the model cannot drift apart.
-Regenerate with ``python -m driftwatch.jsonschema_gen``.
+Regenerate with ``python -m driftwatch.jsonschema_gen``. ``snapshot-1.json`` is the frozen
+schema of format 1, still read (``snapshot.loads`` converts it).
 """
 
 from __future__ import annotations
@@ -17,8 +18,19 @@ from typing import Any
 
 from driftwatch import model
 
-SCHEMA_PATH = Path(__file__).parent / "schema" / "snapshot-1.json"
-FORMAT = "driftwatch.snapshot/1"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "snapshot-2.json"
+FORMAT = "driftwatch.snapshot/2"
+V1_SCHEMA_PATH = Path(__file__).parent / "schema" / "snapshot-1.json"
+V1_FORMAT = "driftwatch.snapshot/1"
+
+# Documented fields (the schema says what they mean; everything else is in the model).
+_DESCRIPTIONS = {
+    "incomplete": (
+        "Why this object is not fully represented: one reason per part the catalog holds "
+        "but driftwatch could not read (the object keeps what was read, and the snapshot "
+        "warned about it). Empty for a complete object."
+    ),
+}
 
 
 def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +42,9 @@ def _type_schema(tp: Any, defs: dict[str, Any]) -> dict[str, Any]:
             defs[name] = {}  # placeholder against recursion
             hints = typing.get_type_hints(tp)
             props = {f.name: _type_schema(hints[f.name], defs) for f in dataclasses.fields(tp)}
+            for fname, text in _DESCRIPTIONS.items():
+                if fname in props:
+                    props[fname] = {"description": text, **props[fname]}
             required = [
                 f.name
                 for f in dataclasses.fields(tp)
@@ -66,7 +81,7 @@ def build() -> dict[str, Any]:
     meta = _type_schema(model.Meta, defs)
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",
-        "$id": "https://driftwatch.dev/schema/snapshot-1.json",
+        "$id": "https://driftwatch.dev/schema/snapshot-2.json",
         "title": FORMAT,
         "type": "object",
         "properties": {

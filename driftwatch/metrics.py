@@ -15,7 +15,13 @@ from collections import Counter as Tally
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, disable_created_metrics
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -28,6 +34,7 @@ RULE_RLS_DISABLED = "rls-disabled"
 RULE_TENANT_COLUMN_MISSING = "tenant-column-missing"
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 RESULTS = ("success", "error")
+TICK_STEPS = ("reread", "reaudited", "rerendered")  # driftwatch_*tick_relations{step}
 
 
 @dataclass(frozen=True)
@@ -191,10 +198,29 @@ class ProcessMetrics:
             ["target", "kind", "change"],
             registry=registry,
         )
+        self.policy_changes = Counter(
+            PREFIX + "policy_changes",
+            "policy changes seen between consecutive snapshots, by what they do to access",
+            ["target", "verdict"],
+            registry=registry,
+        )
         self.stage_errors = Counter(
             PREFIX + "stage_errors",
             "failures of a pipeline stage after a successful snapshot (store, diff, docs, rules)",
             ["target", "stage"],
+            registry=registry,
+        )
+
+        self.tick_objects = Gauge(
+            PREFIX + "last_tick_relations",
+            "relations the last run re-read from the catalog, re-audited and re-rendered",
+            ["target", "step"],
+            registry=registry,
+        )
+        self.tick_objects_total = Counter(
+            PREFIX + "tick_relations",
+            "relations re-read, re-audited and re-rendered, summed over runs",
+            ["target", "step"],
             registry=registry,
         )
 
@@ -203,6 +229,9 @@ class ProcessMetrics:
         for result in RESULTS:
             self.snapshots.labels(target, result)
         self.duration.labels(target)
+        for step in TICK_STEPS:
+            self.tick_objects.labels(target, step)
+            self.tick_objects_total.labels(target, step)
 
 
 def build_registry(

@@ -2,8 +2,13 @@
 
 Every object compares by value (dataclass ``__eq__`` over all fields), so two snapshots
 of the same schema are equal whatever server or OIDs they came from. The JSON form is
-the ``objects`` part of a ``driftwatch.snapshot/1`` file; ``to_data``/``from_data``
+the ``objects`` part of a ``driftwatch.snapshot/2`` file; ``to_data``/``from_data``
 convert both ways generically from the field annotations.
+
+Keys of schema-qualified objects (and every reference to one: ``partition_of``, FK
+``table``, trigger ``function`` ...) are ``quote_ident(schema).quote_ident(name)``
+(``driftwatch.idents``). ``incomplete`` lists why an object could not be read in full
+(a catalog shape the assembler does not know): the object keeps what was read.
 """
 
 from __future__ import annotations
@@ -25,6 +30,23 @@ def _grants() -> Grants:
     return {}
 
 
+Incomplete = tuple[str, ...]
+"""Why an object is not fully represented (one reason each, sorted); empty when it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySequence:
+    """The sequence behind an identity column (its options; its name is derived)."""
+
+    type: str
+    start: int
+    increment: int
+    min_value: int
+    max_value: int
+    cache: int
+    cycle: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     position: int
@@ -36,6 +58,7 @@ class Column:
     collation: str | None = None  # only when it differs from the type's default
     comment: str | None = None
     grants: Grants = field(default_factory=_grants)  # column-level privileges only
+    identity_sequence: IdentitySequence | None = None  # options of an identity column
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +102,7 @@ class Policy:
     roles: tuple[str, ...]  # sorted; "public" when TO PUBLIC
     using: str | None = None
     with_check: str | None = None
+    comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +113,23 @@ class Trigger:
     events: tuple[str, ...]  # sorted: DELETE, INSERT, TRUNCATE, UPDATE
     level: str  # "ROW" | "STATEMENT"
     enabled: str = "origin"  # "origin" | "always" | "replica" | "disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rewrite rule (``CREATE RULE``), not a view's own ``_RETURN`` rule."""
+
+    definition: str  # pg_get_ruledef
+    event: str  # "SELECT" | "UPDATE" | "INSERT" | "DELETE"
+    instead: bool  # DO INSTEAD (replaces the command, RLS of the table is not applied to it)
+    enabled: str = "origin"  # "origin" | "always" | "replica" | "disabled"
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignTableOptions:
+    server: str
+    options: tuple[str, ...] = ()  # ftoptions, sorted
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +156,10 @@ class Table:
     inherits: tuple[str, ...] = ()  # classic INHERITS parents (not partitions)
     persistence: str = "permanent"  # "permanent" | "unlogged"
     options: tuple[str, ...] = ()  # reloptions, sorted
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    of_type: str | None = None  # composite type of a typed table (CREATE TABLE ... OF type)
+    foreign: ForeignTableOptions | None = None  # server and options of a foreign table
+    incomplete: Incomplete = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +180,8 @@ class View:
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
     triggers: Mapping[str, Trigger] = field(default_factory=dict)
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+    incomplete: Incomplete = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +192,29 @@ class MaterializedView:
     indexes: Mapping[str, Index] = field(default_factory=dict)
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
+    populated: bool = True  # False after CREATE ... WITH NO DATA until the first REFRESH
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """What ``CREATE AGGREGATE`` said (functions and operators as qualified keys)."""
+
+    kind: str  # "normal" | "ordered-set" | "hypothetical-set"
+    transition: str  # sfunc
+    state_type: str  # stype
+    final: str | None = None  # finalfunc
+    combine: str | None = None  # combinefunc
+    serial: str | None = None
+    deserial: str | None = None
+    initial: str | None = None  # initcond
+    sort_operator: str | None = None
+    moving_transition: str | None = None  # msfunc
+    moving_inverse: str | None = None  # minvfunc
+    moving_state_type: str | None = None
+    moving_final: str | None = None
+    moving_initial: str | None = None
+    direct_arguments: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +234,8 @@ class Function:
     body_digest: str = ""  # sha256 of body
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
+    aggregate: Aggregate | None = None  # the definition of an aggregate (kind "aggregate")
+    incomplete: Incomplete = ()
 
     @property
     def search_path(self) -> str | None:
@@ -186,6 +258,7 @@ class Sequence:
     owned_by: str | None = None  # "schema.table.column" for serial-style sequences
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
+    incomplete: Incomplete = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +266,7 @@ class Enum:
     labels: tuple[str, ...]  # in sort order, which is the enum's order
     owner: str
     comment: str | None = None
+    incomplete: Incomplete = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,12 +278,122 @@ class Domain:
     collation: str | None = None
     constraints: Mapping[str, str] = field(default_factory=dict)  # name → CHECK definition
     comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    position: int
+    type: str
+    collation: str | None = None  # only when it differs from the type's default
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    attributes: Mapping[str, Attribute]
+    owner: str
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    subtype: str
+    owner: str
+    multirange: str | None = None  # the multirange type's key (PG 14+)
+    subtype_opclass: str | None = None  # only when not the subtype's default
+    collation: str | None = None
+    canonical: str | None = None  # function keys
+    subtype_diff: str | None = None
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Collation:
+    provider: str  # "libc" | "icu" | "builtin" | "default"
+    deterministic: bool
+    owner: str
+    collate: str | None = None  # lc_collate (libc)
+    ctype: str | None = None  # lc_ctype (libc)
+    locale: str | None = None  # icu / builtin locale (PG 15+)
+    rules: str | None = None  # ICU tailoring rules (PG 16+)
+    version: str | None = None
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """Key: ``schema.op(left,right)``, ``NONE`` for a missing operand."""
+
+    kind: str  # "infix" | "prefix"
+    left: str | None
+    right: str
+    result: str
+    function: str  # the function's key (schema.name)
+    owner: str
+    commutator: str | None = None  # operator keys
+    negator: str | None = None
+    restrict: str | None = None
+    join: str | None = None
+    hashes: bool = False
+    merges: bool = False
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """An extended statistics object (``CREATE STATISTICS``)."""
+
+    table: str  # the table's key
+    definition: str  # pg_get_statisticsobjdef
+    kinds: tuple[str, ...]  # sorted: "dependencies" | "mcv" | "ndistinct" | "expressions"
+    owner: str
+    target: int | None = None  # stxstattarget, when set
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PublicationTable:
+    columns: tuple[str, ...] | None = None  # column list (PG 15+); None: every column
+    row_filter: str | None = None  # WHERE (PG 15+)
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A logical-replication publication (what Supabase Realtime streams)."""
+
+    owner: str
+    all_tables: bool
+    operations: tuple[str, ...]  # sorted: "delete" | "insert" | "truncate" | "update"
+    tables: Mapping[str, PublicationTable] = field(default_factory=dict)  # key: table key
+    schemas: tuple[str, ...] = ()  # FOR TABLES IN SCHEMA (PG 15+)
+    via_root: bool = False  # publish_via_partition_root
+    comment: str | None = None
+    incomplete: Incomplete = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EventTrigger:
+    event: str  # "ddl_command_start" | "ddl_command_end" | "sql_drop" | "table_rewrite" ...
+    function: str  # the function's key (schema.name)
+    owner: str
+    enabled: str = "origin"  # "origin" | "always" | "replica" | "disabled"
+    tags: tuple[str, ...] = ()  # WHEN TAG IN (...), sorted
+    comment: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Extension:
     version: str
     schema: str
+    # Relations of the snapshotted schemas that belong to the extension (pg_depend
+    # deptype 'e', e.g. PostGIS's public.spatial_ref_sys), sorted keys: left out of the
+    # snapshot's tables and views (not user objects), named here so `check -v` can say so.
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +401,26 @@ class Schema:
     owner: str
     grants: Grants = field(default_factory=_grants)
     comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    """A non-system role (``pg_*`` roles are left out): what decides what it can reach.
+
+    ``member_of``: the roles it is a direct member of, sorted; with ``inherit`` it uses
+    their privileges. ``settings``: the role's ``ALTER ROLE … SET`` values for this
+    database (a database-specific value wins over an all-databases one), only the
+    settings listed in ``introspect/sql/roles.sql`` (never secrets such as JWT keys).
+    The key ``PUBLIC`` holds the database's own settings (``ALTER DATABASE … SET``),
+    which apply to every role; its attributes are all false.
+    """
+
+    superuser: bool = False
+    bypassrls: bool = False
+    login: bool = False
+    inherit: bool = True
+    member_of: tuple[str, ...] = ()
+    settings: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +436,14 @@ class Objects:
     enums: Mapping[str, Enum] = field(default_factory=dict)
     domains: Mapping[str, Domain] = field(default_factory=dict)
     extensions: Mapping[str, Extension] = field(default_factory=dict)  # key: extension name
+    roles: Mapping[str, Role] = field(default_factory=dict)  # key: role name (PUBLIC: database)
+    composite_types: Mapping[str, CompositeType] = field(default_factory=dict)
+    range_types: Mapping[str, RangeType] = field(default_factory=dict)
+    collations: Mapping[str, Collation] = field(default_factory=dict)
+    operators: Mapping[str, Operator] = field(default_factory=dict)  # key: schema.op(l,r)
+    statistics: Mapping[str, Statistics] = field(default_factory=dict)
+    publications: Mapping[str, Publication] = field(default_factory=dict)  # key: its name
+    event_triggers: Mapping[str, EventTrigger] = field(default_factory=dict)  # key: its name
 
 
 @dataclass(frozen=True, slots=True)

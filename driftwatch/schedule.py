@@ -22,6 +22,7 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
 _DURATION = re.compile(r"^(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+$")
 MIN_INTERVAL_S = 1.0
+MAX_INTERVAL_S = 366 * 86400.0  # longer is a typo (and past timedelta's range soon after)
 
 
 def parse_duration(text: str, where: str = "duration") -> float:
@@ -29,7 +30,10 @@ def parse_duration(text: str, where: str = "duration") -> float:
     s = text.strip().lower()
     if not s or not _DURATION.match(s):
         raise ConfigError(f"{where}: {text!r} is not a duration (e.g. 30s, 15m, 1h30m)")
-    return sum(float(n) * _UNITS[u] for n, u in _PART.findall(s))
+    total = sum(float(n) * _UNITS[u] for n, u in _PART.findall(s))
+    if total > MAX_INTERVAL_S:
+        raise ConfigError(f"{where}: {text!r} is longer than 366 days")
+    return total
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,8 @@ class Schedule:
         now = datetime.now(UTC)
         first: datetime | None = trig.get_next_fire_time(None, now)
         second: datetime | None = trig.get_next_fire_time(first, first) if first else None
-        if first is None or second is None:  # pragma: no cover - cron always fires again
-            return 0.0
+        if first is None or second is None:  # refused by parse_schedule
+            raise ConfigError(f"schedule: cron expression {self.text!r} never fires")
         return (second - first).total_seconds()
 
     def default_jitter_s(self, cap_s: float) -> float:
@@ -77,7 +81,14 @@ def parse_schedule(text: str, where: str = "schedule") -> Schedule:
             CronTrigger.from_crontab(s, timezone=UTC)
         except ValueError as exc:
             raise ConfigError(f"{where}: invalid cron expression {text!r}: {exc}") from None
-        return Schedule(text=s, cron=s)
+        sched = Schedule(text=s, cron=s)
+        try:
+            sched.nominal_interval_s  # noqa: B018 - a cron that never fires (30 2 31 2 *)
+        except ConfigError:
+            raise ConfigError(
+                f"{where}: cron expression {text!r} never fires (no such date)"
+            ) from None
+        return sched
     raise ConfigError(
         f"{where}: {text!r} is neither an interval ('every 15m', '30s', '1h') "
         "nor a 5-field cron expression ('*/15 * * * *')"

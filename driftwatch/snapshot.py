@@ -1,8 +1,12 @@
-"""Canonical JSON for snapshots (``driftwatch.snapshot/1``): encode, digest, read, write.
+"""Canonical JSON for snapshots (``driftwatch.snapshot/2``): encode, digest, read, write.
 
 Canonical means: orjson with sorted keys, no OIDs, no timestamps inside ``objects``; the
 ``digest`` is the sha256 of the canonical JSON of ``objects`` alone, so two snapshots of
 an unchanged schema have the same digest whenever and wherever they were taken.
+
+Format 1 files (and stored snapshots) are still read: ``upgrade_v1`` turns their objects
+into format 2 (quoted keys, every new field at its default) and the digest is computed
+again over the result.
 """
 
 from __future__ import annotations
@@ -10,20 +14,33 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from driftwatch import model
-from driftwatch.errors import InputError, SnapshotFormatError
-from driftwatch.fileio import atomic_write
+from driftwatch import idents, model
+from driftwatch.errors import SnapshotFormatError
+from driftwatch.fileio import atomic_write, read_input
 from driftwatch.gcpause import collector_paused
-from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH
+from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
+from driftwatch.objectgroup import ObjectGroup, canonical_of, digest_bytes
 
-__all__ = ["FORMAT", "Spool", "canonical", "digest_of", "dumps", "loads", "read", "write"]
+__all__ = [
+    "FORMAT",
+    "V1_FORMAT",
+    "Spool",
+    "canonical",
+    "digest_of",
+    "dumps",
+    "loads",
+    "read",
+    "upgrade_v1",
+    "write",
+]
 
 _OPTS = orjson.OPT_SORT_KEYS
 
@@ -68,7 +85,7 @@ def _object_lines(data: Any, *, lines: bool = True) -> Iterator[tuple[bytes, byt
             text: list[bytes] = []
             for key in keys[start : start + LINES]:
                 k = orjson.dumps(key)
-                v = orjson.dumps(group[key], option=_OPTS)
+                v = canonical_of(group, key)
                 canon += (b",", k, b":", v)
                 if lines:
                     text += (b",", _LINE, k, b": ", v)
@@ -88,12 +105,36 @@ def _objects_chunks(data: Any) -> Iterator[bytes]:
 def digest_of(data: Any) -> str:
     """sha256 of the canonical JSON. An ``objects`` tree is hashed piece by piece, so a
     10k-table snapshot never needs its 41 MB of canonical JSON in memory at once."""
-    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+    if isinstance(data, dict) and data and all(isinstance(v, Mapping) for v in data.values()):
         h = hashlib.sha256()
         for chunk in _objects_chunks(data):
             h.update(chunk)
         return "sha256:" + h.hexdigest()
     return "sha256:" + hashlib.sha256(canonical(data)).hexdigest()
+
+
+def hashed(data: Mapping[str, Any]) -> tuple[str, dict[str, ObjectGroup]]:
+    """The digest of an ``objects`` tree and the tree as ``ObjectGroup``s that know each
+    object's digest: every object is encoded once, for both."""
+    h = hashlib.sha256()
+    groups: dict[str, ObjectGroup] = {}
+    h.update(b"{")
+    for i, kind in enumerate(sorted(data)):
+        group = data[kind]
+        h.update((b"," if i else b"") + orjson.dumps(kind) + b":{")
+        digests: dict[str, str] = {}
+        sizes: dict[str, int] = {}
+        for j, key in enumerate(sorted(group)):
+            v = canonical_of(group, key)
+            h.update((b"," if j else b"") + orjson.dumps(key) + b":" + v)
+            digests[key] = digest_bytes(v)
+            sizes[key] = len(v)
+        h.update(b"}")
+        groups[kind] = (
+            group if isinstance(group, ObjectGroup) else ObjectGroup.of(group, digests, sizes)
+        )
+    h.update(b"}")
+    return "sha256:" + h.hexdigest(), groups
 
 
 def make(meta: model.Meta, objects: model.Objects) -> model.Snapshot:
@@ -202,34 +243,37 @@ def dumps(snap: model.Snapshot, *, indent: bool = True) -> bytes:
 
 
 @functools.cache
-def _validator() -> Callable[[Any], Any]:
+def _schema(path: Path = SCHEMA_PATH) -> dict[str, Any]:
+    schema: dict[str, Any] = orjson.loads(path.read_bytes())
+    return schema
+
+
+@functools.cache
+def _validator(path: Path = SCHEMA_PATH) -> Callable[[Any], Any]:
     import fastjsonschema  # only reading needs it: keep it off the start-up path
 
-    schema = orjson.loads(SCHEMA_PATH.read_bytes())
-    validate: Callable[[Any], Any] = fastjsonschema.compile(schema)
+    validate: Callable[[Any], Any] = fastjsonschema.compile(_schema(path))
     return validate
 
 
-def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
-    """Parse and validate a snapshot document; every problem is a one-line SnapshotFormatError."""
-    try:
-        with collector_paused():
-            doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise SnapshotFormatError(f"{source}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise SnapshotFormatError(
-            f"{source}: not a driftwatch snapshot (top level is not an object)"
-        )
-    fmt = doc.get("format")
-    if not isinstance(fmt, str) or not fmt.startswith("driftwatch.snapshot/"):
-        raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (format={fmt!r})")
-    if fmt != FORMAT:
-        raise SnapshotFormatError(
-            f"{source}: snapshot format {fmt!r} is not supported by this version "
-            f"(reads {FORMAT!r}); upgrade driftwatch"
-        )
-    validate = _validator()
+@functools.cache
+def _envelope_validator() -> Callable[[Any], Any]:
+    """The schema with ``objects`` reduced to its kinds: what a trusted read checks."""
+    import fastjsonschema
+
+    schema = _schema()
+    kinds = sorted(schema["definitions"]["Objects"]["properties"])
+    objects = {
+        "type": "object",
+        "propertyNames": {"enum": kinds},
+        "additionalProperties": {"type": "object"},
+    }
+    envelope = {**schema, "properties": {**schema["properties"], "objects": objects}}
+    validate: Callable[[Any], Any] = fastjsonschema.compile(envelope)
+    return validate
+
+
+def _check(validate: Callable[[Any], Any], doc: Any, source: str) -> None:
     from fastjsonschema import JsonSchemaValueException
 
     try:
@@ -237,29 +281,189 @@ def loads(data: bytes | str, *, source: str = "snapshot") -> model.Snapshot:
     except JsonSchemaValueException as exc:
         where = exc.name.replace("data.", "", 1) if exc.name else "document"
         raise SnapshotFormatError(f"{source}: invalid snapshot at {where}: {exc.message}") from None
-    actual = digest_of(doc["objects"])
+
+
+_OBJECTS_AT = b',\n  "objects": {'
+_KIND_LINE = re.compile(rb'    ("(?:[^"\\]|\\.)*"): \{(\}?),?')
+
+
+def _read_layout(raw: bytes) -> tuple[dict[str, Any], dict[str, ObjectGroup], str] | None:
+    """A file in driftwatch's own layout (``chunks``: one object per line), read without
+    decoding its objects: (the document without them, the objects as ``ObjectGroup``s
+    holding their canonical JSON, the digest of that JSON). None when the file is laid
+    out otherwise; the caller then parses it whole. The digest is what makes this safe:
+    it only equals the file's when the bytes taken are exactly the canonical JSON."""
+    at = raw.find(_OBJECTS_AT)
+    if at < 0 or not raw.endswith(b"\n  }\n}\n"):
+        return None
+    try:
+        head = orjson.loads(raw[:at] + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    lines = raw[at + len(_OBJECTS_AT) : -len(b"\n  }\n}\n")].split(b"\n")
+    h = hashlib.sha256(b"{")
+    groups: dict[str, ObjectGroup] = {}
+    canon: dict[str, bytes] = {}
+    kind: str | None = None
+    loads = orjson.loads
+    for line in lines[1:] if lines and not lines[0] else lines:
+        if kind is not None and line.startswith(b'      "'):
+            # the key ends at the first '": ' (a key holding one splits wrongly, and then
+            # the digest does not verify: the caller reads the file the slow way)
+            end = line.find(b'": ', 7)
+            if end < 0:
+                return None
+            key = line[6 : end + 1]
+            value = line[end + 3 : -1] if line.endswith(b",") else line[end + 3 :]
+            h.update((b"," if canon else b"") + key + b":" + value)
+            try:
+                canon[loads(key)] = value
+            except orjson.JSONDecodeError:
+                return None
+            continue
+        if kind is not None and line in (b"    },", b"    }"):
+            h.update(b"}")
+            groups[kind] = ObjectGroup(canon, canon=canon)
+            kind = None
+            continue
+        k = _KIND_LINE.fullmatch(line)
+        if k is None or kind is not None:
+            return None
+        h.update((b"," if groups else b"") + k[1] + b":{")
+        name = orjson.loads(k[1])
+        if k[2]:
+            h.update(b"}")
+            groups[name] = ObjectGroup(())
+        else:
+            kind, canon = name, {}
+    if kind is not None:
+        return None
+    h.update(b"}")
+    return head, groups, "sha256:" + h.hexdigest()
+
+
+# Format-1 kinds whose keys are schema-qualified (schemas and extensions are single names).
+_V1_QUALIFIED = (
+    "tables",
+    "views",
+    "materialized_views",
+    "functions",
+    "sequences",
+    "enums",
+    "domains",
+)
+
+
+def _v1_column_ref(ref: str) -> str:
+    """``schema.table.column`` of format 1: the schema up to the first dot, the column
+    after the last, the table in between."""
+    schema, _, rest = ref.partition(".")
+    table, _, column = rest.rpartition(".")
+    return f"{idents.qualify(schema, table)}.{idents.quote(column)}"
+
+
+def _v1_triggers(triggers: dict[str, Any]) -> dict[str, Any]:
+    return {n: {**t, "function": idents.from_v1(t["function"])} for n, t in triggers.items()}
+
+
+def upgrade_v1(objects: dict[str, Any]) -> dict[str, Any]:
+    """Format-1 ``objects`` → format 2. Format 1 joined raw names with dots, so
+    ``"a.b".c`` and ``a."b.c"`` had one key: a key is read as schema = the text before the
+    first dot, name = the rest (``idents.from_v1``), which is right for every schema name
+    without a dot. Fields format 2 added get their defaults (``model``)."""
+    out = dict(objects)
+    for kind in _V1_QUALIFIED:
+        out[kind] = {idents.from_v1(k): v for k, v in (objects.get(kind) or {}).items()}
+    tables = {}
+    for key, t in out["tables"].items():
+        t = dict(t)
+        if t.get("partition_of"):
+            t["partition_of"] = idents.from_v1(t["partition_of"])
+        t["inherits"] = [idents.from_v1(p) for p in t.get("inherits") or ()]
+        constraints = {}
+        for name, c in (t.get("constraints") or {}).items():
+            ref = c.get("references")
+            if ref:
+                c = {**c, "references": {**ref, "table": idents.from_v1(ref["table"])}}
+            constraints[name] = c
+        t["constraints"] = constraints
+        t["triggers"] = _v1_triggers(t.get("triggers") or {})
+        tables[key] = t
+    out["tables"] = tables
+    out["views"] = {
+        k: {**v, "triggers": _v1_triggers(v.get("triggers") or {})} for k, v in out["views"].items()
+    }
+    out["sequences"] = {
+        k: {**v, "owned_by": _v1_column_ref(v["owned_by"]) if v.get("owned_by") else None}
+        for k, v in out["sequences"].items()
+    }
+    upgraded: dict[str, Any] = model.to_data(model.from_data(model.Objects, out))
+    return upgraded
+
+
+def loads(data: bytes | str, *, source: str = "snapshot", strict: bool = False) -> model.Snapshot:
+    """Parse a snapshot document; every problem is a one-line SnapshotFormatError.
+
+    A file whose digest verifies against its content was written by driftwatch: only its
+    envelope (format, digest, meta, the kinds of objects) is checked against the JSON
+    Schema, and a file in driftwatch's own layout is not decoded at all until its objects
+    are used (``ObjectGroup``). The whole document is validated when the digest does not
+    verify (to name what is wrong) and with ``strict``."""
+    raw = data.encode() if isinstance(data, str) else data
+    fast = None if strict else _read_layout(raw)
+    if fast is not None and fast[0].get("format") == FORMAT and fast[2] == fast[0].get("digest"):
+        head, groups, digest = fast
+        _format(head, source)
+        _check(_envelope_validator(), {**head, "objects": {k: {} for k in groups}}, source)
+        return model.Snapshot(model.from_data(model.Meta, head["meta"]), digest=digest, data=groups)
+    try:
+        with collector_paused():
+            doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise SnapshotFormatError(f"{source}: not valid JSON ({exc})") from None
+    _format(doc, source)
+    v1 = doc["format"] == V1_FORMAT
+    actual = digest_of(doc.get("objects"))
+    trusted = not strict and not v1 and actual == doc.get("digest")
+    validator = (
+        _envelope_validator() if trusted else _validator(V1_SCHEMA_PATH if v1 else SCHEMA_PATH)
+    )
+    _check(validator, doc, source)
     if actual != doc["digest"]:
         raise SnapshotFormatError(
             f"{source}: digest mismatch (file says {doc['digest'][:19]}…, content is "
             f"{actual[:19]}…): the file was edited or truncated"
         )
     meta = model.from_data(model.Meta, doc["meta"])
-    return model.Snapshot(meta, digest=actual, data=doc["objects"])
+    objects = doc["objects"]
+    if v1:  # format 1 is converted on read (``upgrade_v1``), always validated whole
+        objects = upgrade_v1(objects)
+        actual = digest_of(objects)
+    return model.Snapshot(meta, digest=actual, data=objects)
 
 
-def read(path: Path | str) -> model.Snapshot:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"snapshot file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"snapshot path is a directory: {path}") from None
-    except OSError as exc:
-        raise InputError(f"cannot read snapshot {path}: {exc.strerror or exc}") from None
-    return loads(data, source=str(path))
+def _format(doc: Any, source: str) -> None:
+    if not isinstance(doc, dict):
+        raise SnapshotFormatError(
+            f"{source}: not a driftwatch snapshot (top level is not an object)"
+        )
+    fmt = doc.get("format")
+    if not isinstance(fmt, str) or not fmt.startswith("driftwatch.snapshot/"):
+        raise SnapshotFormatError(f"{source}: not a driftwatch snapshot (format={fmt!r})")
+    if fmt not in (FORMAT, V1_FORMAT):
+        raise SnapshotFormatError(
+            f"{source}: snapshot format {fmt!r} is not supported by this version "
+            f"(reads {FORMAT!r} and {V1_FORMAT!r}); upgrade driftwatch"
+        )
 
 
-def write(snap: model.Snapshot, path: Path | str, *, spool: Spool | None = None) -> None:
+def read(path: Path | str, *, strict: bool = False) -> model.Snapshot:
+    data = read_input(path, what="snapshot file", kind="snapshot_size")
+    return loads(data, source=str(path), strict=strict)
+
+
+def write(
+    snap: model.Snapshot, path: Path | str, *, spool: Spool | None = None, parents: bool = False
+) -> None:
     """Write the snapshot file atomically (from ``spool`` when it encoded this snapshot)."""
-    atomic_write(path, spool.chunks(snap) if spool is not None else chunks(snap))
+    atomic_write(path, spool.chunks(snap) if spool is not None else chunks(snap), parents=parents)

@@ -3,7 +3,7 @@
 ``resolve(spec, cfg)`` is what every command uses for a snapshot side (``diff OLD NEW``,
 ``check --snapshot``, ``docs --snapshot``). Spellings:
 
-* a path to a ``driftwatch.snapshot/1`` file;
+* a path to a ``driftwatch.snapshot/2`` (or ``/1``) file;
 * a DSN (``postgresql://…``, ``postgres://…`` or a ``key=value`` string): snapshotted live;
 * ``baseline``: the documented baseline file (``[docs] baseline`` in config);
 * ``last`` / ``last:TARGET``: the latest snapshot of a target in the history store (the
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch import snapshot as snapmod
+from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import InputError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
@@ -49,14 +50,16 @@ def is_dsn(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
 
 
-def read_baseline(cfg: configmod.Config, path: str | None = None) -> model.Snapshot:
+def read_baseline(
+    cfg: configmod.Config, path: str | None = None, *, strict: bool = False
+) -> model.Snapshot:
     """The documented baseline. Missing or corrupt is an error, never an empty schema."""
     p = Path(path or cfg.docs.baseline)
     if not p.exists():
         raise InputError(
             f"no baseline at {p}: run 'driftwatch baseline accept' or 'driftwatch docs' first"
         )
-    return snapmod.read(p)
+    return snapmod.read(p, strict=strict)
 
 
 def read_last(
@@ -95,9 +98,12 @@ def resolve(
     target_major: int | None = None,
     store: Store | None = None,
     target: str | None = None,
+    strict: bool = False,
 ) -> model.Snapshot:
+    """The schema state ``spec`` names. A file (or the baseline) whose digest verifies is
+    trusted (envelope checked, objects decoded when used); ``strict`` validates it whole."""
     if spec == "baseline":
-        return read_baseline(cfg)
+        return read_baseline(cfg, strict=strict)
     if spec == "last" or spec.startswith("last:"):
         return read_last(cfg, spec.partition(":")[2] or target, store)
     if spec.startswith("migrations:"):  # replayed into a scratch PostgreSQL (cached)
@@ -105,10 +111,11 @@ def resolve(
 
         return resolve_spec(spec, cfg, options=options, target_major=target_major)
     if is_dsn(spec):
+        validate_dsn(spec)
         return take_snapshot(spec, options)
     path = Path(spec)
     if not path.exists():
         raise InputError(
             f"{spec!r} is not a snapshot file, a DSN, 'baseline', 'last' or 'migrations:DIR'"
         )
-    return snapmod.read(path)
+    return snapmod.read(path, strict=strict)

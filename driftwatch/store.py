@@ -17,13 +17,28 @@ Public API (used by the CLI and by the ``serve`` worker)::
     store.close()
 
 Tables (created, and migrated, by the program on first use; ``schema_version`` says which
-layout a store has): ``snapshots`` (target, digest, format, taken_at, last_seen, tables,
-size, codec, body = zlib of the canonical JSON; one row per (target, digest), so an
-unchanged schema adds a run, not a body) and ``runs`` (target, started, finished, status,
-error, snapshot digest, change counts).
+layout a store has):
 
-Concurrency: PostgreSQL writers serialise the schema set-up with an advisory lock and store
-bodies with ``INSERT … ON CONFLICT``; SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` write
+* ``objects``: content-addressed, shared by every target: digest (sha256 of the canonical
+  JSON) → zlib of that JSON. One row per top-level object (a table with its columns,
+  policies..., a function, a schema...) and per *page* of a manifest.
+* ``snapshots``: one row per (target, digest): format, taken_at, last_seen, tables, size
+  (canonical JSON bytes), meta (JSON), codec ``manifest`` and body = zlib of the manifest:
+  for each kind of object the digests of its pages. A page is the canonical JSON of
+  ``{key: object digest}`` for a run of keys, cut where a key's CRC-32 says so (about 32
+  keys a page), so adding or changing one object changes one page. Storing a snapshot with
+  one change writes the changed object, one page and a small manifest; reading one reads
+  the manifest and its pages, and each object's JSON only when it is used
+  (``ObjectGroup``). An unchanged schema adds a run, not a body.
+* ``runs``: target, started, finished, status, error, snapshot digest, change counts.
+
+Retention deletes snapshot rows, then the objects and pages no remaining manifest reaches.
+Version 1 stores (one zlib body of the whole canonical JSON per snapshot) are migrated in
+place on first use.
+
+Concurrency: PostgreSQL writers serialise the schema set-up with an advisory lock, store
+objects with ``INSERT … ON CONFLICT DO NOTHING`` under a shared advisory lock that the
+collection of unreferenced objects takes exclusively; SQLite runs in WAL mode with ``BEGIN IMMEDIATE`` write
 transactions and a busy timeout. Every failure is a one-line :class:`StoreError`.
 """
 
@@ -34,7 +49,7 @@ import datetime as dt
 import threading
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,13 +62,18 @@ from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, StoreError
+from driftwatch.objectgroup import ObjectGroup, digest_bytes
 
 if TYPE_CHECKING:
     from driftwatch.config import Config
 
-SCHEMA_VERSION = 1
-CODEC = "zlib"
+SCHEMA_VERSION = 2
+CODEC = "manifest"  # body: zlib of {"pages": {kind: [page digest, ...]}}
+_V1_CODEC = "zlib"  # version 1 body: zlib of the whole canonical JSON document
 _LOCK_KEY = 0x64726966  # "drif": advisory lock id for schema set-up on PostgreSQL
+_GC_KEY = 0x64726967  # shared by writers of objects, exclusive for their collection
+PAGE_SPLIT = 32  # a page ends after a key whose CRC-32 is divisible by this
+_CHUNK = 500  # digests per IN (...) query
 _SQLITE_SETUP_LOCK = threading.Lock()
 _SQLITE_SETUP_ATTEMPTS = 20  # about 10 s of retries in all
 
@@ -76,7 +96,8 @@ snapshots = sa.Table(
     sa.Column("tables", sa.Integer, nullable=False),
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("codec", sa.String(10), nullable=False),
-    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False),  # manifest, or (v1) the document
+    sa.Column("meta", sa.Text),  # version 2: the latest meta seen with this digest
     sa.UniqueConstraint("target", "digest", name="snapshots_target_digest_key"),
     sa.Index("snapshots_target_seen_idx", "target", "last_seen"),
 )
@@ -96,8 +117,13 @@ runs = sa.Table(
     sa.Column("info", sa.Integer, nullable=False, default=0),
     sa.Index("runs_target_started_idx", "target", "started"),
 )
-# version → statements that bring a store from the previous version to it
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+objects = sa.Table(
+    "objects",
+    metadata,
+    sa.Column("digest", sa.String(80), primary_key=True),
+    sa.Column("size", sa.Integer, nullable=False),  # canonical JSON bytes
+    sa.Column("body", sa.LargeBinary, nullable=False),  # zlib of the canonical JSON
+)
 
 
 @dataclass(frozen=True)
@@ -268,8 +294,7 @@ class Store:
                 )
             elif version < SCHEMA_VERSION:
                 for v in range(version + 1, SCHEMA_VERSION + 1):
-                    for stmt in MIGRATIONS.get(v, ()):
-                        conn.execute(sa.text(stmt))
+                    MIGRATIONS[v](self, conn)
                 conn.execute(schema_version.update().values(version=SCHEMA_VERSION))
         self._ready = True
 
@@ -285,8 +310,11 @@ class Store:
     # ------------------------------------------------------------------ snapshots
 
     def save_snapshot(self, target: str, snap: model.Snapshot) -> bool:
-        """Store ``snap`` for ``target``; an already stored digest only updates ``last_seen``."""
+        """Store ``snap`` for ``target``; an already stored digest only updates ``last_seen``
+        (and the meta, whose catalog fingerprint a later tick compares). Writes only the
+        objects and pages the store does not hold yet."""
         seen = _parse_time(snap.meta.taken_at)
+        meta = orjson.dumps(model.to_data(snap.meta), option=orjson.OPT_SORT_KEYS).decode()
         with self._tx("save a snapshot") as conn:
             exists = conn.execute(
                 sa.select(snapshots.c.id, snapshots.c.last_seen).where(
@@ -296,20 +324,24 @@ class Store:
             if exists is not None:
                 if (_utc(exists.last_seen) or seen) < seen:
                     conn.execute(
-                        snapshots.update().where(snapshots.c.id == exists.id).values(last_seen=seen)
+                        snapshots.update()
+                        .where(snapshots.c.id == exists.id)
+                        .values(last_seen=seen, meta=meta)
                     )
                 return False
-            size, body = _compress(snap)
+            self._lock_objects(conn, shared=True)
+            manifest, size = self._put_objects(conn, _groups(snap.data))
             values = {
                 "target": target,
                 "digest": snap.digest,
                 "format": snapmod.FORMAT,
                 "taken_at": seen,
                 "last_seen": seen,
-                "tables": len(snap.data["tables"]),
+                "tables": len(snap.data.get("tables") or {}),
                 "size": size,
                 "codec": CODEC,
-                "body": body,
+                "body": zlib.compress(orjson.dumps({"pages": manifest}), 6),
+                "meta": meta,
             }
             if self.dialect == "postgresql":
                 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -331,36 +363,133 @@ class Store:
                 conn.execute(lite_stmt)
             return True
 
-    def _load(self, row: Any, target: str) -> model.Snapshot:
-        if row.codec != CODEC:
-            raise StoreError(
-                f"stored snapshot {row.digest[:19]}… of {target!r}: unknown codec {row.codec!r}"
+    # ------------------------------------------------------------------ objects
+
+    def _lock_objects(self, conn: Connection, *, shared: bool) -> None:
+        """Writers of objects exclude their collection (SQLite: BEGIN IMMEDIATE does)."""
+        if self.dialect == "postgresql":
+            fn = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+            conn.execute(sa.text(f"select {fn}(:k)"), {"k": _GC_KEY})
+
+    def _put_objects(
+        self, conn: Connection, groups: Mapping[str, ObjectGroup]
+    ) -> tuple[dict[str, list[str]], int]:
+        """Write the pages and objects of ``groups`` the store lacks; returns the manifest
+        (kind → page digests) and the size of the snapshot's canonical JSON."""
+        manifest: dict[str, list[str]] = {}
+        pages: dict[str, tuple[bytes, ObjectGroup, list[str]]] = {}
+        size = 2  # the braces of the whole tree
+        for i, kind in enumerate(sorted(groups)):
+            group = groups[kind]
+            manifest[kind] = []
+            size += len(kind) + 5 + (1 if i else 0)  # "kind":{} and a comma
+            for keys in _paginate(group):
+                body = orjson.dumps(
+                    {k: [group.digest(k), group.size(k)] for k in keys},
+                    option=orjson.OPT_SORT_KEYS,
+                )
+                digest = digest_bytes(body)
+                manifest[kind].append(digest)
+                pages[digest] = (body, group, keys)
+        new_pages = set(pages) - self._present(conn, pages)
+        wanted: dict[str, tuple[ObjectGroup, str]] = {}
+        for digest in new_pages:
+            _, group, keys = pages[digest]
+            for k in keys:
+                wanted.setdefault(group.digest(k), (group, k))
+        new_objects = set(wanted) - self._present(conn, wanted)
+        rows = [_object_row(d, wanted[d][0].canonical(wanted[d][1])) for d in sorted(new_objects)]
+        rows += [_object_row(d, pages[d][0]) for d in sorted(new_pages)]
+        self._insert_objects(conn, rows)
+        for kind in groups:
+            group = groups[kind]
+            # "key":value, per object, with the commas between them
+            size += sum(len(orjson.dumps(k)) + 1 + group.size(k) for k in group)
+            size += max(len(group) - 1, 0)
+        return manifest, size
+
+    def _present(self, conn: Connection, digests: Iterable[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(sorted(digests)):
+            found.update(
+                r[0]
+                for r in conn.execute(
+                    sa.select(objects.c.digest).where(objects.c.digest.in_(chunk))
+                )
             )
-        try:
-            raw = zlib.decompress(row.body)
-        except zlib.error:
-            raise StoreError(
-                f"stored snapshot {row.digest[:19]}… of {target!r} is corrupt"
-            ) from None
-        # Bodies were validated when written; the digest check catches any corruption since,
-        # without re-running the JSON Schema over tens of megabytes.
+        return found
+
+    def _insert_objects(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(objects).on_conflict_do_nothing(index_elements=["digest"])
+        else:
+            from sqlalchemy.dialects.sqlite import insert as lite_insert
+
+            stmt = lite_insert(objects).on_conflict_do_nothing(index_elements=["digest"])
+        for i in range(0, len(rows), _CHUNK):
+            conn.execute(stmt, rows[i : i + _CHUNK])
+
+    def _read_objects(
+        self, conn: Connection, digests: Iterable[str], where: str
+    ) -> dict[str, bytes]:
+        """digest → canonical JSON, each checked against its digest."""
+        out: dict[str, bytes] = {}
+        for chunk in _chunks(sorted(set(digests))):
+            q = sa.select(objects.c.digest, objects.c.body).where(objects.c.digest.in_(chunk))
+            for digest, body in conn.execute(q):
+                try:
+                    raw = zlib.decompress(body)
+                except zlib.error:
+                    raw = b""
+                if digest_bytes(raw) != digest:
+                    raise StoreError(f"{where}: stored object {digest[:19]}… is corrupt")
+                out[digest] = raw
+        missing = set(digests) - out.keys()
+        if missing:
+            raise StoreError(f"{where}: stored object {min(missing)[:19]}… is missing")
+        return out
+
+    def _fetcher(self, where: str) -> Callable[[list[str]], Mapping[str, bytes]]:
+        def fetch(digests: list[str]) -> Mapping[str, bytes]:
+            with self._tx("read stored objects") as conn:
+                return self._read_objects(conn, digests, where)
+
+        return fetch
+
+    def _load(self, row: Any, target: str) -> model.Snapshot:
         where = f"stored snapshot {row.digest[:19]}… of {target!r}"
+        if row.codec != CODEC:
+            raise StoreError(f"{where}: unknown codec {row.codec!r}")
         try:
-            doc = orjson.loads(raw)
-            objects, meta = doc["objects"], model.from_data(model.Meta, doc["meta"])
-        except (orjson.JSONDecodeError, KeyError, TypeError):
+            manifest = orjson.loads(zlib.decompress(row.body))["pages"]
+            meta = model.from_data(model.Meta, orjson.loads(row.meta))
+            assert isinstance(manifest, dict)
+        except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError, AssertionError):
             raise StoreError(f"{where} is corrupt") from None
-        if doc.get("format") != snapmod.FORMAT or snapmod.digest_of(objects) != row.digest:
-            raise StoreError(f"{where} is corrupt (format or digest mismatch)")
-        return model.Snapshot(meta, digest=row.digest, data=objects)
+        with self._tx("read a snapshot") as conn:
+            pages = self._read_objects(conn, (d for ds in manifest.values() for d in ds), where)
+        data: dict[str, ObjectGroup] = {}
+        fetch = self._fetcher(where)
+        for kind, page_digests in manifest.items():
+            digests: dict[str, str] = {}
+            sizes: dict[str, int] = {}
+            for d in page_digests:
+                for key, (digest, size) in orjson.loads(pages[d]).items():
+                    digests[key] = digest
+                    sizes[key] = size
+            data[kind] = ObjectGroup(digests, digests=digests, sizes=sizes, fetch=fetch)
+        return model.Snapshot(meta, digest=row.digest, data=data)
 
     def _nth_latest(self, target: str, exclude: str | None) -> model.Snapshot | None:
-        q = sa.select(snapshots.c.digest, snapshots.c.codec, snapshots.c.body).where(
-            snapshots.c.target == target
-        )
+        c = snapshots.c
+        q = sa.select(c.digest, c.codec, c.body, c.meta).where(c.target == target)
         if exclude is not None:
-            q = q.where(snapshots.c.digest != exclude)
-        q = q.order_by(snapshots.c.last_seen.desc(), snapshots.c.id.desc()).limit(1)
+            q = q.where(c.digest != exclude)
+        q = q.order_by(c.last_seen.desc(), c.id.desc()).limit(1)
         with self._tx("read a snapshot") as conn:
             row = conn.execute(q).first()
         return None if row is None else self._load(row, target)
@@ -384,8 +513,9 @@ class Store:
         return self._nth_latest(target, digest)
 
     def get_snapshot(self, target: str, digest: str) -> model.Snapshot | None:
-        q = sa.select(snapshots.c.digest, snapshots.c.codec, snapshots.c.body).where(
-            snapshots.c.target == target, snapshots.c.digest == digest
+        c = snapshots.c
+        q = sa.select(c.digest, c.codec, c.body, c.meta).where(
+            c.target == target, c.digest == digest
         )
         with self._tx("read a snapshot") as conn:
             row = conn.execute(q).first()
@@ -506,7 +636,31 @@ class Store:
             n = self._prune_table(
                 conn, runs, runs.c.started, target, r.keep_runs, cutoff, keep_latest=False
             )
+            if s:
+                self.collect(conn)
         return s, n
+
+    def collect(self, conn: Connection | None = None) -> int:
+        """Delete the objects and pages no snapshot's manifest reaches; returns how many."""
+        if conn is None:
+            with self._tx("collect unreferenced objects") as own:
+                return self.collect(own)
+        self._lock_objects(conn, shared=False)
+        live: set[str] = set()
+        for (body,) in conn.execute(sa.select(snapshots.c.body).where(snapshots.c.codec == CODEC)):
+            try:
+                manifest = orjson.loads(zlib.decompress(body))["pages"]
+            except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError):
+                return 0  # a corrupt manifest: keep everything rather than guess
+            for page_digests in manifest.values():
+                live.update(page_digests)
+        pages = self._read_objects(conn, live, "retention")
+        for page in pages.values():
+            live.update(entry[0] for entry in orjson.loads(page).values())
+        doomed = [r[0] for r in conn.execute(sa.select(objects.c.digest)) if r[0] not in live]
+        for chunk in _chunks(doomed):
+            conn.execute(objects.delete().where(objects.c.digest.in_(chunk)))
+        return len(doomed)
 
     @staticmethod
     def _prune_table(
@@ -545,14 +699,83 @@ class Store:
         return len(ids)
 
 
-def _compress(snap: model.Snapshot) -> tuple[int, bytes]:
-    """(size of the compact JSON, its zlib body), compressed piece by piece: a 10k-table
-    snapshot's 37 MB of JSON is never in memory whole."""
-    z = zlib.compressobj(6)
-    size = 0
-    parts = []
-    for chunk in snapmod.chunks(snap, indent=False):
-        size += len(chunk)
-        parts.append(z.compress(chunk))
-    parts.append(z.flush())
-    return size, b"".join(parts)
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def _object_row(digest: str, canonical: bytes) -> dict[str, Any]:
+    return {"digest": digest, "size": len(canonical), "body": zlib.compress(canonical, 6)}
+
+
+def _paginate(group: Mapping[str, Any]) -> Iterator[list[str]]:
+    """The sorted keys of a kind, cut into pages after each key whose CRC-32 is divisible
+    by ``PAGE_SPLIT``: where a page ends depends on its keys only, so one added, removed
+    or changed object changes one page (two when its key ends a page)."""
+    page: list[str] = []
+    for key in sorted(group):
+        page.append(key)
+        if zlib.crc32(key.encode()) % PAGE_SPLIT == 0:
+            yield page
+            page = []
+    if page:
+        yield page
+
+
+def _groups(data: Mapping[str, Any]) -> dict[str, ObjectGroup]:
+    """Every kind of ``data`` (whatever kinds the model has) as an ``ObjectGroup``."""
+    return {
+        kind: group if isinstance(group, ObjectGroup) else ObjectGroup(group, values=group)
+        for kind, group in data.items()
+    }
+
+
+def _migrate_v2(store: Store, conn: Connection) -> None:
+    """Version 1 → 2: each snapshot's whole-document body becomes objects, pages and a
+    manifest (one snapshot in memory at a time); its meta moves to the ``meta`` column."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("snapshots")}
+    if "meta" not in columns:
+        conn.execute(sa.text("alter table snapshots add column meta text"))
+    store._lock_objects(conn, shared=False)
+    ids = [
+        r[0] for r in conn.execute(sa.select(snapshots.c.id).where(snapshots.c.codec == _V1_CODEC))
+    ]
+    for row_id in ids:
+        row = conn.execute(
+            sa.select(snapshots.c.digest, snapshots.c.target, snapshots.c.body).where(
+                snapshots.c.id == row_id
+            )
+        ).one()
+        where = f"stored snapshot {row.digest[:19]}… of {row.target!r}"
+        try:
+            doc = orjson.loads(zlib.decompress(row.body))
+            data, meta = doc["objects"], doc["meta"]
+        except (zlib.error, orjson.JSONDecodeError, KeyError, TypeError):
+            raise StoreError(f"{where} is corrupt: cannot migrate the store") from None
+        if snapmod.digest_of(data) != row.digest:
+            raise StoreError(f"{where} is corrupt (digest mismatch): cannot migrate the store")
+        digest = row.digest
+        if doc.get("format") == snapmod.V1_FORMAT:  # keys re-quoted as snapshot files are
+            data = snapmod.upgrade_v1(data)
+            digest = snapmod.digest_of(data)
+        manifest, _ = store._put_objects(conn, _groups(data))
+        conn.execute(
+            snapshots.update()
+            .where(snapshots.c.id == row_id)
+            .values(
+                digest=digest,
+                codec=CODEC,
+                body=zlib.compress(orjson.dumps({"pages": manifest}), 6),
+                meta=orjson.dumps(meta, option=orjson.OPT_SORT_KEYS).decode(),
+            )
+        )
+        if digest != row.digest:  # the runs that recorded it follow
+            conn.execute(
+                runs.update()
+                .where(runs.c.target == row.target, runs.c.snapshot_digest == row.digest)
+                .values(snapshot_digest=digest)
+            )
+
+
+# version → the step that brings a store from the previous version to it
+MIGRATIONS: dict[int, Callable[[Store, Connection], None]] = {2: _migrate_v2}

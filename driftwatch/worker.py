@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from driftwatch import config as configmod
-from driftwatch import docs, model, rules, sources
+from driftwatch import docs, idents, model, sources
+from driftwatch import snapshot as snapmod
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, IntrospectionError
@@ -31,6 +32,7 @@ from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.logs import log_event
 from driftwatch.metrics import ProcessMetrics, ResultsRegistry, TargetResult
 from driftwatch.migrations import major_of
+from driftwatch.rules import _cache as auditcache
 from driftwatch.store import Store
 
 STAGES = ("store", "diff", "docs", "baseline", "rules")
@@ -56,13 +58,17 @@ class Stages(Protocol):
 
     def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]: ...
 
-    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None: ...
+    def render_docs(
+        self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]
+    ) -> int | None: ...
 
     def baseline(
         self, spec: str, live: model.Snapshot, options: SnapshotOptions
     ) -> model.Snapshot: ...
 
-    def audit(self, snap: model.Snapshot) -> list[Finding]: ...
+    def audit(
+        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
+    ) -> auditcache.AuditResult: ...
 
     def close(self) -> None: ...
 
@@ -102,13 +108,20 @@ def baseline_spec(target: configmod.Target, cfg: configmod.Config) -> str | None
     return cfg.docs.baseline if Path(cfg.docs.baseline).is_file() else None
 
 
+RELATION_KINDS = auditcache.RELATION_KINDS
+
+
+def relations(snap: model.Snapshot) -> int:
+    return sum(len(snap.data.get(kind) or {}) for kind in RELATION_KINDS)
+
+
 def tables_by_schema(snap: model.Snapshot) -> dict[str, int]:
-    """Count tables per schema; table keys are ``schema.name`` (schema names may hold dots)."""
-    schemas = sorted(snap.objects.schemas, key=len, reverse=True)
-    counts: Counter[str] = Counter()
-    for key in snap.objects.tables:
-        schema = next((s for s in schemas if key.startswith(s + ".")), key.split(".", 1)[0])
-        counts[schema] += 1
+    """Count tables per (raw) schema name; table keys quote their identifiers
+    (``"a.b".c``), so the split is exact whatever the names hold. Reads the keys only: no
+    object is decoded."""
+    counts: Counter[str] = Counter(
+        idents.split_key(key)[0] for key in snap.data.get("tables") or {}
+    )
     return dict(sorted(counts.items()))
 
 
@@ -145,6 +158,10 @@ class Worker:
         # so an unchanged schema is not re-rendered after every start.
         self._docs_marker = cfg.state_path / "serve" / f"{_safe_dirname(target.name)}.docs"
         self._docs_key = _read_text(self._docs_marker)
+        # The findings of the last audit per object, also kept across restarts.
+        self._audit_file = self._docs_marker.with_suffix(".audit")
+        self._audit_cache: auditcache.AuditCache | None = None
+        self._audit_loaded = False
         results.register(target.name, interval_s)
         metrics.init_target(target.name)
         existing = self.docs_out / "schema.json"
@@ -169,22 +186,39 @@ class Worker:
     def _run(self) -> RunOutcome:
         started = time.monotonic()
         started_at = self.clock()
-        try:
-            # An unchanged catalog (same fingerprint) returns the previous snapshot as it is.
-            snap = take_snapshot(self.target.dsn, self.options, reuse=self._last)
-        except Exception as exc:  # failure is a state: any error here is a failed run
-            return self._failed(exc, started_at, time.monotonic() - started)
-        duration = time.monotonic() - started
-        self.metrics.snapshots.labels(self.name, "success").inc()
-        self.metrics.duration.labels(self.name).observe(duration)
-
         errors: list[str] = []
         self._timings = {}
-        cur = self._current()
-        # The previous snapshot: the one this process saw last, else the store's latest.
+        # The previous snapshot: the one this process saw last, else the store's latest
+        # (its manifest only: objects are read when used). An unchanged catalog (same
+        # fingerprint) returns it as it is, without reading the catalog again.
         # (a failed store read yields _FAILED, which is falsy: treat it as "no previous")
         prev = self._last or self._stage("store", errors, lambda: self.stages.latest(self.name))
         prev = prev or None
+        stats: dict[str, int] = {}
+        fresh: dict[str, Any] = {}
+
+        def hasher(data: dict[str, Any]) -> str:
+            # one encoding of each object gives the digest and the per-object digests the
+            # store, the diff and the audit cache compare
+            digest, groups = snapmod.hashed(data)
+            fresh.update(data=data, groups=groups)
+            return digest
+
+        snap_started = time.monotonic()
+        try:
+            snap = take_snapshot(
+                self.target.dsn, self.options, reuse=prev, hasher=hasher, stats=stats
+            )
+        except Exception as exc:  # failure is a state: any error here is a failed run
+            return self._failed(exc, started_at, time.monotonic() - started)
+        duration = time.monotonic() - snap_started
+        if fresh and snap.data is fresh["data"]:
+            snap = model.Snapshot(snap.meta, digest=snap.digest, data=fresh["groups"])
+        reread = 0 if stats.get("reused") else relations(snap)
+        self.metrics.snapshots.labels(self.name, "success").inc()
+        self.metrics.duration.labels(self.name).observe(duration)
+
+        cur = self._current()
         changed = prev is None or prev.digest != snap.digest
         self._stage("store", errors, lambda: self.stages.save(self.name, snap))
         changes: Sequence[Change] = ()
@@ -193,6 +227,8 @@ class Worker:
             for ch in changes:
                 kind, obj, change = str(ch.kind), str(ch.object), str(ch.change)
                 self.metrics.schema_changes.labels(self.name, kind, change).inc()
+                if ch.verdict is not None:
+                    self.metrics.policy_changes.labels(self.name, ch.verdict).inc()
                 log_event(
                     self.log,
                     "schema.change",
@@ -215,19 +251,30 @@ class Worker:
                     tally = Counter((str(c.kind), str(c.change)) for c in diffs or ())
                     drift = dict(sorted(tally.items()))
         findings = cur.findings
-        audited = self._stage("rules", errors, lambda: self.stages.audit(snap))
-        if isinstance(audited, list):
-            findings = tuple(sorted(audited))
+        previous = self._previous_audit()
+        audited = self._stage("rules", errors, lambda: self.stages.audit(snap, previous))
+        reaudited = 0
+        if isinstance(audited, auditcache.AuditResult):
+            findings = tuple(sorted(audited.findings))
+            reaudited = audited.audited
+            self._audit_cache = audited.cache
+            if audited.cache.key and (audited.audited or previous is None):
+                body = audited.cache.dumps()
+                self._stage("rules", errors, lambda: atomic_write(self._audit_file, body))
         docs_ts = cur.docs_generated_ts
         docs_key = _docs_key(snap, findings)
+        rerendered = 0
         if docs_key != self._docs_key or not (self.docs_out / "schema.json").is_file():
             out = self.docs_out
             done = self._stage("docs", errors, lambda: self.stages.render_docs(snap, out, findings))
             if done is not _FAILED:
+                rerendered = done or 0
                 docs_ts = self.clock()
                 self._docs_key = docs_key
                 self._stage(
-                    "docs", errors, lambda: atomic_write(self._docs_marker, docs_key.encode())
+                    "docs",
+                    errors,
+                    lambda: atomic_write(self._docs_marker, docs_key.encode(), parents=True),
                 )
                 log_event(self.log, "docs.generated", target=self.name, output=str(out))
 
@@ -257,6 +304,9 @@ class Worker:
                 docs_generated_ts=docs_ts,
             )
         )
+        for step, n in (("reread", reread), ("reaudited", reaudited), ("rerendered", rerendered)):
+            self.metrics.tick_objects.labels(self.name, step).set(n)
+            self.metrics.tick_objects_total.labels(self.name, step).inc(n)
         log_event(
             self.log,
             "run.finished",
@@ -265,13 +315,27 @@ class Worker:
             snapshot_s=round(duration, 3),
             digest=snap.digest[:19],
             changed=changed,
-            tables=len(snap.objects.tables),
+            tables=len(snap.data.get("tables") or {}),
+            reread=reread,
+            reaudited=reaudited,
+            rerendered=rerendered,
             findings=len(findings),
             drift=sum(drift.values()) if drift is not None else None,
             stage_errors=",".join(errors) or None,
             **self._timing_fields(),
         )
         return RunOutcome(self.name, True, changed=changed, stage_errors=tuple(errors))
+
+    def _previous_audit(self) -> auditcache.AuditCache | None:
+        """The last audit's cache: this process's, else the one a previous life left."""
+        if not self._audit_loaded:
+            self._audit_loaded = True
+            try:
+                raw = self._audit_file.read_bytes()
+            except OSError:
+                raw = b""
+            self._audit_cache = auditcache.AuditCache.loads(raw) if raw else None
+        return self._audit_cache
 
     def _check_baseline_database(
         self, spec: str, base: model.Snapshot, snap: model.Snapshot
@@ -404,7 +468,7 @@ class DefaultStages:
     def __init__(self, cfg: configmod.Config) -> None:
         self.cfg = cfg
         self.store = Store.from_config(cfg)  # [store] retention applies
-        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles))
+        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles), config=cfg)
         self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
         self._baseline_lock = threading.Lock()
 
@@ -437,8 +501,8 @@ class DefaultStages:
     def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]:
         return diff(old, new, self.diff_options).changes
 
-    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> None:
-        docs.render(snap, list(findings), self.cfg, out)
+    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> int:
+        return docs.render(snap, list(findings), self.cfg, out).rendered
 
     def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
         """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
@@ -454,8 +518,10 @@ class DefaultStages:
             self._baselines[spec] = (key, snap)
         return snap
 
-    def audit(self, snap: model.Snapshot) -> list[Finding]:
-        return rules.audit(snap, self.cfg)
+    def audit(
+        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
+    ) -> auditcache.AuditResult:
+        return auditcache.audit(snap, self.cfg, previous)
 
     def close(self) -> None:
         self.store.close()

@@ -171,3 +171,23 @@ def nexus_broken_db(pg: PgServer) -> Iterator[str]:
         yield pg.dsn(name)
     finally:
         pg.drop_db(name)
+
+
+@pytest.fixture
+def copy_db(pg: PgServer) -> Iterator[Callable[[str], str]]:
+    """Factory: a copy (CREATE DATABASE … TEMPLATE) of the database named by a DSN or a
+    name, dropped after the test; yields the copy's DSN."""
+    made: list[str] = []
+
+    def factory(template: str) -> str:
+        if "=" in template or "://" in template:
+            template = str(psycopg.conninfo.conninfo_to_dict(template)["dbname"])
+        name = f"dw_copy_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+        made.append(name)
+        return pg.dsn(name)
+
+    yield factory
+    for name in made:
+        pg.drop_db(name)

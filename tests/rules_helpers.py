@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import model, rules
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
-PRELUDE = """
+if TYPE_CHECKING:
+    from conftest import PgServer
+
+# Supabase's API roles (cluster-wide: created only when missing).
+API_ROLES = """
 do $$
 begin
   if not exists (select 1 from pg_roles where rolname = 'anon') then
@@ -21,6 +27,11 @@ begin
   end if;
 end
 $$;
+"""
+
+PRELUDE = (
+    API_ROLES
+    + """
 create schema if not exists auth;
 create or replace function auth.jwt() returns jsonb language sql stable as
 $f$ select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb, '{}'::jsonb) $f$;
@@ -32,6 +43,7 @@ $f$ select org = nullif(auth.jwt() -> 'app_metadata' ->> 'organization_id', ''):
 create or replace function private.other_fn(org uuid) returns boolean language sql stable as
 $f$ select true $f$;
 """
+)
 
 CLAIM = "((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid"
 
@@ -58,3 +70,49 @@ def audit(
 
 def hits(findings: list[Finding], rule: str) -> list[str]:
     return sorted(f.object for f in findings if f.rule == rule)
+
+
+BASEJUMP = REPO / "tests" / "fixtures" / "basejump"
+
+
+def supabase_stubs() -> str:
+    """The Nexus sample's Supabase stubs (roles, authenticator, default privileges,
+    auth.jwt()/auth.uid(), each only when absent), for loading other schemas."""
+    text = (REPO / "driftwatch" / "demo" / "nexus.sql").read_text()
+    start = text.index("-- Supabase compatibility stubs")
+    end = text.index("-- Extensions (kept out of public", start)
+    return text[start : text.rindex("\n-- ---", start, end)]
+
+
+def load_basejump(dsn: str, *, app: bool = True) -> None:
+    """Supabase stubs, Basejump's own migrations in order, then the app on top."""
+    import psycopg
+
+    parts = [BASEJUMP / "supabase_stubs.sql", *sorted((BASEJUMP / "migrations").glob("*.sql"))]
+    if app:
+        parts.append(BASEJUMP / "app.sql")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(supabase_stubs())  # type: ignore[call-overload]
+        for part in parts:
+            conn.execute(part.read_text())  # type: ignore[call-overload]
+
+
+def clones(pg: PgServer, template: str, prefix: str) -> Iterator[Callable[[], str]]:
+    """A factory of databases cloned from ``template`` (CREATE DATABASE … TEMPLATE), all
+    dropped afterwards; for a pytest fixture to ``yield from``."""
+    import uuid
+
+    import psycopg
+
+    made: list[str] = []
+
+    def factory() -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        with psycopg.connect(pg.admin_dsn, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')  # type: ignore[arg-type]
+        made.append(name)
+        return pg.dsn(name)
+
+    yield factory
+    for name in made:
+        pg.drop_db(name)

@@ -188,7 +188,9 @@ MUTATIONS: list[tuple[str, str, Expected]] = [
     (
         "drop-policy",
         "drop policy project_write on public.projects",
-        {("policy", "public.projects.project_write", "removed", "security")},
+        {
+            ("policy", "public.projects.project_write", "removed", "breaking")
+        },  # permissive: tightened
     ),
     (
         "alter-policy-using",
@@ -328,6 +330,107 @@ MUTATIONS: list[tuple[str, str, Expected]] = [
         {("column", "public.events.source", "added", "info")},
     ),  # not repeated per partition
     ("schema-added", "create schema reporting", {("schema", "reporting", "added", "info")}),
+    # ---- the kinds of snapshot format 2 (issue 15)
+    (
+        "add-instead-rule-on-rls-table",
+        "create rule orders_no_insert as on insert to public.orders do instead nothing",
+        {("rule", "public.orders.orders_no_insert", "added", "security")},
+    ),
+    (
+        "add-rule-on-plain-table",
+        "create rule settings_note as on update to app.settings do also notify settings",
+        {("rule", "app.settings.settings_note", "added", "info")},
+    ),
+    (
+        "publication-add-table",
+        "alter publication realtime_feed add table public.projects",
+        {("publication", "realtime_feed", "modified", "security")},
+    ),
+    (
+        "publication-narrow-columns",
+        "alter publication realtime_feed set table app.feed (id, body) where (hidden is not true)",
+        {("publication", "realtime_feed", "modified", "info")},
+    ),
+    (
+        "publication-drop-row-filter",
+        "alter publication realtime_feed set table app.feed (id, body, author)",
+        {("publication", "realtime_feed", "modified", "security")},
+    ),
+    (
+        "publication-all-tables",
+        "create publication everything for all tables",
+        {("publication", "everything", "added", "security")},
+    ),
+    (
+        "event-trigger-disabled",
+        "alter event trigger ddl_note disable",
+        {("event_trigger", "ddl_note", "modified", "info")},
+    ),
+    (
+        "add-statistics",
+        "create statistics app.feed_ndistinct (ndistinct) on body, author from app.feed",
+        {("statistics", "app.feed_ndistinct", "added", "info")},
+    ),
+    (
+        "composite-add-attribute",
+        "alter type public.money_pair add attribute note text",
+        {("composite_type", "public.money_pair", "modified", "info")},
+    ),
+    (
+        "composite-drop-attribute",
+        "alter type public.money_pair drop attribute currency",
+        {("composite_type", "public.money_pair", "modified", "breaking")},
+    ),
+    (
+        "drop-range-type",
+        "drop type public.numrange2",
+        {("range_type", "public.numrange2", "removed", "breaking")},
+    ),
+    (
+        "add-collation",
+        "create collation public.posix_copy (locale = 'POSIX')",
+        {("collation", "public.posix_copy", "added", "info")},
+    ),
+    (
+        "drop-operator",
+        "drop operator public.=~= (numeric, numeric)",
+        {("operator", "public.=~=(numeric,numeric)", "removed", "breaking")},
+    ),
+    (
+        "policy-comment",
+        "comment on policy orders_all on public.orders is 'tenant scoped'",
+        {("policy", "public.orders.orders_all", "modified", "info")},
+    ),
+    (
+        "identity-increment",
+        "alter table app.counters alter column id set increment by 10",
+        {("column", "app.counters.id", "modified", "info")},
+    ),
+    (
+        "typed-table-not-of",
+        "alter table app.kvs not of",
+        {("table", "app.kvs", "modified", "info")},
+    ),
+    (
+        "aggregate-initial-value",
+        "drop aggregate public.total(numeric);"
+        " create aggregate public.total(numeric) (sfunc = numeric_add, stype = numeric,"
+        " initcond = '1')",
+        {("function", "public.total(numeric)", "modified", "info")},
+    ),
+    (
+        "matview-refreshed",
+        "refresh materialized view app.feed_mv",
+        {("materialized_view", "app.feed_mv", "modified", "info")},
+    ),
+    (
+        "dotted-twin-table",
+        'create schema "public.orders"; create table "public.orders".x (id int)',
+        {
+            ("schema", "public.orders", "added", "info"),
+            ("table", '"public.orders".x', "added", "info"),
+        },
+    ),
 ]
 
 
@@ -408,7 +511,7 @@ NEXUS_MUTATIONS: list[tuple[str, str, Expected]] = [
     (
         "nexus-drop-policy",
         "drop policy organizations_delete on public.organizations",
-        {("policy", "public.organizations.organizations_delete", "removed", "security")},
+        {("policy", "public.organizations.organizations_delete", "removed", "breaking")},
     ),
     (
         "nexus-disable-rls",
@@ -426,9 +529,11 @@ NEXUS_MUTATIONS: list[tuple[str, str, Expected]] = [
         {("enum", "public.member_role", "modified", "info")},
     ),
     (
+        # every table is granted to anon by Supabase's default privileges; the RLS-bypassing
+        # view is the one the sample revokes, so granting it back is the drift
         "nexus-grant-anon",
-        "grant select on public.organization_members to anon",
-        {("grant", "public.organization_members", "added", "security")},
+        "grant select on public.customer_directory to anon",
+        {("grant", "public.customer_directory", "added", "security")},
     ),
 ]
 

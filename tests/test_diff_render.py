@@ -119,13 +119,13 @@ def test_expected_changes_and_severities() -> None:
         ("column", "public.orders.remark", "renamed", "breaking"),
         ("column", "public.orders.status", "modified", "breaking"),
         ("rls", "public.orders", "modified", "security"),
-        ("policy", "public.orders.orders_old", "removed", "security"),
+        ("policy", "public.orders.orders_old", "removed", "breaking"),  # permissive: tightened
         ("policy", "public.orders.orders_read", "modified", "security"),
         ("grant", "public.orders", "added", "security"),
         ("enum", "public.status", "modified", "breaking"),
         ("view", "public.v", "modified", "security"),
     ]
-    assert result.counts() == {"security": 6, "breaking": 3, "info": 2, "total": 11}
+    assert result.counts() == {"security": 5, "breaking": 4, "info": 2, "total": 11}
 
 
 def test_golden_text_markdown_json() -> None:
@@ -136,6 +136,8 @@ def test_golden_text_markdown_json() -> None:
     doc = orjson.loads(render(result, "json"))
     assert doc["format"] == "driftwatch.diff/1"
     assert set(doc["changes"][0]) == {"kind", "object", "change", "before", "after", "severity"}
+    policy = [c for c in doc["changes"] if c["kind"] == "policy"]
+    assert policy and all({"verdict", "why"} <= set(c) for c in policy)
 
 
 def test_color_only_when_asked() -> None:

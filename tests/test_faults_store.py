@@ -53,6 +53,10 @@ def store_url(cluster: pgserver.LocalCluster, request: pytest.FixtureRequest) ->
     return cluster.dsn(name)
 
 
+# Tables created here are granted to PUBLIC (so to the API roles): their findings are errors.
+REACHABLE = "alter default privileges in schema public grant select on tables to public;"
+
+
 def metrics(svc: Service) -> Metrics:
     text = generate_latest(svc.registry).decode()
     return {
@@ -95,7 +99,7 @@ def test_store_down_mid_life_worker_keeps_running_then_catches_up(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
-    dsn = make_db("create table public.items (id int, organization_id uuid not null);")
+    dsn = make_db(REACHABLE + "create table public.items (id int, organization_id uuid not null);")
     svc = service(tmp_path, dsn, store_url)
     docs = tmp_path / "state" / "docs" / "app" / "schema.json"
     try:
@@ -165,7 +169,7 @@ def test_store_down_at_start_up(
     store_url: str,
     cluster: pgserver.LocalCluster,
 ) -> None:
-    dsn = make_db("create table public.items (id int, organization_id uuid not null);")
+    dsn = make_db(REACHABLE + "create table public.items (id int, organization_id uuid not null);")
     cluster.stop(delete=False)
     try:
         svc = service(tmp_path, dsn, store_url)  # constructing the service needs no store

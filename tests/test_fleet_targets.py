@@ -33,7 +33,7 @@ def test_dsn_from_env_file_or_config(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert resolve_dsn(configmod.Target("c", dsn="dbname=x")) == "dbname=x"
     with pytest.raises(ConfigError, match="DW_UNSET is not set"):
         resolve_dsn(configmod.Target("d", dsn_env="DW_UNSET"))
-    with pytest.raises(ConfigError, match="cannot read dsn_file"):
+    with pytest.raises(ConfigError, match="dsn_file not found"):
         resolve_dsn(configmod.Target("e", dsn_file=str(tmp_path / "missing")))
     (tmp_path / "empty").write_text("\n")
     with pytest.raises(ConfigError, match="is empty"):

@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from driftwatch import idents
 from driftwatch import snapshot as snapmod
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
@@ -58,7 +59,7 @@ VALID = orjson.loads(
         (b'{"format": "driftwatch.snapshot/1", "digest": "sha256:ab', "not valid JSON"),
         (b"[1, 2, 3]", "top level is not an object"),
         (b'{"format": "driftwatch.findings/1", "findings": []}', "not a driftwatch snapshot"),
-        (b'{"format": "driftwatch.snapshot/2", "objects": {}}', "upgrade driftwatch"),
+        (b'{"format": "driftwatch.snapshot/3", "objects": {}}', "upgrade driftwatch"),
         (b'{"format": "driftwatch.snapshot/1", "digest": "x"}', "invalid snapshot"),
     ],
     ids=["empty", "binary", "truncated", "array", "other-format", "future-version", "no-objects"],
@@ -171,7 +172,7 @@ def test_hostile_names_through_json_docs_and_sarif(
         sql.append(f"alter table public.{_q(name)} enable row level security")
     dsn = make_db(";\n".join(sql))
     snap = take_snapshot(dsn, SnapshotOptions(include_schemas=("public",)))
-    assert {k.removeprefix("public.") for k in snap.objects.tables} == set(HOSTILE_NAMES)
+    assert {idents.split_key(k)[1] for k in snap.objects.tables} == set(HOSTILE_NAMES)
     (tmp_path / "snap.json").write_bytes(snapmod.dumps(snap))
     assert snapmod.read(tmp_path / "snap.json") == snap  # exact round trip
 

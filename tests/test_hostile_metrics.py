@@ -28,7 +28,7 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from test_serve_support import http_get, wait_for
 
-from driftwatch import config
+from driftwatch import config, idents
 from driftwatch.service import Service
 
 E2 = "é" * 31 + "x"  # 63 bytes of 2-byte characters (+1 ASCII)
@@ -70,12 +70,15 @@ def schema_sql() -> str:
     for schema, tables in TABLES.items():
         if schema != "public":
             out.append(f"create schema {ident(schema)};")
+            # exposed and reachable by the API roles (through PUBLIC): the findings are errors
+            out.append(f"grant usage on schema {ident(schema)} to public;")
         for t in tables:
             out.append(f"create table {ident(schema)}.{ident(t)} (id int, organization_id uuid);")
+            out.append(f"grant select on {ident(schema)}.{ident(t)} to public;")
     return "\n".join(out)
 
 
-EXPECTED_OBJECTS = {f"{s}.{t}" for s, ts in TABLES.items() for t in ts}
+EXPECTED_OBJECTS = {idents.qualify(s, t) for s, ts in TABLES.items() for t in ts}
 
 
 @pytest.fixture
@@ -139,9 +142,9 @@ def test_hostile_names_in_finding_info_round_trip_over_http(
         assert all(lab["target"] == "odd" and lab["severity"] == "error" for lab in info)
         # no fake series injected through a name
         assert {lab["object"] for lab in _labels(families, "driftwatch_finding_info")} >= {
-            "public.Case",
-            "public.case",
-            "public.CASE",
+            'public."Case"',
+            'public."case"',  # a reserved word
+            'public."CASE"',
         }
         assert not [lab for lab in _labels(families, "driftwatch_finding_info") if
                     lab.get("object") == "fake"]  # fmt: skip
@@ -157,7 +160,9 @@ def test_hostile_names_in_finding_info_round_trip_over_http(
     for line in text.split("\n"):
         assert line == "" or line.startswith(("# ", "driftwatch_", "process_", "python_")), line
     # the 63-byte names arrive whole (PostgreSQL truncates beyond 63 bytes; we never do)
-    assert f'object="public.{E4}"' in text and f'object="Ünï côdé ✓.{E3}"' in text
+    for schema, name in (("public", E4), ("Ünï côdé ✓", E3)):
+        quoted = idents.qualify(schema, name).replace("\\", "\\\\").replace('"', '\\"')
+        assert f'object="{quoted}"' in text
 
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool not installed")

@@ -11,7 +11,7 @@ from conftest import run_sql
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from driftwatch import config
+from driftwatch import config, idents
 from driftwatch.findings import Finding
 from driftwatch.metrics import ResultsRegistry, TargetResult, build_registry
 from driftwatch.service import Service
@@ -134,6 +134,8 @@ def test_hostile_names_are_escaped_and_round_trip(
         f"create schema {ident(HOSTILE_SCHEMA)};"
         f"create table {ident(HOSTILE_SCHEMA)}.t (id int);"
         f"create table public.{ident(HOSTILE_TABLE)} (id int, organization_id uuid not null);"
+        # reachable by the API roles (through PUBLIC), so its finding is an error
+        f"grant select on public.{ident(HOSTILE_TABLE)} to public;"
     )
     svc = service(tmp_path, {"odd": dsn})
     run(svc, "odd")
@@ -142,7 +144,7 @@ def test_hostile_names_are_escaped_and_round_trip(
     schemas = {s[1]["schema"]: s[2] for s in pick(m, "driftwatch_tables", target="odd")}
     assert schemas == {HOSTILE_SCHEMA: 1, "public": 1}
     objects = {s[1]["object"] for s in pick(m, "driftwatch_finding_info", rule="rls-disabled")}
-    assert objects == {f"public.{HOSTILE_TABLE}"}
+    assert objects == {idents.qualify("public", HOSTILE_TABLE)}  # the quoted key
     # the raw exposition text kept every sample on one line
     for line in text.splitlines():
         assert line.startswith(("#", "driftwatch_", "process_")), line
@@ -159,6 +161,8 @@ def test_a_fixed_finding_disappears_on_the_next_run(
           organization_id uuid not null references public.organizations(id)
         );
         create index on public.notes (organization_id);
+        -- reachable by the API roles (through PUBLIC), so the finding is an error
+        grant select on public.notes to public;
         """
     )
     svc = service(tmp_path, {"app": dsn})

@@ -208,11 +208,20 @@ def test_postgres_prints_the_wrapped_claim(snapshot) -> None:  # type: ignore[no
     assert "( SELECT auth.jwt() AS jwt)" in text  # the shape the analyser must see through
 
 
-def test_untrusted_helper_is_not_scoped_without_config(snapshot) -> None:  # type: ignore[no-untyped-def]
+def test_helper_is_proved_from_its_body_without_config(snapshot) -> None:  # type: ignore[no-untyped-def]
+    an = Context(snapshot, configmod.Config()).analyser
     policy = snapshot.objects.tables["public.items"].policies["c10"]
+    assert an.verdict("public.items", policy.using).scoped  # org = nullif(<claim>, '')::uuid
+    loose = an.verdict("public.items", "private.other_fn(organization_id)")
+    assert not loose.scoped
+    assert "private.other_fn(org uuid)" in loose.reason and "TRUE" in loose.reason
+
+
+def test_trusted_functions_stay_an_escape_hatch(snapshot) -> None:  # type: ignore[no-untyped-def]
+    cfg = configmod.from_dict({"tenancy": {"trusted_functions": ["private.other_fn"]}})
     assert (
-        not Context(snapshot, configmod.Config())
-        .analyser.verdict("public.items", policy.using)
+        Context(snapshot, cfg)
+        .analyser.verdict("public.items", "private.other_fn(organization_id)")
         .scoped
     )
 

@@ -34,6 +34,12 @@ create policy "Projects: any" on public.projects for select to anon using (true)
 create policy organizations_update on public.organizations for update to authenticated
   using (id = (auth.jwt() -> 'app_metadata' ->> 'organization_id')::uuid);
 create table public."Odd Table" (id uuid primary key, organization_id uuid);
+-- granted to the API roles as Supabase's default privileges do, but this one table
+create table public.internal_log (id bigint primary key, line text);
+create schema app;
+grant usage on schema public to anon, authenticated;
+grant all on all tables in schema public to anon, authenticated;
+revoke all on public.internal_log from anon, authenticated;
 """
 )
 
@@ -67,13 +73,13 @@ def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[s
     # the summary first: counts by severity and the audited schemas
     assert re.fullmatch(
         r"driftwatch: \d+ findings \(\d+ errors?, \d+ warnings?, \d+ info\)"
-        r" in 1 audited schema \(public\)(; \d+ schemas? not exposed, not audited)?",
+        r" in 1 audited schema \(public\); not audited \(not exposed\): app, private",
         first,
     ), first
     # per table, worst table first; inside a table errors before warnings
-    odd = rest[rest.index("\npublic.Odd Table  (1 error, 2 warnings)") :]
+    odd = rest[rest.index('\npublic."Odd Table"  (1 error, 2 warnings)') :]
     assert odd.index("  ERROR   [rls-disabled]") < odd.index("  WARNING [tenant-column-")
-    assert rest.index("public.Odd Table  (") < rest.index("public.projects  (1 error)")
+    assert rest.index('public."Odd Table"  (') < rest.index("public.projects  (1 error)")
     # info findings are counted, not listed, unless -v
     assert "  INFO    [" not in out and "info findings" not in out
     assert re.search(
@@ -82,8 +88,14 @@ def test_text_output_grouped_and_exit_1(db: str, capsys: pytest.CaptureFixture[s
     assert main(["check", "--dsn", db, "-v"]) == 1
     verbose = capsys.readouterr().out
     assert "  INFO    [policy-initplan] " in verbose and "not listed" not in verbose
+    # no API role can reach internal_log: its findings are info and say why
+    info = verbose[verbose.index("public.internal_log  (") :]
+    assert "  INFO    [rls-disabled] row level security is disabled on public.internal_log" in info
+    assert (
+        "no API role can reach public.internal_log: authenticated, anon hold no privilege" in info
+    )
     assert "[policy-not-tenant-scoped] policy Projects: any on public.projects" in out
-    assert 'ALTER POLICY "Projects: any" ON public.projects USING (organization_id = ' in out
+    assert 'DROP POLICY "Projects: any" ON public.projects;' in out  # anon: no tenant claim
     assert 'public."Odd Table"' in out  # remediation SQL quotes the identifier
 
 
@@ -91,6 +103,8 @@ def test_json_format(snapfile: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert main(["check", "--snapshot", str(snapfile), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["format"] == "driftwatch.findings/1"
+    assert data["scope"]["audited_schemas"] == ["public"]
+    assert data["scope"]["skipped_schemas"] == ["app", "private"]
     keys = {"rule", "severity", "object", "message", "fingerprint", "remediation"}
     assert data["findings"] and all(set(f) == keys for f in data["findings"])
     rules_seen = {f["rule"] for f in data["findings"]}
@@ -129,6 +143,7 @@ def test_sarif_validates(snapfile: Path, tmp_path: Path, monkeypatch: pytest.Mon
     assert {r["level"] for r in run["results"]} == {"error", "warning", "note"}
     errors_rule = next(r for r in driver_rules if r["id"] == "rls-disabled")
     assert errors_rule["properties"]["security-severity"] == "8.0"
+    assert run["properties"]["audited_schemas"] == ["public"]
 
 
 def test_sarif_points_at_the_creating_migration(
@@ -167,7 +182,7 @@ def test_sarif_points_at_the_creating_migration(
                     return f"supabase/migrations/{f.name}", n
         raise AssertionError(prefix)
 
-    assert where[("rls-disabled", "public.Odd Table")] == line_of('create table public."Odd')
+    assert where[("rls-disabled", 'public."Odd Table"')] == line_of('create table public."Odd')
     nullable = next(k for k in where if k[0] == "tenant-column-nullable")
     assert where[nullable] == line_of('create table public."Odd')  # a column: its table
     policy = next(k for k in where if k[0] == "policy-not-tenant-scoped")

@@ -61,3 +61,12 @@ def test_generator_writes_and_prunes(tmp_path: Path) -> None:
     assert (tmp_path / "notes.md").exists()
     assert len(written) == len(rules.REGISTRY) + 2
     assert _docs.write(tmp_path) == []  # unchanged: nothing rewritten
+
+
+def test_every_rule_is_in_the_mapping_table() -> None:
+    from driftwatch.rules._counterparts import COUNTERPARTS
+
+    assert set(COUNTERPARTS) == set(rules.REGISTRY)
+    text = (Path(__file__).resolve().parent.parent / "docs" / "rules" / "README.md").read_text()
+    assert "| driftwatch rule | splinter lint | pgrls rule |" in text
+    assert "0002_auth_users_exposed" in text and "SEC016" in text

@@ -1,5 +1,7 @@
-"""The Nexus sample: clean except what its README says is shown on purpose; the broken
-companion triggers every planted hole."""
+"""The Nexus sample, granted as Supabase grants a project (default privileges: ALL on every
+table, sequence and function in public to anon, authenticated, service_role): the clean
+sample has no error or warning, the broken companion has exactly its planted holes (and
+the second findings the file names with "also:") at warning and above."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import pytest
 from rules_helpers import NEXUS_CONFIG, audit, snap
 
 from driftwatch import config as configmod
+from driftwatch import rules
+from driftwatch.rules._context import Context
 
 # (rule, object) of the 18 holes of driftwatch/demo/nexus_broken.sql
 PLANTED = [
@@ -45,7 +49,10 @@ def broken(nexus_broken_db: str):  # type: ignore[no-untyped-def]
 
 def test_clean_sample_shows_only_what_it_means_to(clean) -> None:  # type: ignore[no-untyped-def]
     findings = audit(clean, NEXUS_CONFIG)
-    rest = [(f.rule, f.object) for f in findings if f.rule != "rls-not-forced"]
+    assert [f for f in findings if f.severity != "info"] == []
+    # the advisory info rules (performance, existence oracles) list correct tables too
+    advisory = {"tenant-existence-oracle", "unindexed-foreign-key", "no-primary-key"}
+    rest = [(f.rule, f.object) for f in findings if f.rule not in {"rls-not-forced", *advisory}]
     assert rest == [("policy-initplan", "public.cron_jobs.cron_jobs_select")]
     forced = [f for f in findings if f.rule == "rls-not-forced"]
     assert len(forced) == 143  # every table; partitions are audited through their parent
@@ -87,6 +94,29 @@ def test_broken_companion_triggers_each_hole(broken, rule: str, obj: str) -> Non
     assert (rule, obj) in {(f.rule, f.object) for f in findings}
 
 
+def test_broken_has_exactly_its_holes_at_warning_and_above(broken) -> None:  # type: ignore[no-untyped-def]
+    also = {  # second findings of holes 10 and 11, named "also:" in nexus_broken.sql
+        ("policy-not-tenant-scoped", f"public.webhook_deliveries.webhook_deliveries_{c}")
+        for c in ("select", "insert", "update", "delete")
+    } | {
+        ("policy-not-tenant-scoped", "public.customers.customers_select"),
+        # hole 16 (search_customers) read by the anon-specific rule too: it reads customers
+        ("security-definer-function-executable", "public.search_customers(q text)"),
+    }
+    serious = {(f.rule, f.object) for f in _broken_findings(broken) if f.severity != "info"}
+    planted = {(r, o) for r, o in PLANTED if rules.REGISTRY[r].severity != "info"}
+    assert serious == planted | also
+
+
+def test_sample_is_granted_as_supabase_grants(clean) -> None:  # type: ignore[no-untyped-def]
+    """Every tenant table is reachable by anon and authenticated (the noise source the
+    audit must cope with); the revoked view is not."""
+    ctx = Context(clean, configmod.from_dict(NEXUS_CONFIG))
+    assert all(ctx.reachable(k) == {"anon", "authenticated"} for k in ctx.tenant_tables)
+    assert ctx.reachable("public.customer_directory") == frozenset()  # revoked view
+    assert clean.objects.roles["anon"].inherit is False
+
+
 def test_broken_adds_nothing_unexpected(broken, clean) -> None:  # type: ignore[no-untyped-def]
     before = {(f.rule, f.object) for f in audit(clean, NEXUS_CONFIG)}
     after = {(f.rule, f.object) for f in _broken_findings(broken)}
@@ -96,6 +126,8 @@ def test_broken_adds_nothing_unexpected(broken, clean) -> None:  # type: ignore[
         for c in ("select", "insert", "update", "delete")
     } | {
         ("policy-not-tenant-scoped", "public.customers.customers_select"),  # user_metadata claim
+        # HOLE 16 (search_customers): anon may call it, and it reads public.customers
+        ("security-definer-function-executable", "public.search_customers(q text)"),
         ("rls-not-forced", "public.webhook_deliveries"),
         ("rls-not-forced", "public.order_gift_messages"),
     }

@@ -57,7 +57,11 @@ def test_server_stopped_mid_life_then_restarted(
     tmp_path: Path, cluster: pgserver.LocalCluster
 ) -> None:
     dsn = cluster.dsn()
-    run_sql(dsn, "create table public.items (id int primary key, organization_id uuid not null);")
+    run_sql(
+        dsn,
+        "create table public.items (id int primary key, organization_id uuid not null);"
+        "grant select on public.items to public;",  # reachable by the API roles: an error
+    )
     svc = Service(
         config.from_dict(
             {

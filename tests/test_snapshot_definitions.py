@@ -124,7 +124,7 @@ create index mv_part on app.mv (n) where n > 2;
 # What PostgreSQL itself prints for each object (search_path emptied as the loader does).
 REFERENCE_SQL = {
     "constraint": """
-        select n.nspname || '.' || c.relname, con.conname, pg_get_constraintdef(con.oid),
+        select quote_ident(n.nspname) || '.' || quote_ident(c.relname), con.conname, pg_get_constraintdef(con.oid),
                array(select a.attname::text from unnest(con.conkey) with ordinality k(n, o)
                      join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.n
                      order by k.o),
@@ -135,7 +135,7 @@ REFERENCE_SQL = {
         join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any(%(schemas)s) and con.contype in ('p', 'u', 'f', 'c', 'x')""",
     "index": """
-        select n.nspname || '.' || c.relname, i.relname, pg_get_indexdef(x.indexrelid),
+        select quote_ident(n.nspname) || '.' || quote_ident(c.relname), i.relname, pg_get_indexdef(x.indexrelid),
                pg_get_expr(x.indpred, x.indrelid),
                array(select pg_get_indexdef(x.indexrelid, k.o::int, true)
                      from generate_series(1, x.indnkeyatts) k(o) order by k.o),
@@ -147,12 +147,12 @@ REFERENCE_SQL = {
         join pg_class c on c.oid = x.indrelid join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = any(%(schemas)s)""",
     "policy": """
-        select n.nspname || '.' || c.relname, p.polname, pg_get_expr(p.polqual, p.polrelid),
+        select quote_ident(n.nspname) || '.' || quote_ident(c.relname), p.polname, pg_get_expr(p.polqual, p.polrelid),
                pg_get_expr(p.polwithcheck, p.polrelid)
         from pg_policy p join pg_class c on c.oid = p.polrelid
         join pg_namespace n on n.oid = c.relnamespace where n.nspname = any(%(schemas)s)""",
     "default": """
-        select n.nspname || '.' || c.relname, a.attname, pg_get_expr(ad.adbin, ad.adrelid),
+        select quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname, pg_get_expr(ad.adbin, ad.adrelid),
                a.attgenerated <> ''
         from pg_attrdef ad join pg_attribute a on a.attrelid = ad.adrelid and a.attnum = ad.adnum
         join pg_class c on c.oid = ad.adrelid join pg_namespace n on n.oid = c.relnamespace

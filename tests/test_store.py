@@ -130,7 +130,7 @@ def test_schema_version_recorded_and_newer_refused(url: str) -> None:
     with Store(url) as store:
         store.targets()
         with store.engine.begin() as conn:
-            assert conn.execute(sa.text("select version from schema_version")).scalar() == 1
+            assert conn.execute(sa.text("select version from schema_version")).scalar() == 2
             conn.execute(sa.text("update schema_version set version = 99"))
     with Store(url) as store, pytest.raises(StoreError, match="newer than this driftwatch"):
         store.targets()

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from driftwatch import config as configmod
+from driftwatch import model
 from driftwatch.dsn import resolve_dsn
-from driftwatch.errors import UsageError
+from driftwatch.dsn import validate as validate_dsn
+from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
 from driftwatch.introspect import SnapshotOptions
 from driftwatch.sources import target_options
@@ -76,7 +78,9 @@ class LiveSource:
 
 
 def load_config(args: argparse.Namespace) -> configmod.Config:
-    return configmod.load(getattr(args, "config", None))
+    cfg = configmod.load(getattr(args, "config", None))
+    configmod.apply_limits(cfg)
+    return cfg
 
 
 def live_source(
@@ -99,6 +103,7 @@ def live_source(
         raise UsageError(
             "no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL"
         )
+    validate_dsn(dsn)
     base = target_options(target)
     return LiveSource(
         dsn=dsn,
@@ -113,11 +118,39 @@ def live_source(
     )
 
 
+def add_snapshot_arg(p: argparse.ArgumentParser, verb: str) -> None:
+    p.add_argument(
+        "--snapshot",
+        metavar="SPEC",
+        help=f"{verb} a snapshot instead of a live database: a file, 'baseline', 'last' or"
+        " 'migrations:DIR'",
+    )
+
+
+def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.Snapshot:
+    """The snapshot ``--snapshot SPEC`` names, else a live one of --dsn / --target."""
+    from driftwatch import sources
+    from driftwatch.introspect import take_snapshot
+
+    if args.snapshot:
+        if args.dsn or args.target:
+            raise UsageError("--snapshot cannot be combined with --dsn or --target")
+        return sources.resolve(args.snapshot, cfg)
+    src = live_source(args, cfg)
+    assert src is not None
+    return take_snapshot(src.dsn, src.options)
+
+
 def emit(data: bytes | Iterable[bytes], output: str | None) -> None:
     """Write ``data`` (bytes or byte chunks) to ``output`` atomically, or to stdout."""
     if output and output != "-":
         atomic_write(output, data)
         return
-    for chunk in [data] if isinstance(data, bytes) else data:
-        sys.stdout.buffer.write(chunk)
-    sys.stdout.flush()
+    try:
+        for chunk in [data] if isinstance(data, bytes) else data:
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None

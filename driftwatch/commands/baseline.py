@@ -46,10 +46,11 @@ def run(args: argparse.Namespace) -> int:
         configured = cfg.target(src.target).baseline
         if configured and not configured.startswith("migrations:"):
             path = configured
+    own_layout = not args.file  # a configured path: its directory may be made
     path = path or cfg.docs.baseline
     with snapmod.spooled() as spool:
         snap = take_snapshot(src.dsn, src.options, hasher=spool.digest)
-        snapmod.write(snap, path, spool=spool)
+        snapmod.write(snap, path, spool=spool, parents=own_layout)
     print(
         f"driftwatch: baseline {path} accepted ({snap.digest[:19]}…, "
         f"{len(snap.objects.tables)} tables)",

@@ -1,10 +1,12 @@
 """``driftwatch check``: audit tenant isolation and RLS of a database or snapshot.
 
-Runs every enabled rule (see docs/rules/) and prints the findings as text (a summary line,
-then the findings per table with their remediation; info findings as counts unless -v),
-JSON (``driftwatch.findings/1``) or SARIF 2.1.0 (each result located in the migration that
-created its object, else in its generated docs page). Exit 1 when a finding is at or above
-``--fail-on`` (default: error), else 0.
+Runs every enabled rule (see docs/rules/) and prints the findings as text (a summary line
+with the counts and the schemas audited and skipped — the exposed ones: ``[tenancy]
+exposed_schemas`` plus the database's ``pgrst.db_schemas`` —, then the findings per table
+with their remediation; info findings as counts unless -v), JSON (``driftwatch.findings/1``)
+or SARIF 2.1.0 (each result located in the migration that created its object, else in its
+generated docs page). Exit 1 when a finding is at or above ``--fail-on`` (default: error),
+else 0.
 """
 
 from __future__ import annotations
@@ -14,13 +16,18 @@ import sys
 from pathlib import Path
 
 from driftwatch import config as configmod
-from driftwatch import model, rules, sources
+from driftwatch import model, rules
 from driftwatch.cli import keep_until_exit
-from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
-from driftwatch.errors import UsageError
+from driftwatch.commands._common import (
+    Subparsers,
+    add_snapshot_arg,
+    add_target_args,
+    audited_snapshot,
+    emit,
+    load_config,
+)
 from driftwatch.findings import SEVERITIES, severity_rank
-from driftwatch.introspect import take_snapshot
-from driftwatch.report import FORMATS, Context, audited_schemas, render
+from driftwatch.report import FORMATS, Context, render
 from driftwatch.report.locations import locator
 
 
@@ -32,11 +39,7 @@ def register(sub: Subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_target_args(p)
-    p.add_argument(
-        "--snapshot",
-        metavar="SPEC",
-        help="audit a snapshot instead of a live database: a file, 'baseline', 'last' or 'migrations:DIR'",
-    )
+    add_snapshot_arg(p, "audit")
     p.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
@@ -50,7 +53,11 @@ def register(sub: Subparsers) -> None:
         "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
     )
     p.add_argument(
-        "-v", "--verbose", action="store_true", help="text: list info findings one by one"
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="text: list info findings one by one; also list, on stderr, the objects left out"
+        " because an extension owns them",
     )
     p.add_argument(
         "--sarif-root",
@@ -69,17 +76,20 @@ def register(sub: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
-    if args.snapshot:
-        if args.dsn or args.target:
-            raise UsageError("--snapshot cannot be combined with --dsn or --target")
-        snap = sources.resolve(args.snapshot, cfg)
-    else:
-        src = live_source(args, cfg)
-        assert src is not None
-        snap = take_snapshot(src.dsn, src.options)
-    findings = rules.audit(snap, cfg)
+    snap = audited_snapshot(args, cfg)
+    result = rules.run(snap, cfg)
+    findings = result.findings
     keep_until_exit((snap, findings))
-    emit(render(findings, args.format, _context(args, cfg, snap)), args.output)
+    if cfg.source is None:  # no config file: say when the defaults plainly do not fit
+        from driftwatch.rules._infer import hint
+
+        line = hint(snap, cfg)
+        if line:
+            print(f"driftwatch: hint: {line}", file=sys.stderr)
+    if args.verbose and result.scope.extension_objects:
+        left_out = ", ".join(f"{o} ({e})" for o, e in result.scope.extension_objects)
+        print(f"driftwatch: left out, owned by extensions: {left_out}", file=sys.stderr)
+    emit(render(findings, args.format, _context(args, cfg, snap, result.scope)), args.output)
     threshold = severity_rank(args.fail_on)
     failing = [f for f in findings if severity_rank(f.severity) <= threshold]
     if args.output:
@@ -91,9 +101,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failing else 0
 
 
-def _context(args: argparse.Namespace, cfg: configmod.Config, snap: model.Snapshot) -> Context:
-    audited = audited_schemas(snap, cfg)
-    skipped = tuple(sorted(set(snap.objects.schemas) - set(audited)))
+def _context(
+    args: argparse.Namespace, cfg: configmod.Config, snap: model.Snapshot, scope: rules.Scope
+) -> Context:
     locate = None
     if args.format == "sarif":
         folder = args.migrations or cfg.migrations.folder
@@ -104,4 +114,4 @@ def _context(args: argparse.Namespace, cfg: configmod.Config, snap: model.Snapsh
             (cfg.target(args.target).docs_output if args.target else None) or cfg.docs.output
         )
         locate = locator(snap, root, docs_dir, Path(folder) if folder else None)
-    return Context(audited, skipped, args.verbose, locate, cfg.docs.rule_docs)
+    return Context(scope, args.verbose, locate, cfg.docs.rule_docs)

@@ -62,6 +62,11 @@ def register(sub: Subparsers) -> None:
         metavar="KIND",
         help=f"ignore changes of this kind (repeatable): {', '.join(KINDS)}",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="validate snapshot files against the JSON Schema even when their digest verifies",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="also list the ignored changes")
     p.add_argument(
         "--color",
@@ -85,6 +90,7 @@ def options_from(args: argparse.Namespace, cfg: configmod.Config) -> DiffOptions
         ignore_schemas=tuple(cfg.diff.ignore_schemas) + tuple(args.ignore_schema),
         ignore_objects=tuple(cfg.diff.ignore_objects) + tuple(args.ignore_object),
         ignore_kinds=kinds,
+        config=cfg,
     )
 
 
@@ -102,15 +108,20 @@ def run(args: argparse.Namespace) -> int:
     snap_opts = sources.target_options(cfg.target(args.target) if args.target else None)
     direction = migrations_direction(args.old, args.new)
     if direction is False:  # NEW is migrations:…: resolve OLD first, replay on its major
-        old = sources.resolve(args.old, cfg, options=snap_opts, target=args.target)
-        new = sources.resolve(
-            args.new, cfg, options=snap_opts, target=args.target, target_major=major_of(old)
+        old = sources.resolve(
+            args.old, cfg, options=snap_opts, target=args.target, strict=args.strict
         )
+        new = sources.resolve(
+            args.new, cfg, options=snap_opts, target=args.target, target_major=major_of(old),
+            strict=args.strict,
+        )  # fmt: skip
     else:
-        new = sources.resolve(args.new, cfg, options=snap_opts, target=args.target)
+        new = sources.resolve(
+            args.new, cfg, options=snap_opts, target=args.target, strict=args.strict
+        )
         old = sources.resolve(
             args.old, cfg, options=snap_opts, target=args.target,
-            target_major=major_of(new) if direction else None,
+            target_major=major_of(new) if direction else None, strict=args.strict,
         )  # fmt: skip
     if direction is None and old.meta.database != new.meta.database:
         # Not an error (comparing staging with production is a real use), but never silent.

@@ -14,8 +14,9 @@ from pathlib import Path
 from driftwatch import rules
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.errors import UsageError
+from driftwatch.fileio import atomic_write
 from driftwatch.introspect import take_snapshot
-from driftwatch.probe import ProbeOptions, run_probe
+from driftwatch.probe import ProbeOptions, pgtap, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.probe.render import FORMATS, render
 from driftwatch.report.locations import locator
@@ -52,7 +53,27 @@ def register(sub: Subparsers) -> None:
     p.add_argument(
         "-o", "--output", metavar="FILE", help="write here (atomically) instead of stdout"
     )
+    p.add_argument(
+        "--emit",
+        nargs=2,
+        metavar=("FORMAT", "DIR"),
+        help="also write each probed table's attacks as test files: 'pgtap DIR' writes"
+        " DIR/<schema>.<table>.sql for pg_prove",
+    )
     p.set_defaults(func=run)
+
+
+def _emit_dir(emit: list[str] | None) -> Path | None:
+    if emit is None:
+        return None
+    fmt, folder = emit
+    if fmt != "pgtap":
+        raise UsageError(f"--emit: unknown format {fmt!r} (known: pgtap)")
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--emit pgtap: {folder} exists and is not a directory")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,11 +87,27 @@ def run(args: argparse.Namespace) -> int:
             f"probe writes (and rolls back) fixture rows, so it needs probe = true on the"
             f" target in the config or --allow-writes; refusing to run against {where}"
         )
+    emit_dir = _emit_dir(args.emit)
     snapshot = take_snapshot(src.dsn, src.options)
     options = ProbeOptions.from_config(
-        cfg, tables=args.tables, exclude_tables=args.exclude_tables, target=src.target
+        cfg,
+        tables=args.tables,
+        exclude_tables=args.exclude_tables,
+        target=src.target,
+        emit_pgtap=emit_dir is not None,
     )
     report = run_probe(src.dsn, snapshot, cfg, options)
+    if emit_dir is not None:
+        written = 0
+        for t in report.tables:
+            if t.pgtap:
+                atomic_write(emit_dir / pgtap.file_name(t.table), t.pgtap.encode())
+                written += 1
+        print(
+            f"driftwatch: wrote {written} pgTAP file(s) to {emit_dir}"
+            f" ({len(report.tables) - written} table(s) skipped or undecided: no file)",
+            file=sys.stderr,
+        )
     static = rules.audit(snapshot, cfg)
     errors = mergemod.static_errors(static)
     found = mergemod.findings(report, snapshot, cfg)

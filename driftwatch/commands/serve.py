@@ -2,7 +2,8 @@
 
 Runs until SIGTERM/SIGINT (then stops scheduling, lets a running snapshot finish within
 ``server.shutdown_timeout`` and exits 0). ``--once`` runs every target once and exits:
-0 if all succeeded, 3 if a target was unreachable, 2 for any other failure.
+0 if all succeeded, 3 if a target was unreachable, 2 for any other failure, including a
+stage (store, diff, docs, baseline, rules) that failed after a good snapshot.
 """
 
 from __future__ import annotations
@@ -49,9 +50,13 @@ def run(args: argparse.Namespace) -> int:
         outcomes = service.run_once()
         service.stop(timeout_s=0)
         failed = [o for o in outcomes if not o.ok]
-        if not failed:
-            return 0
-        return 3 if any(o.exit_code == 3 for o in failed) else 2
+        if failed:
+            return 3 if any(o.exit_code == 3 for o in failed) else 2
+        stages = sorted({f"{o.target}: {st}" for o in outcomes for st in o.stage_errors})
+        if stages:  # the snapshot was taken but not all of it was stored, rendered or audited
+            print(f"driftwatch: error: stage(s) failed: {', '.join(stages)}", file=sys.stderr)
+            return 2
+        return 0
 
     stop = threading.Event()
     received: list[str] = []

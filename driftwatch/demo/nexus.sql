@@ -58,6 +58,39 @@ begin
 end
 $$;
 
+-- PostgREST's login role, as on Supabase: it switches to anon, authenticated
+-- or service_role per request (NOINHERIT: it holds none of their privileges).
+do $$
+begin
+  if not exists (select 1 from pg_roles where rolname = 'authenticator') then
+    begin
+      create role authenticator login noinherit;
+    exception when duplicate_object then null;
+    end;
+  end if;
+end
+$$;
+-- On a platform that manages these itself (Supabase), a refusal is left alone.
+-- (Hosted Supabase also sets authenticator's pgrst.db_schemas to 'public,
+-- storage, graphql_public'; a role setting is cluster-wide, so the sample
+-- leaves it to the platform: driftwatch reads it when it is there.)
+do $$
+begin
+  execute 'grant anon, authenticated, service_role to authenticator';
+exception when insufficient_privilege then null;
+end
+$$;
+
+-- Supabase's default privileges (supabase/postgres, initial schema): the API
+-- roles may use public, and every table, sequence and function created in it
+-- is granted ALL to anon, authenticated and service_role. Row level security,
+-- not grants, is what keeps a tenant's rows from another tenant and from anon.
+grant usage on schema public to anon, authenticated, service_role;
+alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;
+grant usage on schema extensions to anon, authenticated, service_role;
+
 -- auth.jwt() / auth.uid(): defined only when absent, so a real Supabase's
 -- functions are left alone.
 do $$
@@ -4694,31 +4727,31 @@ comment on materialized view public.order_daily_totals is 'Daily order count and
 -- ============================================================================
 -- Grants
 -- ============================================================================
-grant usage on schema public to anon, authenticated, service_role;
+-- Everything above was granted ALL to anon, authenticated and service_role by
+-- the default privileges (see the top of the file). These are the revokes a
+-- careful team writes on top: what RLS cannot protect, and what is read-only.
 
-grant select, insert, update, delete on all tables in schema public to authenticated;
-grant all on all tables in schema public to service_role;
-grant usage, select on all sequences in schema public to authenticated, service_role;
-
--- Global tables are read-only for the app.
-revoke insert, update, delete on
+-- Global tables are read-only for the app (their policies allow SELECT only;
+-- the revoke says so in the grants too).
+revoke insert, update, delete, truncate on
   public.platform_plans,
   public.platform_feature_flags,
   public.platform_settings,
   public.platform_announcements
-  from authenticated;
+  from anon, authenticated;
 
--- Partitions are reached through their parent only.
+-- Partitions are reached through their parent only: read directly, a
+-- partition's own RLS applies, not the parent's policies.
 revoke all on
   public.message_events_2025_01,
   public.message_events_2025_02,
   public.message_events_2025_03,
   public.message_events_default
-  from authenticated;
+  from anon, authenticated;
 
 -- Views: orders_summary is read-only; the plain view and the materialized
 -- view bypass RLS and stay with service_role.
-revoke insert, update, delete on public.orders_summary from authenticated;
+revoke insert, update, delete, truncate on public.orders_summary from anon, authenticated;
 revoke all on public.customer_directory from anon, authenticated;
 revoke all on public.order_daily_totals from anon, authenticated;
 
@@ -4730,6 +4763,3 @@ begin
   end if;
 end
 $$;
-
--- Anonymous visitors may read the pricing page and announcements only.
-grant select on public.platform_plans, public.platform_announcements to anon;

@@ -7,11 +7,15 @@
 -- Some holes unavoidably trip a second rule as well; that is noted as
 -- "also: <rule-id>".
 -- Plain SQL only (no psql meta-commands); loads with ON_ERROR_STOP.
+-- No GRANT is needed: nexus.sql sets Supabase's default privileges, so every
+-- table, view and function created here is granted ALL to anon,
+-- authenticated and service_role, as on a real project.
 -- =================================================================
 
 -- HOLE 1 [rls-disabled] a new tenant table shipped without ENABLE ROW LEVEL
 -- SECURITY: it is tenant-shaped (organization_id NOT NULL, indexed) and granted
--- to authenticated, so every organization can read every other's imports.
+-- to the API roles (default privileges), so anyone can read every organization's
+-- imports.
 create table public.lead_import_batches (
   id uuid primary key default gen_random_uuid(),
   organization_id uuid not null references public.organizations(id) on delete cascade,
@@ -23,7 +27,6 @@ create table public.lead_import_batches (
 );
 create index lead_import_batches_organization_id_idx on public.lead_import_batches (organization_id);
 comment on table public.lead_import_batches is 'CSV lead imports.';
-grant select, insert, update, delete on public.lead_import_batches to authenticated;
 
 -- HOLE 2 [rls-disabled] RLS switched off on an existing table during a
 -- "quick fix": its four policies still exist but are no longer enforced.
@@ -70,7 +73,6 @@ create policy order_notes_update on public.order_notes
 create policy shopify_products_select_anon on public.shopify_products
   for select to anon
   using (true);
-grant select on public.shopify_products to anon;
 
 -- HOLE 10 [policy-user-metadata] the tenant id is read from user_metadata,
 -- which the user can edit (supabase.auth.updateUser).
@@ -103,7 +105,6 @@ create policy webhook_deliveries_update on public.webhook_deliveries
   with check ((select auth.uid()) is not null);
 create policy webhook_deliveries_delete on public.webhook_deliveries
   for delete to authenticated using ((select auth.uid()) is not null);
-grant select, insert, update, delete on public.webhook_deliveries to authenticated;
 
 -- HOLE 12 [tenant-column-missing] the foreign key to the parent exists but is
 -- NULLABLE, so nothing ties a row to a tenant: rows with order_id NULL belong
@@ -130,7 +131,6 @@ create policy order_gift_messages_update on public.order_gift_messages
 create policy order_gift_messages_delete on public.order_gift_messages
   for delete to authenticated
   using (exists (select 1 from public.orders o where o.id = order_gift_messages.order_id and o.organization_id = ((select auth.jwt()) -> 'app_metadata' ->> 'organization_id')::uuid));
-grant select, insert, update, delete on public.order_gift_messages to authenticated;
 
 -- HOLE 13 [tenant-column-nullable] organization_id may now be NULL.
 alter table public.lead_scores alter column organization_id drop not null;
@@ -140,7 +140,7 @@ alter table public.lead_scores alter column organization_id drop not null;
 drop index public.social_mentions_organization_id_idx;
 
 -- HOLE 15 [view-bypasses-rls] a plain view (no security_invoker) over RLS
--- tables, readable by authenticated: it runs as its owner and returns every
+-- tables, readable by the API roles: it runs as its owner and returns every
 -- organization's revenue.
 create view public.order_revenue_by_customer as
 select
@@ -152,10 +152,9 @@ select
 from public.orders o
 join public.customers c on c.id = o.customer_id
 group by o.organization_id, c.id;
-grant select on public.order_revenue_by_customer to authenticated;
 
 -- HOLE 16 [security-definer-function] SECURITY DEFINER in public, executable by
--- authenticated (and PUBLIC, the default), without a pinned search_path: it
+-- the API roles (and PUBLIC, the default), without a pinned search_path: it
 -- bypasses RLS and can be hijacked through search_path.
 create function public.search_customers(q text)
 returns setof public.customers
@@ -165,7 +164,6 @@ as $$
   select * from public.customers
   where first_name ilike q or last_name ilike q or email ilike q
 $$;
-grant execute on function public.search_customers(text) to authenticated;
 
 -- HOLE 17 [policy-initplan] auth.jwt() not wrapped in (select ...): evaluated
 -- once per row instead of once per statement. Still tenant-scoped.

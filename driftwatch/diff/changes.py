@@ -30,10 +30,15 @@ INFO = "info"
 SEVERITIES = (SECURITY, BREAKING, INFO)  # most urgent first
 
 KINDS = (
+    "role",
     "schema",
     "extension",
     "enum",
     "domain",
+    "composite_type",
+    "range_type",
+    "collation",
+    "operator",
     "sequence",
     "table",
     "partition",
@@ -43,10 +48,14 @@ KINDS = (
     "rls",
     "policy",
     "trigger",
+    "rule",
     "grant",
     "view",
     "materialized_view",
     "function",
+    "statistics",
+    "publication",
+    "event_trigger",
 )
 
 
@@ -59,9 +68,11 @@ class Change:
     before: Any = None
     after: Any = None
     group: str = ""  # the table (or top-level object) the change belongs to, for grouping
+    verdict: str | None = None  # policies: loosened / tightened / equivalent / changed
+    why: tuple[str, ...] = ()  # policies: what made the verdict
 
     def to_data(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "object": self.object,
             "change": self.change,
@@ -69,6 +80,10 @@ class Change:
             "after": self.after,
             "severity": self.severity,
         }
+        if self.verdict is not None:
+            out["verdict"] = self.verdict
+            out["why"] = list(self.why)
+        return out
 
     def sort_key(self) -> tuple[str, int, str, int, bytes, bytes]:
         kind_rank = KINDS.index(self.kind) if self.kind in KINDS else len(KINDS)
@@ -106,6 +121,11 @@ class DiffResult:
         out = {sev: c.get(sev, 0) for sev in SEVERITIES}
         out["total"] = len(self.changes)
         return out
+
+    def policy_verdicts(self) -> dict[str, int]:
+        """Policy changes by verdict (loosened / changed / tightened / equivalent)."""
+        c = Counter(ch.verdict for ch in self.changes if ch.verdict is not None)
+        return {v: c.get(v, 0) for v in ("loosened", "changed", "tightened", "equivalent")}
 
     def to_data(self) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from driftwatch import model, snapshot
 from driftwatch.diff import grants
 from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import Context, data, delta, split_keys, unique_pairs
+from driftwatch.diff.common import Context, data, delta, member, split_keys, unique_pairs
 
 
 def compare(
@@ -30,7 +30,7 @@ def compare(
     renames: dict[str, str] = {}
 
     def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("column", f"{table}.{name}", change, severity, before, after, group=table)
+        return Change("column", member(table, name), change, severity, before, after, group=table)
 
     if ctx.options.detect_renames and added and removed:
         olds = {n: snapshot.canonical(data(old[n])) for n in removed}
@@ -56,5 +56,5 @@ def compare(
         if before:
             breaking = "type" in before or (o.nullable and not w.nullable)
             out.append(c(n, MODIFIED, BREAKING if breaking else INFO, before, after))
-        out += grants.compare(f"{table}.{n}", o.grants, w.grants, ctx, group=table)
+        out += grants.compare(member(table, n), o.grants, w.grants, ctx, group=table)
     return out, renames

@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from driftwatch import model
+from driftwatch import config as configmod
+from driftwatch import idents, model
 
 V = TypeVar("V")
 
@@ -25,6 +26,8 @@ class DiffOptions:
     ignore_schemas: tuple[str, ...] = ()  # globs on the schema part of an object name
     ignore_objects: tuple[str, ...] = ()  # globs on the full object name
     ignore_kinds: tuple[str, ...] = ()  # change kinds: "grant", "index", ...
+    # tenancy settings the policy verdicts read (claim, tenant column); None: the defaults
+    config: configmod.Config | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -81,7 +84,15 @@ def field_names(obj: Any) -> tuple[str, ...]:
 
 
 def schema_of(name: str) -> str:
-    return name.split(".", 1)[0]
+    """The (raw) schema of a qualified key."""
+    return idents.split_key(name)[0]
+
+
+def member(owner: str, name: str) -> str:
+    """The change object of a member of ``owner`` (a column, policy ...): the owner's key,
+    a dot and the member's name quoted as an identifier, so that members stay apart from
+    each other and from their owners whatever their names (``public.t."a.b"``)."""
+    return f"{owner}.{idents.quote(name)}"
 
 
 _IDENT_CACHE: dict[tuple[tuple[str, str], ...], Callable[[str], str]] = {}

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 
 from driftwatch import model
 from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import Context, data, delta, split_keys, unique_pairs
+from driftwatch.diff.common import Context, data, delta, member, split_keys, unique_pairs
 
 
 def compare(
@@ -29,7 +29,9 @@ def compare(
     added, removed, common = split_keys(old, new)
 
     def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("constraint", f"{table}.{name}", change, severity, before, after, group=table)
+        return Change(
+            "constraint", member(table, name), change, severity, before, after, group=table
+        )
 
     def fixed(con: model.Constraint) -> model.Constraint:
         ref = con.references

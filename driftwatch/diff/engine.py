@@ -21,18 +21,25 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch import snapshot as snapmod
+from driftwatch.diff import verdicts
 from driftwatch.diff.base import Comparator
+from driftwatch.diff.catalog import CollationComparator, OperatorComparator, StatisticsComparator
 from driftwatch.diff.changes import Change, DiffResult, sort_changes
 from driftwatch.diff.common import Context, DiffOptions, split_keys, unique_pairs
 from driftwatch.diff.domains import DomainComparator
 from driftwatch.diff.enums import EnumComparator
+from driftwatch.diff.event_triggers import EventTriggerComparator
 from driftwatch.diff.extensions import ExtensionComparator
 from driftwatch.diff.functions import FunctionComparator
 from driftwatch.diff.noise import apply_ignores, fold_partitions, partition_change
+from driftwatch.diff.publications import PublicationComparator
+from driftwatch.diff.roles import RoleComparator
 from driftwatch.diff.schemas import SchemaComparator
 from driftwatch.diff.sequences import SequenceComparator
 from driftwatch.diff.tables import TableComparator
+from driftwatch.diff.types import CompositeTypeComparator, RangeTypeComparator
 from driftwatch.diff.views import MaterializedViewComparator, ViewComparator
+from driftwatch.objectgroup import ObjectGroup, same
 
 # Order matters: tables before the kinds that refer to tables (sequences OWNED BY).
 COMPARATORS: dict[str, Comparator[Any]] = {
@@ -45,6 +52,14 @@ COMPARATORS: dict[str, Comparator[Any]] = {
     "views": ViewComparator(),
     "materialized_views": MaterializedViewComparator(),
     "functions": FunctionComparator(),
+    "roles": RoleComparator(),
+    "composite_types": CompositeTypeComparator(),
+    "range_types": RangeTypeComparator(),
+    "collations": CollationComparator(),
+    "operators": OperatorComparator(),
+    "statistics": StatisticsComparator(),
+    "publications": PublicationComparator(),
+    "event_triggers": EventTriggerComparator(),
 }
 assert set(COMPARATORS) == set(model.OBJECT_KINDS)
 
@@ -60,15 +75,21 @@ def object_digest(data: Any) -> str:
 
 def changed_common(old: Mapping[str, Any], new: Mapping[str, Any], common: list[str]) -> list[str]:
     """The common names whose objects differ, by per-object digest (identical objects —
-    nearly all of them — are never looked into)."""
+    nearly all of them — are never looked into, nor decoded when the side is an
+    ``ObjectGroup`` that knows its objects' digests or canonical JSON)."""
     out = []
+    lazy = isinstance(old, ObjectGroup) or isinstance(new, ObjectGroup)
     for name in common:
-        a, b = old[name], new[name]
-        if a is b:
+        if not lazy and old[name] is new[name]:
             continue
-        if object_digest(a) != object_digest(b):
+        if not same(old, new, name):
             out.append(name)
     return out
+
+
+def _prefetch(group: Mapping[str, Any], keys: list[str]) -> None:
+    if isinstance(group, ObjectGroup):
+        group.prefetch(keys)
 
 
 def _data_of(snap: model.Snapshot | model.Objects) -> Mapping[str, Any]:
@@ -81,14 +102,20 @@ def _data_of(snap: model.Snapshot | model.Objects) -> Mapping[str, Any]:
 def diff_data(
     old: Mapping[str, Any], new: Mapping[str, Any], options: DiffOptions | None = None
 ) -> list[Change]:
-    """Changes between two JSON-native ``objects`` trees (unsorted, before noise control)."""
+    """Changes between two JSON-native ``objects`` trees (unsorted, before noise control),
+    policy changes with their verdict (``verdicts``)."""
     ctx = Context(options or DiffOptions())
     changes: list[Change] = []
     for kind, comparator in COMPARATORS.items():
+        if kind == "roles" and ("roles" not in old or "roles" not in new):
+            continue  # a snapshot from before roles were read: unknown, not "all added"
         cls = _CLASSES[kind]
         old_map: Mapping[str, Any] = old.get(kind) or {}
         new_map: Mapping[str, Any] = new.get(kind) or {}
         added, removed, common = split_keys(old_map, new_map)
+        modified = changed_common(old_map, new_map, common)
+        _prefetch(old_map, removed + modified)
+        _prefetch(new_map, added + modified)
         if kind == "tables":
             added, removed, partition_changes = _partition_split(old_map, new_map, added, removed)
             changes += partition_changes
@@ -109,11 +136,11 @@ def diff_data(
             changes += comparator.added(n, obj, ctx)
         for n, obj in olds.items():
             changes += comparator.removed(n, obj, ctx)
-        for n in changed_common(old_map, new_map, common):
+        for n in modified:
             a: Any = model.from_data(cls, old_map[n])
             b: Any = model.from_data(cls, new_map[n])
             changes += comparator.modified(n, a, b, ctx)
-    return changes
+    return verdicts.classify(changes, old, new, ctx.table_renames, ctx.options.config)
 
 
 def _partition_split(

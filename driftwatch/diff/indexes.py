@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 from driftwatch import model
 from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import data, delta, split_keys, unique_pairs
+from driftwatch.diff.common import data, delta, member, split_keys, unique_pairs
 
 
 def compare(
@@ -30,7 +30,7 @@ def compare(
     added, removed, common = split_keys(old, new)
 
     def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("index", f"{table}.{name}", change, severity, before, after, group=table)
+        return Change("index", member(table, name), change, severity, before, after, group=table)
 
     def fixed(ix: model.Index) -> model.Index:
         return dataclasses.replace(

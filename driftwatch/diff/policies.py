@@ -2,7 +2,8 @@
 
 Dropping a policy, changing its ``USING`` / ``WITH CHECK`` / roles / command / mode, or
 adding a *permissive* policy widens (or may widen) what a role can see: ``security``.
-A new restrictive policy only narrows access: ``info``. A rename is ``info``.
+A new restrictive policy only narrows access: ``info``. A rename, or a change of the
+comment alone, is ``info``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Mapping
 
 from driftwatch import model
 from driftwatch.diff.changes import ADDED, INFO, MODIFIED, REMOVED, RENAMED, SECURITY, Change
-from driftwatch.diff.common import data, delta, split_keys, unique_pairs
+from driftwatch.diff.common import data, delta, member, split_keys, unique_pairs
 
 
 def compare(
@@ -29,7 +30,7 @@ def compare(
     added, removed, common = split_keys(old, new)
 
     def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("policy", f"{table}.{name}", change, severity, before, after, group=table)
+        return Change("policy", member(table, name), change, severity, before, after, group=table)
 
     def fixed(p: model.Policy) -> model.Policy:
         return dataclasses.replace(
@@ -54,5 +55,6 @@ def compare(
             continue
         before, after = delta(fixed(o), w)
         if before:
-            out.append(c(n, MODIFIED, SECURITY, before, after))
+            severity = INFO if set(before) == {"comment"} else SECURITY  # words only
+            out.append(c(n, MODIFIED, severity, before, after))
     return out

@@ -91,6 +91,13 @@ def details(ch: Change) -> str:
     return f"{_one_line(ch.before)} → {_one_line(ch.after)}"
 
 
+def verdict_note(ch: Change) -> str:
+    """``loosened: role(s) added: anon`` for a classified policy change, else ``""``."""
+    if ch.verdict is None:
+        return ""
+    return f"{ch.verdict}: {'; '.join(ch.why)}" if ch.why else ch.verdict
+
+
 def _local(ch: Change) -> str:
     if ch.group and ch.object.startswith(ch.group + ".") and ch.object != ch.group:
         return ch.object[len(ch.group) + 1 :]
@@ -141,7 +148,11 @@ def render_text(
             detail = details(ch)
             if detail:
                 text += f": {detail}"
-            lines.append(f"{paint(ch.change, text)}  {paint(ch.severity, '[' + ch.severity + ']')}")
+            tag = f"[{ch.severity}]"
+            note = verdict_note(ch)
+            if note:
+                tag += f" {note}"
+            lines.append(f"{paint(ch.change, text)}  {paint(ch.severity, tag)}")
     if verbose and result.ignored:
         lines.append("")
         lines.append(f"ignored {len(result.ignored)} change(s):")
@@ -178,9 +189,12 @@ def render_markdown(
         lines.append("|---|---|---|---|---|")
         for ch in items:
             obj = f"`{_md_cell(_local(ch))}`" if _local(ch) else ""
+            detail = _md_cell(details(ch))
+            if ch.verdict is not None:
+                detail = f"**{ch.verdict}** ({_md_cell('; '.join(ch.why))}): {detail}"
             lines.append(
                 f"| {_word(ch, direction)} | {ch.kind} | {obj} | {_MD_SEVERITY[ch.severity]} "
-                f"| {_md_cell(details(ch))} |"
+                f"| {detail} |"
             )
     if verbose and result.ignored:
         lines += ["", f"<details><summary>{len(result.ignored)} ignored change(s)</summary>", ""]

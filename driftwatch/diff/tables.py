@@ -1,7 +1,7 @@
 """Tables: the table itself plus one sub-comparator per attached kind.
 
 Sub-comparators: ``columns``, ``constraints``, ``indexes``, ``policies``, ``triggers``,
-``grants`` and RLS (below). RLS switched off or un-forced is ``security``; a dropped or
+``rules``, ``grants`` and RLS (below). RLS switched off or un-forced is ``security``; a dropped or
 renamed table is ``breaking``. A renamed table keeps everything but its name (constraint,
 index and trigger definitions are compared with the old name replaced by the new one).
 """
@@ -9,12 +9,21 @@ index and trigger definitions are compared with the old name replaced by the new
 from __future__ import annotations
 
 from driftwatch import model, snapshot
-from driftwatch.diff import columns, constraints, grants, indexes, policies, triggers
+from driftwatch.diff import columns, constraints, grants, indexes, policies, rules, triggers
 from driftwatch.diff.base import Comparator
 from driftwatch.diff.changes import BREAKING, INFO, MODIFIED, SECURITY, Change
 from driftwatch.diff.common import Context, data, ident_substituter
 
-_SUB_OBJECTS = ("rls", "columns", "constraints", "indexes", "policies", "triggers", "grants")
+_SUB_OBJECTS = (
+    "rls",
+    "columns",
+    "constraints",
+    "indexes",
+    "policies",
+    "triggers",
+    "rules",
+    "grants",
+)
 
 
 def compare_rls(name: str, old: model.Rls, new: model.Rls) -> list[Change]:
@@ -56,6 +65,7 @@ class TableComparator(Comparator[model.Table]):
         out += triggers.compare(
             name, old.triggers, new.triggers, subst=subst, detect_renames=renames
         )
+        out += rules.compare(name, old.rules, new.rules, rls=new.rls.enabled, subst=subst)
         out += grants.compare(name, old.grants, new.grants, ctx, group=name)
         return out
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from driftwatch import model
 from driftwatch.diff.changes import ADDED, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import data, delta, split_keys, unique_pairs
+from driftwatch.diff.common import data, delta, member, split_keys, unique_pairs
 
 
 def compare(
@@ -24,7 +24,7 @@ def compare(
     added, removed, common = split_keys(old, new)
 
     def c(name: str, change: str, before: object, after: object) -> Change:
-        return Change("trigger", f"{table}.{name}", change, INFO, before, after, group=table)
+        return Change("trigger", member(table, name), change, INFO, before, after, group=table)
 
     if detect_renames and added and removed:
 

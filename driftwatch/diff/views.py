@@ -3,7 +3,7 @@
 A view whose ``security_invoker`` goes from on to off is ``security`` (it now reads the
 underlying tables with its owner's rights, bypassing their RLS). A dropped view is
 ``breaking``. Definition, options and output columns are one ``modified`` change; grants,
-triggers (views) and indexes (materialized views) are their own changes.
+triggers and rules (views) and indexes (materialized views) are their own changes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from driftwatch import model
-from driftwatch.diff import grants, indexes, triggers
+from driftwatch.diff import grants, indexes, rules, triggers
 from driftwatch.diff.base import Comparator, plain_shape
 from driftwatch.diff.changes import BREAKING, INFO, SECURITY, Change
 from driftwatch.diff.common import Context, ident_substituter
@@ -22,7 +22,7 @@ class ViewComparator(Comparator[model.View]):
     kind = "view"
     removed_severity = BREAKING
     renamed_severity = BREAKING
-    skip_fields = ("grants", "triggers")
+    skip_fields = ("grants", "triggers", "rules")
 
     def modified(self, name: str, old: model.View, new: model.View, ctx: Context) -> list[Change]:
         if ctx.table_renames:  # read the old body with renamed tables' new names
@@ -34,6 +34,7 @@ class ViewComparator(Comparator[model.View]):
             + triggers.compare(
                 name, old.triggers, new.triggers, detect_renames=ctx.options.detect_renames
             )
+            + rules.compare(name, old.rules, new.rules)
         )
 
     def modified_severity(self, old: model.View, new: model.View, before: dict[str, Any]) -> str:

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from driftwatch import idents
 from driftwatch.errors import ConfigError
+from driftwatch.fileio import read_input
 
 OTHER = "Other"
 
@@ -26,7 +28,7 @@ class TableGroup:
     description: str = ""
 
     def matches(self, qualified: str) -> bool:
-        bare = qualified.partition(".")[2] or qualified
+        bare = idents.split_key(qualified)[1] or qualified
         return any(fnmatch.fnmatchcase(qualified if "." in p else bare, p) for p in self.patterns)
 
 
@@ -71,12 +73,13 @@ def load_groups(path: str | Path | None) -> tuple[TableGroup, ...]:
     p = Path(path)
     if not p.is_file():
         return ()
+    raw = read_input(p, what="table groups file", kind="file_size", error=ConfigError)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read {p}: {exc.strerror or exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: invalid TOML: nested too deeply") from None
     return parse_groups(data, str(p))
 
 

@@ -48,8 +48,8 @@ from driftwatch.docs.pages import (
 )
 from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site
 from driftwatch.docs.templating import Templates
-from driftwatch.errors import ConfigError, OutputError
-from driftwatch.fileio import atomic_write
+from driftwatch.errors import ConfigError, DriftwatchError, OutputError
+from driftwatch.fileio import atomic_write, read_input
 from driftwatch.findings import Finding
 from driftwatch.rules import REGISTRY
 from driftwatch.rules import _docs as rule_docs
@@ -91,8 +91,8 @@ def _sha(data: bytes) -> str:
 def read_manifest(out: Path) -> tuple[dict[str, Entry], str | None]:
     """The previous run's files and snapshot digest; unreadable → nothing is ours."""
     try:
-        doc = orjson.loads((out / MANIFEST).read_bytes())
-    except (OSError, orjson.JSONDecodeError):
+        doc = orjson.loads(read_input(out / MANIFEST, what="docs manifest", kind="file_size"))
+    except (DriftwatchError, orjson.JSONDecodeError):
         return {}, None
     if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT:
         return {}, None
@@ -200,10 +200,16 @@ class _Writer:
             current = target.read_bytes() if target.is_file() else None
         except OSError:
             current = None
+        if current is not None and current != data and path not in self.old:
+            # Not in the manifest: a file of the user's (a hand-written README.md, say).
+            raise OutputError(
+                f"refusing to overwrite {target}: driftwatch did not write it (it is not in "
+                f"{self.out / MANIFEST}); move it away or choose another output directory"
+            )
         if current != data:
             if current is None and not target.exists():
                 self.created.append(path)
-            atomic_write(target, data)
+            atomic_write(target, data, parents=True)
             self.written.append(path)
         else:
             self.unchanged += 1
@@ -400,5 +406,5 @@ def render(
                 w.unchanged += 1
 
         if old != w.new or old_digest != snap.digest:
-            atomic_write(out / MANIFEST, manifest_bytes(w.new, snap.digest))
+            atomic_write(out / MANIFEST, manifest_bytes(w.new, snap.digest), parents=True)
     return RenderResult(tuple(written), tuple(removed), w.unchanged, w.rendered)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.docs.groups import TableGroup, group_of
 from driftwatch.docs.naming import encode, short_hash, unique_stems
 from driftwatch.findings import Finding, severity_rank
@@ -63,15 +63,9 @@ class Site:
 
 
 def split_qualified(key: str, schemas: set[str]) -> tuple[str, str]:
-    """``schema.name`` → (schema, name), honouring schema names that contain dots."""
-    best = ""
-    for i, ch in enumerate(key):
-        if ch == "." and key[:i] in schemas:
-            best = key[:i]
-    if not best:
-        head, _, tail = key.partition(".")
-        return head, tail
-    return best, key[len(best) + 1 :]
+    """``schema.name`` → (schema, name), both raw: keys quote their identifiers as
+    ``quote_ident`` does (``"a.b".c``), so the split is exact (``schemas`` is unused)."""
+    return idents.split_key(key)
 
 
 def function_name(rest: str) -> str:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from driftwatch import config as configmod
 from driftwatch.dsn import redact
 from driftwatch.errors import ConfigError
+from driftwatch.fileio import read_input
 
 ROW_COLUMNS = frozenset(
     {
@@ -49,12 +50,9 @@ def resolve_dsn(target: configmod.Target) -> str:
         return value.strip()
     if target.dsn_file:
         path = Path(target.dsn_file)
+        raw = read_input(path, what=f"{where}: dsn_file", kind="dsn_file_size", error=ConfigError)
         try:
-            value = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(
-                f"{where}: cannot read dsn_file {path}: {exc.strerror or exc}"
-            ) from None
+            value = raw.decode("utf-8").strip()
         except UnicodeDecodeError:
             raise ConfigError(f"{where}: dsn_file {path} is not UTF-8 text") from None
         if not value:

@@ -4,11 +4,17 @@ The output has exactly the shape ``model.to_data(model.Objects(...))`` gives (ev
 present, tuples as lists); ``tests/test_snapshot.py`` checks that the two agree. Building
 plain dicts straight from the rows is several times faster than building the dataclasses
 and converting them, which matters at 10,000 tables.
+
+Nothing a catalog row holds may fail the snapshot: a lookup that finds nothing (a column
+number 0 in a whole-row CHECK, a member of a relation the snapshot lacks, an expression
+PostgreSQL could not deparse) keeps the object with what is known and records why in its
+``incomplete`` list, and each such object gives one line in ``warnings``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -16,6 +22,8 @@ from typing import Any, ClassVar
 
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
 from driftwatch.introspect.exprs import Expressions
+
+log = logging.getLogger("driftwatch.snapshot")
 
 Row = dict[str, Any]
 Data = dict[str, Any]
@@ -37,17 +45,6 @@ _VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
 _PARALLEL = {"s": "safe", "r": "restricted", "u": "unsafe"}
 _PROKIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _TRUE = {"true", "on", "yes", "1", "t"}
-
-
-def _key(schema: str, name: str) -> str:
-    """``schema.name``, one shared string per relation (every column, index, policy of a
-    table is keyed by it)."""
-    return sys.intern(f"{schema}.{name}")
-
-
-def _q(row: Row, name_key: str = "name") -> str:
-    """``_key`` of a dict row."""
-    return _key(row["schema"], row[name_key])
 
 
 def _grant_map(entries: Iterable[Sequence[Any]]) -> dict[str, list[str]]:
@@ -92,7 +89,9 @@ class Assembler:
         "sequences",
         "types",
         "extensions",
+        "roles",
         "schemas",
+        "others",  # the small kinds (queries.COMBINED); rules before the views they belong to
         "views",
     )
 
@@ -100,6 +99,7 @@ class Assembler:
     # rest of the work), with the column names their queries must return, in order.
     TUPLE_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
         "grants": ("kind", "key", "grantee", "privilege", "grantable"),
+        "others": ("kind", "key", "rel", "data"),
         "columns": (
             "rel",
             "relkind",
@@ -115,6 +115,7 @@ class Assembler:
             "identity",
             "collation",
             "comment",
+            "identity_sequence",
             "grants",
         ),
         "policies": (
@@ -126,6 +127,7 @@ class Assembler:
             "ref",
             "using_tree",
             "check_tree",
+            "comment",
         ),
         "constraints": (
             "schema",
@@ -183,6 +185,8 @@ class Assembler:
             "partition_key",
             "persistence",
             "options",
+            "of_type",
+            "foreign_table",
         ),
     }
 
@@ -219,19 +223,48 @@ class Assembler:
             "policies": self._policies,
             "triggers": self._triggers,
         }
+        self._rules: dict[str, Data] = defaultdict(dict)  # of views, until their rows
         self._out: Data = {
+            "collations": {},
+            "composite_types": {},
             "domains": {},
             "enums": {},
+            "event_triggers": {},
             "extensions": {},
             "functions": {},
             "materialized_views": {},
+            "operators": {},
+            "publications": {},
+            "range_types": {},
+            "roles": {},
             "schemas": {},
             "sequences": {},
+            "statistics": {},
             "tables": {},
             "views": {},
         }
         self._seen: list[str] = []
         self.on_kind: Callable[[str], object] | None = None  # progress: a kind is in
+        self._all_roles: dict[str, Data] = {}
+        self._pinned_roles: set[str] = set()
+        # object key → why it is incomplete (see the module docstring)
+        self._problems: dict[str, list[str]] = defaultdict(list)
+        self.warnings: list[str] = []
+
+    def _key(self, schema: str, name: str) -> str:
+        """The key of a qualified object (``driftwatch.idents``), one shared string per
+        relation (every column, index, policy of a table is keyed by it)."""
+        quote = self._quote
+        return sys.intern(quote[schema] + "." + quote[name])
+
+    def _q(self, row: Row, name_key: str = "name") -> str:
+        """``_key`` of a dict row."""
+        return self._key(row["schema"], row[name_key])
+
+    def _broken(self, key: str, what: str, exc: BaseException) -> None:
+        """A row of ``key`` (``what``: "constraint x", "function", ...) that could not be
+        read: recorded, never raised."""
+        self._problems[key].append(f"{what}: not read ({type(exc).__name__}: {exc})")
 
     def add(self, kind: str, rows: Iterable[Any]) -> None:
         """Rows of ``kind``: tuples in ``TUPLE_FIELDS`` order for those kinds, else dicts."""
@@ -251,11 +284,67 @@ class Assembler:
             self.on_kind(kind)
 
     def result(self) -> Data:
-        """The objects tree; expressions registered in ``exprs`` must be resolved first."""
+        """The objects tree; expressions registered in ``exprs`` must be resolved first.
+        Incomplete objects are marked and listed in ``warnings`` (also logged)."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
-        self._out["tables"] = _sorted(self._out["tables"])  # rows arrive unordered
-        return self._out
+        out = self._out
+        out["tables"] = _sorted(out["tables"])  # rows arrive unordered
+        for kind in ("statistics", "operators", "collations", "composite_types", "range_types"):
+            out[kind] = _sorted(out[kind])
+        for source, relation, target, field in self.exprs.unresolved:
+            # The deparser gave NULL (an object dropped meanwhile is retried by the loader;
+            # this is a tree PostgreSQL itself cannot print): the field is unknown.
+            if field == "definition":
+                target[field] = ""
+            self._problems[relation].append(
+                f"{self._member_name(relation, target)}: {source} expression not deparsed"
+            )
+        self.exprs.unresolved.clear()
+        for key, reasons in sorted(self._problems.items()):
+            owner, obj = self._owner(key)
+            line = f"{owner or 'object'} {key} is incomplete: {'; '.join(sorted(set(reasons)))}"
+            if obj is not None:
+                obj["incomplete"] = sorted(set(reasons))
+            else:
+                line += " (the object itself is not in the snapshot)"
+            self.warnings.append(line)
+            log.warning("snapshot: %s", line)
+        self._problems.clear()
+        out["roles"] = self._relevant_roles()
+        return out
+
+    _OWNER_KINDS = (
+        "tables",
+        "views",
+        "materialized_views",
+        "functions",
+        "sequences",
+        "enums",
+        "domains",
+        "composite_types",
+        "range_types",
+        "collations",
+        "operators",
+        "statistics",
+        "publications",
+    )
+
+    def _owner(self, key: str) -> tuple[str | None, Data | None]:
+        for kind in self._OWNER_KINDS:
+            obj = self._out[kind].get(key)
+            if obj is not None:
+                return kind.rstrip("s"), obj
+        return None, None
+
+    def _member_name(self, relation: str, target: Data) -> str:
+        """Which member of ``relation`` the dict ``target`` is ("column x", "policy y")."""
+        _, obj = self._owner(relation)
+        for kind in ("columns", "constraints", "indexes", "policies"):
+            for name, member in ((obj or {}).get(kind) or {}).items():
+                if member is target:
+                    return f"{kind[:-1].replace('ie', 'y')} {name}"
+        return "an expression"
 
     def _grants_of(self, kind: str, key: str) -> dict[str, list[str]]:
         entries = self._grants.pop((kind, key), None)
@@ -286,6 +375,7 @@ class Assembler:
             identity,
             collation,
             comment,
+            identity_sequence,
             grants,
         ) in rows:
             rel = intern(rel)
@@ -304,6 +394,7 @@ class Assembler:
                 "generated": None,
                 "grants": _grant_map(grants) if grants else {},
                 "identity": identity,
+                "identity_sequence": identity_sequence,
                 "nullable": nullable,
                 "position": 0,
                 "type": intern(type_),
@@ -320,7 +411,7 @@ class Assembler:
                 columns[attnum][3]["position"] = position
 
     def _add_constraints(self, rows: Iterable[Any]) -> None:
-        exprs, quote, attrs = self.exprs, self._quote, self._attrs
+        exprs, quote, attrs, key = self.exprs, self._quote, self._attrs, self._key
         for (
             schema,
             relation,
@@ -344,51 +435,64 @@ class Assembler:
             validated,
             inherited,
         ) in rows:
-            fk = None
-            rel = _key(schema, relation)
-            columns = _names(attrs[rel], conkey)
-            if contype == "f":
-                ref_table = _key(ref_schema, ref_relation)
-                if ref_columns is None:
-                    ref_columns = _names(attrs[ref_table], confkey)
-                fk = {
-                    "columns": ref_columns,
-                    "match": _FK_MATCH[match],
-                    "on_delete": _FK_ACTIONS[on_delete],
-                    "on_update": _FK_ACTIONS[on_update],
-                    "table": ref_table,
+            try:
+                fk = None
+                rel = key(schema, relation)
+                # conkey holds 0 for a whole-row reference or an expression (CHECK (t IS NOT
+                # NULL), EXCLUDE ((r * x) WITH &&)): no column, the definition says it all.
+                columns = _names(attrs[rel], conkey)
+                if columns is None:
+                    columns = _known_names(attrs[rel], conkey)
+                    self._problems[rel].append(f"constraint {name}: a column number is unknown")
+                if contype == "f":
+                    ref_table = key(ref_schema, ref_relation)
+                    if ref_columns is None:
+                        ref_columns = _names(attrs[ref_table], confkey)
+                        if ref_columns is None:
+                            ref_columns = _known_names(attrs[ref_table], confkey)
+                            self._problems[rel].append(
+                                f"constraint {name}: a referenced column number is unknown"
+                            )
+                    fk = {
+                        "columns": ref_columns,
+                        "match": _FK_MATCH.get(match) or str(match),
+                        "on_delete": _FK_ACTIONS.get(on_delete) or str(on_delete),
+                        "on_update": _FK_ACTIONS.get(on_update) or str(on_update),
+                        "table": ref_table,
+                    }
+                if definition is None and contype != "c":
+                    definition = constraint_definition(
+                        quote,
+                        contype=contype,
+                        columns=columns,
+                        include=include,
+                        ref_schema=ref_schema,
+                        ref_relation=ref_relation,
+                        ref_columns=ref_columns,
+                        match=match,
+                        on_update=on_update,
+                        on_delete=on_delete,
+                        deferrable=deferrable,
+                        deferred=deferred,
+                        validated=validated,
+                    )
+                con = self._constraints[rel][name] = {
+                    "columns": columns,
+                    "deferrable": deferrable,
+                    "deferred": deferred,
+                    "definition": definition,
+                    "inherited": inherited,
+                    "references": fk,
+                    "type": _CONTYPES.get(contype) or str(contype),
+                    "validated": validated,
                 }
-            if definition is None and contype != "c":
-                definition = constraint_definition(
-                    quote,
-                    contype=contype,
-                    columns=columns,
-                    include=include,
-                    ref_schema=ref_schema,
-                    ref_relation=ref_relation,
-                    ref_columns=ref_columns,
-                    match=match,
-                    on_update=on_update,
-                    on_delete=on_delete,
-                    deferrable=deferrable,
-                    deferred=deferred,
-                    validated=validated,
-                )
-            con = self._constraints[rel][name] = {
-                "columns": columns,
-                "deferrable": deferrable,
-                "deferred": deferred,
-                "definition": definition,
-                "inherited": inherited,
-                "references": fk,
-                "type": _CONTYPES[contype],
-                "validated": validated,
-            }
-            if definition is None:
-                exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
+                if definition is None:
+                    exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._key(schema, relation), f"constraint {name}", exc)
 
     def _add_indexes(self, rows: Iterable[Any]) -> None:
-        exprs, quote, attrs = self.exprs, self._quote, self._attrs
+        exprs, quote, attrs, key = self.exprs, self._quote, self._attrs, self._key
         for (
             schema,
             relation,
@@ -408,47 +512,59 @@ class Assembler:
             constraint_name,
             valid,
         ) in rows:
-            rel = _key(schema, relation)
-            columns = attrs[rel]
-            keys = expression_columns or [quote[columns[n][0]] for n in indkey[:nkey]]
-            include = [quote[columns[n][0]] for n in indkey[nkey:]]
-            index = self._indexes[rel][name] = {
-                "columns": keys,
-                "constraint": constraint_name,
-                "definition": definition,
-                "include": include,
-                "method": _i(method),
-                "predicate": None,
-                "primary": is_primary,
-                "unique": is_unique,
-                "valid": valid,
-            }
-            if definition is None:
-                if self._plain_keys(indkey, indclass, indcollation, indoption, columns):
-                    definition = index["definition"] = index_definition(
-                        quote,
-                        unique=is_unique,
-                        name=name,
-                        schema=schema,
-                        relation=relation,
-                        method=method,
-                        keys=keys,
-                        include=include,
-                    )
-                    if tree is not None:
-                        exprs.add(
-                            "predicate",
-                            ref,
-                            tree,
-                            rel,
-                            index,
-                            "definition",
-                            prefix=definition + " WHERE ",
+            try:
+                rel = key(schema, relation)
+                columns = attrs[rel]
+                try:
+                    keys = expression_columns or [quote[columns[n][0]] for n in indkey[:nkey]]
+                    include = [quote[columns[n][0]] for n in indkey[nkey:]]
+                except KeyError:  # a column the columns query did not return
+                    keys = expression_columns or [
+                        quote[c[0]] for c in _attrs_of(columns, indkey[:nkey])
+                    ]
+                    include = [quote[c[0]] for c in _attrs_of(columns, indkey[nkey:])]
+                    self._problems[rel].append(f"index {name}: a column number is unknown")
+                    if definition is None:
+                        definition = ""  # and not spelled by the client from partial keys
+                index = self._indexes[rel][name] = {
+                    "columns": keys,
+                    "constraint": constraint_name,
+                    "definition": definition,
+                    "include": include,
+                    "method": _i(method),
+                    "predicate": None,
+                    "primary": is_primary,
+                    "unique": is_unique,
+                    "valid": valid,
+                }
+                if definition is None:
+                    if self._plain_keys(indkey, indclass, indcollation, indoption, columns):
+                        definition = index["definition"] = index_definition(
+                            quote,
+                            unique=is_unique,
+                            name=name,
+                            schema=schema,
+                            relation=relation,
+                            method=method,
+                            keys=keys,
+                            include=include,
                         )
-                else:
-                    exprs.add("indexdef", ref, f"indexdef:{ref}", rel, index, "definition")
-            if tree is not None:
-                exprs.add("predicate", ref, tree, rel, index, "predicate")
+                        if tree is not None:
+                            exprs.add(
+                                "predicate",
+                                ref,
+                                tree,
+                                rel,
+                                index,
+                                "definition",
+                                prefix=definition + " WHERE ",
+                            )
+                    else:
+                        exprs.add("indexdef", ref, f"indexdef:{ref}", rel, index, "definition")
+                if tree is not None:
+                    exprs.add("predicate", ref, tree, rel, index, "predicate")
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._key(schema, relation), f"index {name}", exc)
 
     def _plain_keys(
         self,
@@ -483,35 +599,42 @@ class Assembler:
     def _add_policies(self, rows: Iterable[Any]) -> None:
         exprs, policies, intern = self.exprs, self._policies, sys.intern
         role_lists: dict[tuple[int, ...], tuple[str, ...]] = {}
-        for rel, name, command, permissive, role_oids, ref, using_tree, check_tree in rows:
-            rel = intern(rel)
-            key = tuple(role_oids)
-            roles = role_lists.get(key)
-            if roles is None:
-                roles = role_lists[key] = self._role_list(key)
-            policy = policies[rel][name] = {
-                "command": _POLCMD[command],
-                "permissive": permissive,
-                "roles": list(roles),
-                "using": None,
-                "with_check": None,
-            }
-            if using_tree is not None:
-                exprs.add("policy_using", ref, using_tree, rel, policy, "using")
-            if check_tree is not None:
-                exprs.add("policy_check", ref, check_tree, rel, policy, "with_check")
+        for rel, name, command, permissive, role_oids, ref, using_tree, check_tree, comment in rows:
+            try:
+                rel = intern(rel)
+                key = tuple(role_oids)
+                roles = role_lists.get(key)
+                if roles is None:
+                    roles = role_lists[key] = self._role_list(key)
+                policy = policies[rel][name] = {
+                    "command": _POLCMD.get(command) or str(command),
+                    "comment": comment,
+                    "permissive": permissive,
+                    "roles": list(roles),
+                    "using": None,
+                    "with_check": None,
+                }
+                if using_tree is not None:
+                    exprs.add("policy_using", ref, using_tree, rel, policy, "using")
+                if check_tree is not None:
+                    exprs.add("policy_check", ref, check_tree, rel, policy, "with_check")
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(rel, f"policy {name}", exc)
 
     def _add_triggers(self, rows: Iterable[Row]) -> None:
         for r in rows:
-            timing, events, level = _tgtype(r["tgtype"])
-            self._triggers[_q(r, "relation")][r["name"]] = {
-                "definition": r["definition"],
-                "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
-                "events": events,
-                "function": _i(r["function"]),
-                "level": level,
-                "timing": timing,
-            }
+            try:
+                timing, events, level = _tgtype(r["tgtype"])
+                self._triggers[self._q(r, "relation")][r["name"]] = {
+                    "definition": r["definition"],
+                    "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
+                    "events": events,
+                    "function": _i(r["function"]),
+                    "level": level,
+                    "timing": timing,
+                }
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._q(r, "relation"), f"trigger {r['name']}", exc)
 
     def _add_tables(self, rows: Iterable[Any]) -> None:
         tables = self._out["tables"]
@@ -529,119 +652,246 @@ class Assembler:
             partition_key,
             persistence,
             options,
+            of_type,
+            foreign_table,
         ) in rows:
-            key = _key(schema, name)
-            tables[key] = {
-                "columns": {},  # members: filled in by result()
-                "comment": comment,
-                "constraints": {},
-                "grants": self._grants_of("relation", key),
-                "indexes": {},
-                "inherits": [] if is_partition else parents,
-                "kind": _TABLE_KIND[relkind],
-                "options": sorted(options),
-                "owner": _i(owner),
-                "partition_bound": partition_bound,
-                "partition_key": partition_key,
-                "partition_of": parents[0] if is_partition and parents else None,
-                "persistence": "unlogged" if persistence == "u" else "permanent",
-                "policies": {},
-                "rls": {"enabled": rls_enabled, "forced": rls_forced},
-                "triggers": {},
-            }
+            try:
+                key = self._key(schema, name)
+                tables[key] = {
+                    "columns": {},  # members: filled in by result()
+                    "comment": comment,
+                    "constraints": {},
+                    "foreign": (
+                        {
+                            "options": sorted(foreign_table["options"] or ()),
+                            "server": foreign_table["server"],
+                        }
+                        if foreign_table
+                        else None
+                    ),
+                    "grants": self._grants_of("relation", key),
+                    "incomplete": [],
+                    "indexes": {},
+                    "inherits": [] if is_partition else parents,
+                    "kind": _TABLE_KIND.get(relkind) or str(relkind),
+                    "of_type": of_type,
+                    "options": sorted(options),
+                    "owner": _i(owner),
+                    "partition_bound": partition_bound,
+                    "partition_key": partition_key,
+                    "partition_of": parents[0] if is_partition and parents else None,
+                    "persistence": "unlogged" if persistence == "u" else "permanent",
+                    "policies": {},
+                    "rls": {"enabled": rls_enabled, "forced": rls_forced},
+                    "rules": {},
+                    "triggers": {},
+                }
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._key(schema, name), "table", exc)
 
     def _add_views(self, rows: Iterable[Row]) -> None:
         views, matviews = self._out["views"], self._out["materialized_views"]
         for r in rows:
-            key = _q(r)
-            if r["relkind"] == "m":
-                matviews[key] = {
+            try:
+                key = self._q(r)
+                if r["relkind"] == "m":
+                    matviews[key] = {
+                        "columns": _sorted(self._view_columns.pop(key, None)),
+                        "comment": r["comment"],
+                        "definition": r["definition"] or "",
+                        "grants": self._grants_of("relation", key),
+                        "incomplete": [],
+                        "indexes": _sorted(self._indexes.pop(key, None)),
+                        "owner": _i(r["owner"]),
+                        "populated": r["populated"],
+                    }
+                    if r["definition"] is None:
+                        self._problems[key].append("definition not deparsed")
+                    continue
+                opts = _options(r["options"])
+                views[key] = {
+                    "check_option": opts.get("check_option"),
                     "columns": _sorted(self._view_columns.pop(key, None)),
                     "comment": r["comment"],
-                    "definition": r["definition"],
+                    "definition": r["definition"] or "",
                     "grants": self._grants_of("relation", key),
-                    "indexes": _sorted(self._indexes.pop(key, None)),
+                    "incomplete": [],
                     "owner": _i(r["owner"]),
+                    "rules": _sorted(self._rules.pop(key, None)),
+                    "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
+                    "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
+                    "triggers": _sorted(self._triggers.pop(key, None)),
                 }
-                continue
-            opts = _options(r["options"])
-            views[key] = {
-                "check_option": opts.get("check_option"),
-                "columns": _sorted(self._view_columns.pop(key, None)),
-                "comment": r["comment"],
-                "definition": r["definition"],
-                "grants": self._grants_of("relation", key),
-                "owner": _i(r["owner"]),
-                "security_barrier": opts.get("security_barrier", "false").lower() in _TRUE,
-                "security_invoker": opts.get("security_invoker", "false").lower() in _TRUE,
-                "triggers": _sorted(self._triggers.pop(key, None)),
-            }
+                if r["definition"] is None:
+                    self._problems[key].append("definition not deparsed")
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._q(r), "view", exc)
 
     def _add_functions(self, rows: Iterable[Row]) -> None:
         functions = self._out["functions"]
         for r in rows:
-            key = f"{r['schema']}.{r['name']}({r['identity_arguments']})"
-            body = r["body"] or ""
-            functions[key] = {
-                "arguments": r["arguments"],
-                "body": body,
-                "body_digest": "sha256:" + hashlib.sha256(body.encode()).hexdigest(),
-                "comment": r["comment"],
-                "config": sorted(r["config"]),
-                "grants": self._grants_of("function", key),
-                "kind": _PROKIND[r["prokind"]],
-                "language": _i(r["language"]),
-                "leakproof": r["leakproof"],
-                "owner": _i(r["owner"]),
-                "parallel": _PARALLEL[r["parallel"]],
-                "returns": r["returns"],
-                "security_definer": r["security_definer"],
-                "strict": r["strict"],
-                "volatility": _VOLATILITY[r["volatility"]],
-            }
+            try:
+                key = f"{self._q(r)}({r['identity_arguments']})"
+                aggregate = r["aggregate"]
+                # An aggregate's prosrc is the placeholder "aggregate_dummy": its definition
+                # is in ``aggregate``.
+                body = "" if aggregate is not None else (r["body"] or "")
+                functions[key] = {
+                    "aggregate": aggregate,
+                    "arguments": r["arguments"],
+                    "body": body,
+                    "body_digest": "sha256:" + hashlib.sha256(body.encode()).hexdigest(),
+                    "comment": r["comment"],
+                    "config": sorted(r["config"]),
+                    "grants": self._grants_of("function", key),
+                    "incomplete": [],
+                    "kind": _PROKIND.get(r["prokind"]) or str(r["prokind"]),
+                    "language": _i(r["language"]),
+                    "leakproof": r["leakproof"],
+                    "owner": _i(r["owner"]),
+                    "parallel": _PARALLEL.get(r["parallel"]) or str(r["parallel"]),
+                    "returns": r["returns"],
+                    "security_definer": r["security_definer"],
+                    "strict": r["strict"],
+                    "volatility": _VOLATILITY.get(r["volatility"]) or str(r["volatility"]),
+                }
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(f"{self._q(r)}({r['identity_arguments']})", "function", exc)
 
     def _add_sequences(self, rows: Iterable[Row]) -> None:
         sequences = self._out["sequences"]
         for r in rows:
-            key = _q(r)
-            sequences[key] = {
-                "cache": r["cache"],
-                "comment": r["comment"],
-                "cycle": r["cycle"],
-                "grants": self._grants_of("relation", key),
-                "increment": r["increment"],
-                "max_value": r["max_value"],
-                "min_value": r["min_value"],
-                "owned_by": r["owned_by"],
-                "owner": _i(r["owner"]),
-                "start": r["start"],
-                "type": r["type"],
-            }
+            try:
+                key = self._q(r)
+                sequences[key] = {
+                    "cache": r["cache"],
+                    "comment": r["comment"],
+                    "cycle": r["cycle"],
+                    "grants": self._grants_of("relation", key),
+                    "incomplete": [],
+                    "increment": r["increment"],
+                    "max_value": r["max_value"],
+                    "min_value": r["min_value"],
+                    "owned_by": r["owned_by"],
+                    "owner": _i(r["owner"]),
+                    "start": r["start"],
+                    "type": r["type"],
+                }
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._q(r), "sequence", exc)
 
     def _add_types(self, rows: Iterable[Row]) -> None:
         enums, domains = self._out["enums"], self._out["domains"]
         for r in rows:
-            if r["typtype"] == "e":
-                enums[_q(r)] = {
+            try:
+                if r["typtype"] == "e":
+                    enums[self._q(r)] = {
+                        "comment": r["comment"],
+                        "incomplete": [],
+                        "labels": r["labels"],
+                        "owner": _i(r["owner"]),
+                    }
+                    continue
+                domains[self._q(r)] = {
+                    "base_type": r["base_type"],
+                    "collation": r["collation"],
                     "comment": r["comment"],
-                    "labels": r["labels"],
+                    "constraints": dict(sorted((r["constraints"] or {}).items())),
+                    "default": r["default"],
+                    "incomplete": [],
+                    "nullable": r["nullable"],
                     "owner": _i(r["owner"]),
                 }
-                continue
-            domains[_q(r)] = {
-                "base_type": r["base_type"],
-                "collation": r["collation"],
-                "comment": r["comment"],
-                "constraints": dict(sorted((r["constraints"] or {}).items())),
-                "default": r["default"],
-                "nullable": r["nullable"],
-                "owner": _i(r["owner"]),
-            }
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(self._q(r), "type", exc)
 
     def _add_extensions(self, rows: Iterable[Row]) -> None:
         self._out["extensions"] = {
-            r["name"]: {"schema": r["schema"], "version": r["version"]} for r in rows
+            r["name"]: {
+                "members": list(r["members"] or ()),
+                "schema": r["schema"],
+                "version": r["version"],
+            }
+            for r in rows
         }
+
+    def _add_roles(self, rows: Iterable[Row]) -> None:
+        for r in rows:
+            self._all_roles[r["name"]] = {
+                "bypassrls": r["bypassrls"],
+                "inherit": r["inherit"],
+                "login": r["login"],
+                "member_of": list(r["member_of"]),
+                # "name=value" rows, a database-specific value last: it wins.
+                "settings": dict(sorted(_options(r["settings"] or ()).items())),
+                "superuser": r["superuser"],
+            }
+            if r["pinned"]:
+                self._pinned_roles.add(r["name"])
+
+    def _relevant_roles(self) -> Data:
+        """The roles this database's snapshot involves: every role that owns, is granted or
+        is named by a policy of a snapshotted object and the roles those are members of
+        (transitively), plus the pinned ones (``sql/roles.sql``). Roles are cluster-wide:
+        the others belong to other databases and would make the snapshot change with them."""
+        out = self._out
+        used: set[str] = set(self._pinned_roles)
+        for kind in ("tables", "views", "materialized_views", "functions", "sequences", "schemas"):
+            for obj in out[kind].values():
+                used.add(obj["owner"])
+                used.update(obj["grants"])
+        for kind in (
+            "enums",
+            "domains",
+            "composite_types",
+            "range_types",
+            "collations",
+            "operators",
+            "statistics",
+            "publications",
+            "event_triggers",
+        ):
+            used.update(o["owner"] for o in out.get(kind, {}).values() if o.get("owner"))
+        for table in out["tables"].values():
+            for col in table["columns"].values():
+                if col["grants"]:
+                    used.update(col["grants"])
+            for pol in table["policies"].values():
+                used.update(pol["roles"])
+        roles = self._all_roles
+        keep = {r for r in used if r in roles}
+        todo = list(keep)
+        while todo:
+            for parent in roles[todo.pop()]["member_of"]:
+                if parent in roles and parent not in keep:
+                    keep.add(parent)
+                    todo.append(parent)
+        return {name: roles[name] for name in sorted(keep)}
+
+    def _add_others(self, rows: Iterable[Any]) -> None:
+        """The small kinds (``queries.COMBINED``): ``data`` has the model's fields but
+        ``incomplete``; rules go to their table (or, later, view)."""
+        out, tables = self._out, self._out["tables"]
+        for kind, key, rel, data in rows:
+            try:
+                if kind == "rules":
+                    table = tables.get(rel)
+                    if table is not None:
+                        table["rules"][key] = data
+                        table["rules"] = _sorted(table["rules"])
+                    else:
+                        self._rules[rel][key] = data
+                    continue
+                data = {k: data[k] for k in sorted(data)}
+                if kind != "event_triggers":
+                    data["incomplete"] = []
+                if kind == "publications":
+                    data["tables"] = _sorted(data["tables"])
+                out[kind][key] = data
+            except Exception as exc:  # one odd row never fails the run
+                self._broken(str(rel or key), f"{kind} {key}", exc)
+        for kind in ("event_triggers", "publications"):
+            out[kind] = _sorted(out[kind])
 
     def _add_schemas(self, rows: Iterable[Row]) -> None:
         self._out["schemas"] = {
@@ -663,8 +913,21 @@ def _sorted(members: Data | None) -> Data:
 _SHARED_INTS: dict[int, int] = {}
 
 
-def _names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str]:
-    return [columns[n][0] for n in attnums or ()]
+def _names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str] | None:
+    """The names of column numbers, 0 (a whole row, an expression) left out; None when a
+    number is not a known column (``_known_names`` then gives the rest)."""
+    try:
+        return [columns[n][0] for n in attnums or () if n]
+    except KeyError:
+        return None
+
+
+def _known_names(columns: dict[int, Attr], attnums: Sequence[int] | None) -> list[str]:
+    return [c[0] for c in _attrs_of(columns, attnums or ())]
+
+
+def _attrs_of(columns: dict[int, Attr], attnums: Sequence[int]) -> list[Attr]:
+    return [c for n in attnums if (c := columns.get(n)) is not None]
 
 
 def _i(value: str | None) -> str | None:

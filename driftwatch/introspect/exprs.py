@@ -113,6 +113,8 @@ class Expressions:
         # for its relation (the context, see ``_context``).
         self._groups: dict[tuple[str, str, str], list[_Use]] = {}
         self._columns = columns
+        # (source, relation, target, field) of uses PostgreSQL gave no text for
+        self.unresolved: list[tuple[str, str, dict[str, Any], str]] = []
 
     def add(
         self,
@@ -184,8 +186,9 @@ class Expressions:
         }
         for members in groups.values():
             text = deparsed.get((members[0][0], members[0][1]))
-            if text is None:
-                continue  # the fields stay None (``add``)
+            if text is None:  # the fields stay None (``add``); the assembler marks them
+                self.unresolved += [(u[0], u[2], u[4], u[5]) for u in members]
+                continue
             for _, _, _, _, target, field, prefix in members:
                 target[field] = prefix + text if prefix else text
         return sent + 1

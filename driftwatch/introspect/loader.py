@@ -103,8 +103,9 @@ def connect(dsn: str, *, connect_timeout_s: int = 10) -> Iterator[psycopg.Connec
 
 QUERY_KINDS: tuple[str, ...] = Assembler.ORDER
 
-# Queries whose deparse functions lock user relations; run in a rolled-back savepoint.
-LOCKING_KINDS = frozenset({"views"})
+# Queries whose deparse functions lock user relations (pg_get_viewdef, pg_get_ruledef);
+# run in a rolled-back savepoint, after the pipelined ones (they end Assembler.ORDER).
+LOCKING_KINDS = frozenset({"others", "views"})
 
 Observer = Callable[[psycopg.Cursor[Row]], None]
 Hasher = Callable[[dict[str, Any]], str]

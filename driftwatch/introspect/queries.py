@@ -4,7 +4,12 @@ Where PostgreSQL versions differ, a file ``<kind>.pg<NN>.sql`` holds the variant
 servers older than the next variant: the loader picks the newest variant whose version
 is at most the server's major version. Inside a file, a line ending in ``-- pgNN+`` is
 kept only for servers of major version NN or newer (a column or condition that older
-catalogs lack), so small differences do not need a copy of the whole query.
+catalogs lack), and one ending in ``-- pgNN-MM`` only for majors NN to MM (what replaces
+it there), so small differences do not need a copy of the whole query.
+
+Small kinds share one query (``COMBINED``): each file returns ``kind, key, rel, data``
+(``data`` a JSON object whose fields are read by name), and ``query`` joins them with
+``UNION ALL``, so adding a kind does not add a round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +22,21 @@ SQL_DIR = Path(__file__).parent / "sql"
 
 _VARIANT = re.compile(r"^(?P<kind>[a-z_]+)\.pg(?P<major>\d+)\.sql$")
 _SINCE = re.compile(r"--\s*pg(?P<major>\d+)\+\s*$")
+_BETWEEN = re.compile(r"--\s*pg(?P<low>\d+)-(?P<high>\d+)\s*$")
+
+# One query, several small kinds (see the module docstring).
+COMBINED: dict[str, tuple[str, ...]] = {
+    "others": (
+        "rules",
+        "event_triggers",
+        "publications",
+        "statistics",
+        "operators",
+        "collations",
+        "composite_types",
+        "range_types",
+    ),
+}
 
 
 def _for_major(sql: str, server_major: int) -> str:
@@ -24,8 +44,12 @@ def _for_major(sql: str, server_major: int) -> str:
     kept = []
     for line in sql.splitlines(keepends=True):
         m = _SINCE.search(line)
-        if m is None or server_major >= int(m["major"]):
-            kept.append(line)
+        if m is not None and server_major < int(m["major"]):
+            continue
+        b = _BETWEEN.search(line)
+        if b is not None and not int(b["low"]) <= server_major <= int(b["high"]):
+            continue
+        kept.append(line)
     return "".join(kept)
 
 
@@ -44,6 +68,9 @@ def _variants() -> dict[str, list[tuple[int, str]]]:
 
 @functools.cache
 def query(kind: str, server_major: int = 999) -> str:
+    parts = COMBINED.get(kind)
+    if parts is not None:
+        return "\nunion all\n".join(f"(\n{query(p, server_major)}\n)" for p in parts)
     for max_major, sql in _variants().get(kind, []):
         if server_major <= max_major:
             return _for_major(sql, server_major)

@@ -47,7 +47,7 @@ def load(cache_dir: Path, digest: str) -> model.Snapshot | None:
 
 
 def store(cache_dir: Path, digest: str, snap: model.Snapshot) -> None:
-    atomic_write(cache_dir / f"{digest}.json", snapmod.dumps(snap, indent=False))
+    atomic_write(cache_dir / f"{digest}.json", snapmod.dumps(snap, indent=False), parents=True)
     _prune(cache_dir)
 
 

@@ -28,6 +28,7 @@ from driftwatch import __version__, model, pgserver, progress
 from driftwatch import snapshot as snapmod
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import ConfigError, InputError, TargetUnreachable
+from driftwatch.fileio import read_input
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.migrations import cache, layout, sqltext, stubs
 from driftwatch.migrations.errors import MigrationFailed
@@ -131,10 +132,7 @@ def read_files(plan: layout.Plan) -> list[SourceFile]:
     out = []
     for m in plan.files:
         name = m.path.name if plan.layout != "single" else str(m.path)
-        try:
-            raw = m.path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read migration {m.path}: {exc.strerror or exc}") from None
+        raw = read_input(m.path, what="migration", kind="file_size")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

@@ -9,6 +9,11 @@ only when missing, so a shared scratch server is never broken by a second replay
 The stubs are shaped like Supabase's (``auth.jwt()`` reads ``request.jwt.claims``,
 ``auth.uid()`` its ``sub``), but the ``auth`` and ``storage`` schemas are excluded from
 snapshots by default, so the stubs never show up in a diff.
+
+A folder that names the API roles is a Supabase project's, and Supabase grants everything
+created in ``public`` to them by default privileges (supabase/postgres's initial schema):
+the replay does the same, or the audit of ``migrations:DIR`` would see tables no API role
+can reach where the live project has them granted to every API role.
 """
 
 from __future__ import annotations
@@ -124,13 +129,16 @@ $stub$;
 class StubPlan:
     roles: tuple[str, ...] = ()
     schemas: tuple[str, ...] = ()  # of "auth", "storage", "extensions"
+    default_privileges: bool = False  # Supabase's default privileges in public
 
     def describe(self) -> str:
         parts = [f"schema {s}" for s in self.schemas] + [f"role {r}" for r in self.roles]
+        if self.default_privileges:
+            parts.append("default privileges in public")
         return ", ".join(parts)
 
     def __bool__(self) -> bool:
-        return bool(self.roles or self.schemas)
+        return bool(self.roles or self.schemas or self.default_privileges)
 
 
 def needed(mentions: Mentions) -> StubPlan:
@@ -142,7 +150,7 @@ def needed(mentions: Mentions) -> StubPlan:
             schemas.append(schema)
     if "extensions" in mentions.identifiers and "extensions" not in mentions.created_schemas:
         schemas.append("extensions")
-    return StubPlan(roles=roles, schemas=tuple(schemas))
+    return StubPlan(roles=roles, schemas=tuple(schemas), default_privileges=bool(roles))
 
 
 def apply(conn: psycopg.Connection[Any], plan: StubPlan) -> StubPlan:
@@ -173,4 +181,13 @@ def apply(conn: psycopg.Connection[Any], plan: StubPlan) -> StubPlan:
     all_roles = [r for r in ROLES if r in present_roles or r in roles]
     if granted and all_roles:
         conn.execute(f"grant usage on schema {', '.join(granted)} to {', '.join(all_roles)}")
-    return StubPlan(roles=roles, schemas=schemas)
+    if plan.default_privileges and all_roles:
+        to = ", ".join(all_roles)
+        conn.execute(f"grant usage on schema public to {to}")
+        for kind in ("tables", "sequences", "functions"):
+            conn.execute(f"alter default privileges in schema public grant all on {kind} to {to}")
+    return StubPlan(
+        roles=roles,
+        schemas=schemas,
+        default_privileges=plan.default_privileges and bool(all_roles),
+    )

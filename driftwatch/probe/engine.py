@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 
 from driftwatch import config as configmod
-from driftwatch import model, progress
+from driftwatch import idents, model, progress
 from driftwatch.errors import TargetUnreachable
-from driftwatch.probe import attacks, repro
+from driftwatch.probe import attacks, pgtap, repro
 from driftwatch.probe.candidates import CandidateFactory
 from driftwatch.probe.claims import build_claims, claim_path, extra_claims
 from driftwatch.probe.fixture import FixtureBuilder
@@ -54,6 +54,7 @@ class ProbeOptions:
     claims: str = "{}"
     target: str | None = None
     on_table_done: Callable[[TableResult], None] | None = None
+    emit_pgtap: bool = False  # keep each table's attacks as a pgTAP file (TableResult.pgtap)
 
     @classmethod
     def from_config(
@@ -64,6 +65,7 @@ class ProbeOptions:
         exclude_tables: Sequence[str] = (),
         target: str | None = None,
         on_table_done: Callable[[TableResult], None] | None = None,
+        emit_pgtap: bool = False,
     ) -> ProbeOptions:
         return cls(
             tables=tuple(tables),
@@ -75,11 +77,12 @@ class ProbeOptions:
             claims=cfg.probe.claims,
             target=target,
             on_table_done=on_table_done,
+            emit_pgtap=emit_pgtap,
         )
 
 
 def _matches(key: str, globs: Sequence[str]) -> bool:
-    name = key.split(".", 1)[-1]
+    name = idents.split_key(key)[1]
     return any(fnmatch.fnmatchcase(key, g) or fnmatch.fnmatchcase(name, g) for g in globs)
 
 
@@ -135,6 +138,7 @@ class Prober:
         attempts: list[Attempt] = []
         controls: dict[str, dict[str, int]] = {}
         repros: dict[str, str] = {}
+        tap = ""
         opts = self.options
         try:
             with rolled_back(self.conn):
@@ -144,6 +148,7 @@ class Prober:
                 execute(self.conn, f"SET LOCAL lock_timeout = {int(opts.lock_timeout_ms)}")
                 fx = self.builder.build(key, tenants)
                 st = attacks.statements(key, table, fx, self.tenancy)
+                role_claims: list[tuple[str, dict[str, Any]]] = []
                 for role in self.roles:
                     claims = build_claims(
                         self.path,
@@ -153,6 +158,7 @@ class Prober:
                         attacks.fresh_sub(tenants["B"], role),
                         self.extra,
                     )
+                    role_claims.append((role, claims))
                     for cmd in COMMANDS:
                         stmt = st.attack[cmd]
                         if not stmt:
@@ -208,6 +214,17 @@ class Prober:
                             cmd == "select",
                         )
                         controls[role][cmd] = rows or 0
+                if opts.emit_pgtap:
+                    tap = pgtap.test_file(
+                        key=key,
+                        tables=self.tables,
+                        fx=fx,
+                        st=st,
+                        claims=role_claims,
+                        commands=COMMANDS,
+                        statement_timeout_ms=opts.statement_timeout_ms,
+                        lock_timeout_ms=opts.lock_timeout_ms,
+                    )
         except Undecided as exc:
             return TableResult(key, UNDECIDED, link, str(exc))
         except psycopg.Error as exc:
@@ -216,7 +233,7 @@ class Prober:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             return TableResult(key, UNDECIDED, link, f"{exc.sqlstate or '?'} {first}")
         assert_idle(self.conn)
-        return _verdict(key, link, attempts, controls, repros)
+        return replace(_verdict(key, link, attempts, controls, repros), pgtap=tap)
 
 
 def _verdict(

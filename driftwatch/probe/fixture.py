@@ -19,7 +19,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.probe.candidates import DEFAULT, NULL, CandidateFactory, Literals, bound_literals
 from driftwatch.probe.candidates import check_literals as _check_literals
 from driftwatch.probe.graph import TenancyModel, Undecided, parent_refs
@@ -30,7 +30,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 def qname(key: str) -> str:
-    schema, _, name = key.partition(".")
+    schema, name = idents.split_key(key)
     return sql.Identifier(schema, name).as_string()
 
 

@@ -15,7 +15,7 @@ import graphlib
 from dataclasses import dataclass
 
 from driftwatch import config as configmod
-from driftwatch import model
+from driftwatch import idents, model
 
 
 class Undecided(Exception):
@@ -73,8 +73,8 @@ def find_root(snapshot: model.Snapshot, cfg: configmod.Config) -> str | None:
     tables = snapshot.objects.tables
     if want in tables:
         return want
-    matches = sorted(k for k in tables if k.split(".", 1)[1] == want)
-    exposed = [k for k in matches if k.split(".", 1)[0] in cfg.tenancy.exposed_schemas]
+    matches = sorted(k for k in tables if idents.split_key(k)[1] == want)
+    exposed = [k for k in matches if idents.split_key(k)[0] in cfg.tenancy.exposed_schemas]
     found = exposed or matches
     return found[0] if found else None
 

@@ -46,6 +46,7 @@ class TableResult:
     controls: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     reproductions: Mapping[str, str] = field(default_factory=dict)  # "role:command" -> SQL
     notes: tuple[str, ...] = ()
+    pgtap: str = ""  # the attacks as a pgTAP test file, when asked for (probe --emit pgtap)
 
     def leaks(self) -> tuple[Attempt, ...]:
         return tuple(a for a in self.attempts if a.status == LEAKED)

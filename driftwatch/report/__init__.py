@@ -1,7 +1,11 @@
 """Renderers for audit findings: ``text`` (for people), ``json`` (``driftwatch.findings/1``)
 and ``sarif`` (SARIF 2.1.0, for code-scanning UIs: physical locations from
 ``report/locations.py``, rule metadata from the rule docstrings). All output is
-deterministic bytes."""
+deterministic bytes.
+
+With the audit's ``Scope`` (``rules.run``), each says which schemas were audited and which
+skipped: the summary line of the text, a ``scope`` field in JSON, the run's ``properties``
+in SARIF."""
 
 from __future__ import annotations
 
@@ -10,12 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from driftwatch import __version__, model
-from driftwatch import config as configmod
+from driftwatch import __version__, idents
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
 from driftwatch.report.locations import Location
-from driftwatch.rules import REGISTRY, Rule
-from driftwatch.rules._context import glob_match
+from driftwatch.rules import REGISTRY, Rule, Scope
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
 FINDINGS_FORMAT = "driftwatch.findings/1"
@@ -27,8 +29,7 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 class Context:
     """What the findings alone do not say: the audited schemas, verbosity, locations."""
 
-    audited: tuple[str, ...] = ()  # schemas the rules looked at
-    skipped: tuple[str, ...] = ()  # schemas in the snapshot they did not
+    scope: Scope | None = None  # the schemas the rules looked at and those they did not
     verbose: bool = False  # list info findings one by one
     locate: Callable[[Finding], Location] | None = None  # SARIF physical locations
     rule_docs: str = ""  # URL base (or template with {rule}) of the rule pages
@@ -37,25 +38,28 @@ class Context:
 def render(findings: Sequence[Finding], fmt: str, ctx: Context | None = None) -> bytes:
     ctx = ctx or Context()
     if fmt == "json":
-        return render_json(findings)
+        return render_json(findings, ctx.scope)
     if fmt == "sarif":
         return render_sarif(findings, ctx)
     return render_text(findings, ctx).encode()
 
 
-def audited_schemas(snap: model.Snapshot, cfg: configmod.Config) -> tuple[str, ...]:
-    """The snapshot's schemas the audit covers: those matching ``[tenancy] exposed_schemas``."""
-    return tuple(
-        s for s in sorted(snap.objects.schemas) if glob_match(s, cfg.tenancy.exposed_schemas)
-    )
+def scope_data(scope: Scope) -> dict[str, list[str]]:
+    """The scope as JSON: schema lists, and the extension-owned objects left out."""
+    return {
+        "audited_schemas": list(scope.audited_schemas),
+        "skipped_schemas": list(scope.skipped_schemas),
+        "missing_schemas": list(scope.missing_schemas),
+        "extension_objects": [f"{obj} ({ext})" for obj, ext in scope.extension_objects],
+    }
 
 
 def _table_of(obj: str) -> str:
-    """``schema.table`` of an object name (functions keep their signature)."""
+    """``schema.table`` of an object name (functions keep their signature); names are
+    quoted keys (``driftwatch.idents``), so dots inside quotes do not split."""
     if "(" in obj:
         return obj
-    parts = obj.split(".")
-    return ".".join(parts[:2])
+    return idents.head(obj, 2)
 
 
 def _plural(n: int, word: str) -> str:
@@ -63,16 +67,21 @@ def _plural(n: int, word: str) -> str:
 
 
 def summary_line(findings: Sequence[Finding], ctx: Context) -> str:
-    """``driftwatch: 168 findings (16 errors, 6 warnings, 146 info) in 1 schema (public)``."""
+    """``driftwatch: 168 findings (16 errors, 6 warnings, 146 info) in 1 audited schema
+    (public); not audited: auth, private``."""
     counts = ", ".join(
         _plural(n, s) for s in SEVERITIES if (n := sum(1 for f in findings if f.severity == s))
     )
     total = _plural(len(findings), "finding") if findings else "no findings"
     head = f"driftwatch: {total}" + (f" ({counts})" if counts else "")
-    if ctx.audited:
-        head += f" in {_plural(len(ctx.audited), 'audited schema')} ({', '.join(ctx.audited)})"
-    if ctx.skipped:
-        head += f"; {_plural(len(ctx.skipped), 'schema')} not exposed, not audited"
+    scope = ctx.scope
+    if scope is not None:
+        audited = scope.audited_schemas
+        head += f" in {_plural(len(audited), 'audited schema')} ({', '.join(audited) or 'none'})"
+        if scope.skipped_schemas:
+            head += f"; not audited (not exposed): {', '.join(scope.skipped_schemas)}"
+        if scope.missing_schemas:
+            head += f"; exposed but not in the snapshot: {', '.join(scope.missing_schemas)}"
     return head
 
 
@@ -123,8 +132,11 @@ def finding_data(f: Finding) -> dict[str, str]:
     }
 
 
-def render_json(findings: Sequence[Finding]) -> bytes:
-    data = {"format": FINDINGS_FORMAT, "findings": [finding_data(f) for f in findings]}
+def render_json(findings: Sequence[Finding], scope: Scope | None = None) -> bytes:
+    data: dict[str, object] = {"format": FINDINGS_FORMAT}
+    if scope is not None:
+        data["scope"] = scope_data(scope)
+    data["findings"] = [finding_data(f) for f in findings]
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()
 
 
@@ -201,24 +213,20 @@ def render_sarif(findings: Sequence[Finding], ctx: Context | None = None) -> byt
         if f.remediation:
             result["properties"] = {"remediation": f.remediation}
         results.append(result)
-    data = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "driftwatch",
-                        "version": __version__,
-                        "rules": [
-                            _sarif_rule(r, worst.get(r.id, r.severity), ctx.rule_docs)
-                            for r in rules
-                        ],
-                    }
-                },
-                "columnKind": "unicodeCodePoints",
-                "results": results,
+    run: dict[str, object] = {
+        "tool": {
+            "driver": {
+                "name": "driftwatch",
+                "version": __version__,
+                "rules": [
+                    _sarif_rule(r, worst.get(r.id, r.severity), ctx.rule_docs) for r in rules
+                ],
             }
-        ],
+        },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
     }
+    if ctx.scope is not None:
+        run["properties"] = scope_data(ctx.scope)
+    data = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode()

@@ -5,9 +5,11 @@ A rule module (any module here whose name does not start with ``_``) defines ``I
 and a ruff-style module docstring (What it does / Why is this bad? / Example / Use
 instead) from which ``docs/rules/<id>.md`` is generated.
 
-``audit(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
+``run(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
 (a waived finding is dropped; an expired waiver is reported as ``waiver-expired``) and
-returns the findings sorted by severity, object, rule.
+returns an ``AuditResult``: the findings sorted by severity, object, rule, and the
+``Scope`` (which schemas were audited and which skipped, which extension-owned objects
+were left out) for renderers to print. ``audit`` gives the findings alone.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from types import ModuleType
 
@@ -26,7 +28,27 @@ from driftwatch.findings import SEVERITIES, Finding, severity_rank
 from driftwatch.gcpause import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
-__all__ = ["REGISTRY", "Rule", "all_rules", "audit", "get_rule"]
+__all__ = ["REGISTRY", "AuditResult", "Rule", "Scope", "all_rules", "audit", "get_rule", "run"]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an audit looked at. ``audited_schemas``: the snapshot's schemas the API
+    exposes (``[tenancy] exposed_schemas`` plus ``pgrst.db_schemas``); ``skipped_schemas``:
+    its other schemas; ``missing_schemas``: schemas ``pgrst.db_schemas`` exposes that the
+    snapshot does not hold (excluded from it, e.g. Supabase's managed ``storage``);
+    ``extension_objects``: (object, extension) pairs left out as the extension's own."""
+
+    audited_schemas: tuple[str, ...] = ()
+    skipped_schemas: tuple[str, ...] = ()
+    missing_schemas: tuple[str, ...] = ()
+    extension_objects: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    findings: list[Finding]
+    scope: Scope
 
 
 @dataclass(frozen=True)
@@ -121,6 +143,20 @@ def _expiry(w: configmod.Waiver, index: int) -> dt.date:
         ) from None
 
 
+def _finding(
+    severities: Mapping[str, str], rule: str, obj: str, message: str, remediation: str, detail: str
+) -> Finding:
+    """A finding made outside a rule's ``Context`` (as ``Context.finding`` makes them)."""
+    return Finding(
+        rule=rule,
+        severity=severities.get(rule, "error"),
+        object=obj,
+        message=message,
+        remediation=remediation,
+        fingerprint=Finding.make_fingerprint(rule, obj, detail),
+    )
+
+
 def _sort_key(f: Finding) -> tuple[int, str, str, str]:
     return (severity_rank(f.severity), f.object, f.rule, f.fingerprint)
 
@@ -129,14 +165,57 @@ def audit(
     snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
 ) -> list[Finding]:
     """Run every enabled rule on ``snapshot``; sorted findings with waivers applied."""
+    return run(snapshot, cfg, today=today).findings
+
+
+def run(
+    snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
+) -> AuditResult:
+    """``audit``, with the scope of the audit (see ``Scope``)."""
     # The rules allocate no reference cycles; a full collection over a 10,000-table
     # snapshot's objects costs more than the rules themselves, so pause the collector.
     with collector_paused():
         return _audit(snapshot, cfg, today)
 
 
-def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
+def scope_of(ctx: Context) -> Scope:
+    snap_schemas = set(ctx.objects.schemas) | set(ctx.snapshot.meta.schemas)
+    audited = set(ctx.exposed_schemas)
+    return Scope(
+        audited_schemas=tuple(sorted(audited)),
+        skipped_schemas=tuple(sorted(snap_schemas - audited)),
+        missing_schemas=tuple(
+            sorted(s for s in ctx.exposures.pgrst_schemas if s not in snap_schemas | audited)
+        ),
+        extension_objects=tuple(
+            (key, ext) for key, ext in sorted(ctx.extension_members.items()) if ctx.exposed(key)
+        ),
+    )
+
+
+def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | None) -> AuditResult:
     enabled, severities = _validate(cfg)
+    findings, ctx = _raw(snapshot, cfg, enabled, severities)
+    return AuditResult(finish(findings, cfg, today), scope_of(ctx))
+
+
+def raw_findings(
+    snapshot: model.Snapshot,
+    cfg: configmod.Config,
+    enabled: list[Rule],
+    severities: Mapping[str, str],
+) -> list[Finding]:
+    """What the enabled rules report on ``snapshot``, severity overrides applied, before
+    waivers (what ``rules._cache`` keeps per object)."""
+    return _raw(snapshot, cfg, enabled, severities)[0]
+
+
+def _raw(
+    snapshot: model.Snapshot,
+    cfg: configmod.Config,
+    enabled: list[Rule],
+    severities: Mapping[str, str],
+) -> tuple[list[Finding], Context]:
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
     ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
@@ -145,33 +224,49 @@ def _audit(snapshot: model.Snapshot, cfg: configmod.Config, today: dt.date | Non
         for rule in enabled:
             findings.extend(rule.check(ctx))
             bar.update()
-    findings = _apply_waivers(findings, ctx, today or dt.date.today(), {r.id for r in enabled})
     findings = [
         replace(f, severity=severities[f.rule])
-        if f.rule in severities and f.severity != severities[f.rule]
+        if f.rule in severities
+        and f.severity != severities[f.rule]
+        and f.fingerprint not in ctx.capped  # nothing reaches it: stays info
         else f
         for f in findings
     ]
+    return findings, ctx
+
+
+def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None) -> list[Finding]:
+    """Waivers applied to raw findings (which carry their overrides); sorted, without
+    repeats."""
+    enabled, severities = _validate(cfg)
+    findings = _apply_waivers(
+        findings, cfg, severities, today or dt.date.today(), {r.id for r in enabled}
+    )
     return sorted(set(findings), key=_sort_key)
 
 
 def _apply_waivers(
-    findings: list[Finding], ctx: Context, today: dt.date, enabled: set[str]
+    findings: list[Finding],
+    cfg: configmod.Config,
+    severities: Mapping[str, str],
+    today: dt.date,
+    enabled: set[str],
 ) -> list[Finding]:
     active: list[configmod.Waiver] = []
     out: list[Finding] = []
-    for i, w in enumerate(ctx.cfg.tenancy.waivers):
+    for i, w in enumerate(cfg.tenancy.waivers):
         if w.expires is not None and _expiry(w, i) < today:
             if "waiver-expired" in enabled:
                 out.append(
-                    ctx.finding(
+                    _finding(
+                        severities,
                         "waiver-expired",
                         w.object,
                         f"the waiver of {w.rule} on {w.object} expired on {w.expires}"
                         f" (reason given: {w.reason}); the findings it silenced are reported again",
                         "Fix the findings, or renew the waiver with a new 'expires' date in the"
                         " [tenancy] waivers of the config file.",
-                        detail=f"{w.rule}\0{w.expires}",
+                        detail=f"{w.rule}\0{w.expires}",  # about the config, not an object
                     )
                 )
             continue

@@ -1,22 +1,25 @@
 """What every rule needs to know about a snapshot, computed once per audit.
 
-``Context`` answers: which tables are audited (exposed schemas, not partitions), which
-are exempt, what the tenant column of a table is, whether a table reaches a tenant-scoped
-parent through NOT NULL foreign keys, which policies apply to a role and command, and
-what the app roles may do with an object (from its grants).
+``Context`` answers: which tables are audited (exposed schemas, not partitions, not
+extension-owned), which are exempt, what the tenant column of a table is, whether a table
+reaches a tenant-scoped parent through NOT NULL foreign keys, which policies apply to a
+role and command, and which API roles can reach an object (``exposure``/``reachable``,
+see ``_exposure``). A finding on an object no API role reaches is at most ``info`` and
+says why (``finding(..., on=key)``).
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
-from driftwatch import model
-from driftwatch.findings import Finding
+from driftwatch import idents, model
+from driftwatch.findings import Finding, severity_rank
+from driftwatch.rules._exposure import Exposure, ExposureModel
 
 if TYPE_CHECKING:
     from driftwatch.rules._policy import Analyser
@@ -68,6 +71,7 @@ class Context:
         self._severity: dict[str, str] = {}
         self._path_memo: dict[str, tuple[str, ...] | None] = {}
         self._policies: dict[str, list[tuple[str, model.Policy]]] = {}
+        self.capped: set[str] = set()  # fingerprints lowered to info: nothing reaches them
 
     @cached_property
     def analyser(self) -> Analyser:
@@ -81,21 +85,102 @@ class Context:
         self._severity = dict(severities)
 
     def finding(
-        self, rule: str, obj: str, message: str, remediation: str = "", detail: str = ""
+        self,
+        rule: str,
+        obj: str,
+        message: str,
+        remediation: str = "",
+        detail: str = "",
+        *,
+        on: str | None = None,
+        roles: Iterable[str] | None = None,
     ) -> Finding:
+        """A finding of ``rule`` on ``obj``. ``on`` is the relation or function it is about
+        (default: found from ``obj``); when none of ``roles`` (default: every API role)
+        reaches it, the finding is at most ``info`` and its message says why."""
+        severity = self._severity.get(rule, "error")
+        fingerprint = Finding.make_fingerprint(rule, obj, detail)
+        target = on if on is not None else self.object_of(obj)
+        if target and severity_rank(severity) < severity_rank("info"):
+            exp = self.exposure(target)
+            wanted = set(exp.roles) if roles is None else set(exp.roles) & set(roles)
+            if not wanted:
+                if exp.roles:  # reachable, but not by the roles the finding is about
+                    message = (
+                        f"{message} (info only, {', '.join(sorted(roles or ()))} cannot reach"
+                        f" {target}; only {', '.join(sorted(exp.roles))} can)"
+                    )
+                else:
+                    message = (
+                        f"{message} (info only, no API role can reach {target}: {exp.why_not})"
+                    )
+                severity = "info"
+                self.capped.add(fingerprint)
         return Finding(
             rule=rule,
-            severity=self._severity.get(rule, "error"),
+            severity=severity,
             object=obj,
             message=message,
             remediation=remediation,
-            fingerprint=Finding.make_fingerprint(rule, obj, detail),
+            fingerprint=fingerprint,
         )
+
+    def object_of(self, obj: str) -> str | None:
+        """The relation or function a finding's object names: itself, or its longest
+        ``schema.table`` prefix (``schema.table.policy``, ``schema.table.column``)."""
+        o = self.objects
+        if obj in o.functions:
+            return obj
+        key = obj
+        while True:
+            if key in o.tables or key in o.views or key in o.materialized_views:
+                return key
+            if key in o.sequences:
+                return key
+            parts = idents.split(key)
+            if len(parts) < 3:
+                return None
+            key = idents.head(key, len(parts) - 1)
+
+    # ------------------------------------------------------------------ exposure
+
+    @cached_property
+    def exposures(self) -> ExposureModel:
+        return ExposureModel(self.objects, self.app_roles, self.tenancy.exposed_schemas)
+
+    def exposure(self, key: str) -> Exposure:
+        """How the API roles reach ``key`` (a relation or function): see ``_exposure``."""
+        return self.exposures.exposure(key)
+
+    def reachable(self, key: str) -> frozenset[str]:
+        """The API roles that can reach ``key`` through the API (empty: none can)."""
+        return self.exposures.exposure(key).roles
+
+    def api_privileges(self, key: str) -> dict[str, set[str]]:
+        """Reaching API role → the privileges it can use on ``key`` through the API."""
+        return {r: set(p) for r, p in self.exposure(key).privileges.items()}
+
+    @cached_property
+    def exposed_schemas(self) -> frozenset[str]:
+        """The snapshot's schemas the API exposes (config globs plus pgrst.db_schemas)."""
+        return self.exposures.exposed_schemas
+
+    @cached_property
+    def extension_members(self) -> Mapping[str, str]:
+        """Object key → the extension that owns it (left out of the audit)."""
+        return {
+            member: name
+            for name, ext in sorted(self.objects.extensions.items())
+            for member in ext.members
+        }
+
+    def extension_of(self, key: str) -> str | None:
+        return self.extension_members.get(key)
 
     # ------------------------------------------------------------------ scope
 
     def exposed(self, key: str) -> bool:
-        return glob_match(key.partition(".")[0], self.tenancy.exposed_schemas)
+        return idents.split_key(key)[0] in self.exposed_schemas
 
     def exemption(self, key: str) -> configmod.Exemption | None:
         for ex in self.tenancy.exempt:
@@ -105,11 +190,15 @@ class Context:
 
     @cached_property
     def audited(self) -> tuple[str, ...]:
-        """Tables and partitioned tables in exposed schemas, partitions excluded."""
+        """Tables and partitioned tables in exposed schemas; partitions and
+        extension-owned tables excluded."""
         return tuple(
             key
             for key, t in sorted(self.tables.items())
-            if t.kind in ("table", "partitioned") and t.partition_of is None and self.exposed(key)
+            if t.kind in ("table", "partitioned")
+            and t.partition_of is None
+            and self.exposed(key)
+            and key not in self.extension_members
         )
 
     @cached_property
@@ -119,10 +208,29 @@ class Context:
 
     @cached_property
     def root_tables(self) -> frozenset[str]:
+        """The configured root table, and the tables the tenant column's foreign keys
+        reference by their primary key (``account_id → basejump.accounts(id)``) when they
+        do not carry the tenant column themselves: what a tenant *is*."""
         root = self.tenancy.root_table
         if "." in root:
-            return frozenset({root}) if root in self.tables else frozenset()
-        return frozenset(k for k in self.tables if k.partition(".")[2] == root)
+            named = {root} if root in self.tables else set()
+        else:
+            named = {k for k in self.tables if idents.split_key(k)[1] == root}
+        col = (self.tenancy.column,)
+        for t in self.tables.values():
+            for con in t.constraints.values():
+                ref = con.references
+                if (
+                    con.type == "foreign_key"
+                    and ref is not None
+                    and con.columns == col
+                    and ref.table in self.tables
+                    and ref.table not in named
+                    and col[0] not in self.tables[ref.table].columns
+                    and ref.columns == self.primary_key(ref.table)
+                ):
+                    named.add(ref.table)
+        return frozenset(named)
 
     def primary_key(self, key: str) -> tuple[str, ...]:
         for con in self.tables[key].constraints.values():
@@ -207,6 +315,8 @@ class Context:
         return hit
 
     def app_privileges(self, grants: model.Grants) -> dict[str, set[str]]:
+        """From ``grants`` alone (direct and PUBLIC), ignoring schema USAGE, exposure and
+        membership: kept for callers of old; rules ask ``api_privileges(key)``."""
         return {r: p for r in self.app_roles if (p := privileges(grants, r))}
 
     def column_type(self, key: str, column: str) -> str | None:

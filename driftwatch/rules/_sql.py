@@ -16,6 +16,8 @@ import pglast
 from pglast import ast, enums
 from pglast.stream import RawStream
 
+from driftwatch import idents
+
 _PLAIN_IDENT = re.compile(r"^[a-z_][a-z0-9_$]*$")
 
 
@@ -38,8 +40,8 @@ def _reserved() -> frozenset[str]:
 
 
 def quote_qualified(key: str) -> str:
-    """``schema.name`` (split at the first dot) → quoted ``schema.name``."""
-    schema, _, name = key.partition(".")
+    """A key (``driftwatch.idents``: already quoted) → quoted ``schema.name``."""
+    schema, name = idents.split_key(key)
     return f"{quote_ident(schema)}.{quote_ident(name)}" if name else quote_ident(schema)
 
 
@@ -50,8 +52,7 @@ def quote_function(key: str) -> str:
 
 
 def split_key(key: str) -> tuple[str, str]:
-    schema, _, name = key.partition(".")
-    return schema, name
+    return idents.split_key(key)
 
 
 @lru_cache(maxsize=16384)
@@ -189,6 +190,10 @@ def normalise(node: Any) -> Any:
         return ("col", column_fields(node))
     if isinstance(node, ast.BoolExpr):
         return ("bool", int(node.boolop), tuple(normalise(a) for a in attr(node, "args")))
+    if isinstance(node, ast.SQLValueFunction):  # current_user, session_user, current_date ...
+        return ("svf", int(node.op))
+    if isinstance(node, ast.ParamRef):
+        return ("param", node.number)
     if isinstance(node, list | tuple):
         return tuple(normalise(x) for x in node)
     if isinstance(node, ast.Node):

@@ -5,6 +5,9 @@ Reports a table in an exposed schema where more than one permissive policy appli
 same app role and command (a `FOR ALL` or `TO public` policy counts for every command or
 role it covers).
 
+Severity follows reachability: when that role cannot reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Permissive policies are OR-ed, and PostgreSQL evaluates every one of them for every row:
 slower queries, and the effective rule is spread over several places, so loosening one
@@ -69,4 +72,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                     "Merge them into one policy (OR the conditions), or turn the extra conditions"
                     f" into AS RESTRICTIVE policies, then drop the rest:\n{drops}",
                     detail=f"{role}:{cmd}",
+                    on=key,
+                    roles=(role,),
                 )

@@ -6,6 +6,10 @@ DELETE (or ALL) policy for an app role in which some path does not require the r
 (`auth.jwt() -> 'app_metadata' ->> 'org_role'` by default) to be one of the allowed roles
 (`owner`, `admin` by default), unless a RESTRICTIVE DELETE policy for that role checks it.
 
+Severity follows reachability: when none of the policy's roles can reach the table
+(see the exposure model in the rule catalog's README), the finding is `info` and its
+message says why.
+
 ## Why is this bad?
 The tenant predicate keeps other organizations out, but inside the organization any member
 (a viewer, a freshly invited user) can delete orders, customers or the organization itself.
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match, policy_applies
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -44,7 +49,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     an = ctx.analyser
     roles_sql = ", ".join("'" + r.replace("'", "''") + "'" for r in drc.roles)
     for key in ctx.audited:
-        if not (glob_match(key, drc.tables) or glob_match(key.partition(".")[2], drc.tables)):
+        if not (glob_match(key, drc.tables) or glob_match(idents.split_key(key)[1], drc.tables)):
             continue
         policies = list(ctx.policies(key))
         for name, pol in policies:
@@ -74,4 +79,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if pol.command == "DELETE"
                 else f"CREATE POLICY {quote_ident(name + '_delete_role')} ON {quote_qualified(key)}"
                 f" AS RESTRICTIVE FOR DELETE TO {', '.join(quote_ident(r) for r in roles)} USING ({check_sql});",
+                on=key,
+                roles=roles,
             )

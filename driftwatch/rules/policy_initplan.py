@@ -29,6 +29,8 @@ from collections.abc import Iterator
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
+from driftwatch.rules._remedy import wrap_calls
+from driftwatch.rules._sql import quote_ident, quote_qualified
 
 ID = "policy-initplan"
 SEVERITY = "info"
@@ -43,12 +45,16 @@ def check(ctx: Context) -> Iterator[Finding]:
             if not calls:
                 continue
             listed = ", ".join(f"{c}()" for c in calls)
+            clauses = " ".join(
+                f"{clause} ({wrap_calls(ctx, text)})"
+                for clause, text in (("USING", pol.using), ("WITH CHECK", pol.with_check))
+                if text is not None and an.per_row_calls(text)
+            )
             yield ctx.finding(
                 ID,
                 f"{key}.{name}",
                 f"policy {name} on {key} calls {listed} once per row; wrap "
                 f"{'it' if len(calls) == 1 else 'them'} in (select …) to evaluate once per statement",
-                "Recreate the policy with every call wrapped, e.g. "
-                + "; ".join(f"{c}() → (select {c}())" for c in calls)
-                + ".",
+                f"ALTER POLICY {quote_ident(name)} ON {quote_qualified(key)} {clauses};",
+                on=key,
             )

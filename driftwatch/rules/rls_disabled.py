@@ -5,6 +5,9 @@ Reports a table in an exposed schema (one the API serves, `public` by default) w
 level security is switched off. When the table still has policies, the message says so:
 they exist but PostgreSQL does not enforce them.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Without RLS, every role that holds a privilege on the table sees and changes every row,
 whatever the policies say. On a multi-tenant database that means every organization can
@@ -35,13 +38,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
-from driftwatch.rules._context import Context
+from driftwatch.rules._context import COMMANDS, Context
 from driftwatch.rules._remedy import tenant_policies
 from driftwatch.rules._sql import quote_qualified
 
 ID = "rls-disabled"
 SEVERITY = "error"
 SUMMARY = "a tenant table in an exposed schema has RLS off"
+
+
+def _who(ctx: Context, key: str) -> str:
+    privs = ctx.api_privileges(key)
+    if not privs:
+        return ""
+    return "; " + ", ".join(
+        f"{r} may {'/'.join(c for c in COMMANDS if c in p) or 'use it'}"
+        for r, p in sorted(privs.items())
+    )
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -60,23 +73,5 @@ def check(ctx: Context) -> Iterator[Finding]:
         fix = f"ALTER TABLE {quote_qualified(key)} ENABLE ROW LEVEL SECURITY;"
         if not names:
             fix += "\n" + tenant_policies(ctx, key, ("SELECT", "INSERT", "UPDATE", "DELETE"))
-        yield ctx.finding(ID, key, msg, fix.strip())
-    # A partition read directly (not through its parent) is governed by its own RLS.
-    for key, table in sorted(ctx.tables.items()):
-        if table.partition_of is None or table.rls.enabled or not ctx.exposed(key):
-            continue
-        parent = ctx.effective_table(key)
-        if ctx.exemption(parent) is not None:
-            continue
-        direct = ctx.app_privileges(table.grants)
-        if direct:
-            roles = ", ".join(sorted(direct))
-            yield ctx.finding(
-                ID,
-                key,
-                f"partition {key} of {parent} has row level security disabled and is granted"
-                f" directly to {roles}: queried directly, it bypasses the parent's policies",
-                f"ALTER TABLE {quote_qualified(key)} ENABLE ROW LEVEL SECURITY;\n"
-                f"REVOKE ALL ON {quote_qualified(key)} FROM {roles};",
-                detail="partition",
-            )
+        yield ctx.finding(ID, key, msg + _who(ctx, key), fix.strip(), on=key)
+    # A partition read directly (not through its parent): partition-bypasses-rls.

@@ -5,6 +5,9 @@ Reports a table in an exposed schema that has RLS enabled and not a single polic
 Partitions are skipped: they are reached through their partitioned parent, whose policies
 apply.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 With RLS on and no policy, PostgreSQL denies every row to every role except the owner and
 roles with BYPASSRLS. The table is not leaking, but the application is silently denied
@@ -32,6 +35,7 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
+from driftwatch.rules._sql import quote_ident, quote_qualified
 
 ID = "rls-no-policies"
 SEVERITY = "warning"
@@ -43,14 +47,26 @@ def check(ctx: Context) -> Iterator[Finding]:
         table = ctx.tables[key]
         if not table.rls.enabled or table.policies:
             continue
+        privs = ctx.api_privileges(key)
         cmds = tuple(
             c
             for c in ("SELECT", "INSERT", "UPDATE", "DELETE")
-            if any(c in p for p in ctx.app_privileges(table.grants).values())
+            if any(c in p for p in privs.values())
         ) or ("SELECT", "INSERT", "UPDATE", "DELETE")
+        who = ", ".join(sorted(privs)) or "every API role"
+        fix = tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else ""
+        if privs:
+            revoke = f"REVOKE ALL ON {quote_qualified(key)} FROM {', '.join(quote_ident(r) for r in sorted(privs))};"
+            fix = (
+                f"{fix}\n-- or, if only the backend (service_role) uses it:\n{revoke}"
+                if fix
+                else revoke
+            )
         yield ctx.finding(
             ID,
             key,
-            f"{key} has row level security enabled but no policies: every app role is denied every row",
-            tenant_policies(ctx, key, cmds) if ctx.exemption(key) is None else "",
+            f"{key} has row level security enabled but no policies: {who} "
+            f"{'is' if len(privs) == 1 else 'are'} denied every row",
+            fix,
+            on=key,
         )

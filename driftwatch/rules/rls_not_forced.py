@@ -43,4 +43,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 key,
                 f"row level security on {key} is not forced: its owner {quote_ident(table.owner)} bypasses the policies",
                 f"ALTER TABLE {quote_qualified(key)} FORCE ROW LEVEL SECURITY;",
+                on=key,
             )

@@ -6,6 +6,9 @@ PostgreSQL's default) may execute it, unless it is listed in
 `[rules] allow_security_definer`; and, always, when it has no `search_path` set in its
 definition.
 
+Severity follows reachability: when no API role can reach the function (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A SECURITY DEFINER function runs with its owner's rights and bypasses RLS. In an exposed
 schema, PostgREST publishes it as `/rpc/<name>`: any caller with EXECUTE can use it to read
@@ -46,13 +49,13 @@ SUMMARY = "a SECURITY DEFINER function in an exposed schema is executable by the
 def check(ctx: Context) -> Iterator[Finding]:
     allowed = ctx.cfg.rules.allow_security_definer
     for key, fn in sorted(ctx.objects.functions.items()):
-        if not fn.security_definer or not ctx.exposed(key):
+        if not fn.security_definer or not ctx.exposed(key) or ctx.extension_of(key):
             continue
         problems: list[str] = []
         fixes: list[str] = []
         qf = quote_function(key)
         kind = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
-        callers = sorted(r for r, p in ctx.app_privileges(fn.grants).items() if "EXECUTE" in p)
+        callers = sorted(ctx.exposure(key).roles_with("EXECUTE"))
         public = "EXECUTE" in {p.rstrip("*") for p in fn.grants.get("PUBLIC", ())}
         if (
             callers
@@ -76,4 +79,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 key,
                 f"SECURITY DEFINER {kind.lower()} {key} {' and '.join(problems)}",
                 "\n".join(fixes),
+                on=key,
             )

@@ -1,10 +1,16 @@
 """Table with no tenant column and no NOT NULL foreign-key path to a tenant-scoped table.
 
 ## What it does
-Reports a table in an exposed schema (not the tenancy root, not exempt) that has no tenant
-column (`organization_id` by default) and cannot reach a table that has one through a
-chain of NOT NULL foreign keys (child → parent → grandparent …). A nullable foreign key
-does not count: a row whose key is NULL belongs to nobody.
+Reports a table in an exposed schema (not exempt) that has no tenant column
+(`organization_id` by default) and cannot reach a table that has one through a chain of
+NOT NULL foreign keys (child → parent → grandparent …). A nullable foreign key does not
+count: a row whose key is NULL belongs to nobody. Not reported: the tenant root (the
+configured `root_table` and every table the tenant column's foreign keys reference, e.g.
+`basejump.accounts` for `account_id`), and per-user tables whose RLS policies all bind
+rows to the caller (`profiles` with `using (id = auth.uid())`).
+
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
 
 ## Why is this bad?
 Nothing in the data says which organization a row belongs to, so no policy can isolate it:
@@ -46,7 +52,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     col = ctx.tenancy.column
     roots = sorted(ctx.root_tables)
     for key in ctx.tenant_tables:
-        if ctx.is_root(key) or ctx.scoped_path(key) is not None:
+        if ctx.is_root(key) or ctx.scoped_path(key) is not None or ctx.analyser.per_user(key):
             continue
         nullable = [
             link
@@ -70,8 +76,10 @@ def check(ctx: Context) -> Iterator[Finding]:
         else:
             msg = f"{key} has no {col} column and no NOT NULL foreign key to a tenant-scoped table"
             ref = f" REFERENCES {quote_qualified(roots[0])} ON DELETE CASCADE" if roots else ""
+            ix = quote_ident(f"{key.partition('.')[2]}_{col}_idx"[:63])
             fix = (
                 f"ALTER TABLE {qt} ADD COLUMN {quote_ident(col)} uuid NOT NULL{ref};\n"
+                f"CREATE INDEX {ix} ON {qt} ({quote_ident(col)});\n"
                 f'-- or, for a global table: [tenancy] exempt = [{{ table = "{key}", reason = "…" }}]'
             )
-        yield ctx.finding(ID, key, msg, fix)
+        yield ctx.finding(ID, key, msg, fix, on=key)

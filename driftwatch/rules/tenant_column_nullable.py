@@ -3,6 +3,9 @@
 ## What it does
 Reports a table whose tenant column (`organization_id` by default) is nullable.
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A row with a NULL tenant belongs to no organization: `organization_id = <claim>` never
 matches it, so it is invisible to everyone, and any policy written as `organization_id is
@@ -50,4 +53,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"{key}.{col} allows NULL: rows without a tenant are possible",
             f"-- backfill or delete rows where {quote_ident(col)} IS NULL first\n"
             f"ALTER TABLE {quote_qualified(key)} ALTER COLUMN {quote_ident(col)} SET NOT NULL;",
+            on=key,
         )

@@ -5,6 +5,9 @@ Reports a table whose tenant column (`organization_id` by default) is not the fi
 column of any valid index (a partial index counts; an index where the column comes second
 does not).
 
+Severity follows reachability: when no API role can reach the table (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 Every policy filters on the tenant column. Without an index leading with it, each query
 through RLS scans the whole table, every tenant's rows included: fast in development,
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
@@ -42,7 +46,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if any(ix.valid and ix.columns and ix.columns[0] == col for ix in table.indexes.values()):
             continue
-        name = key.partition(".")[2]
+        name = idents.split_key(key)[1]
         ix_name = quote_ident(f"{name}_{col}_idx"[:63])
         concurrently = "" if table.kind == "partitioned" else " CONCURRENTLY"
         yield ctx.finding(
@@ -50,4 +54,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"{key}.{col}",
             f"{key}.{col} is not the leading column of any index: every RLS check scans the table",
             f"CREATE INDEX{concurrently} {ix_name} ON {quote_qualified(key)} ({quote_ident(col)});",
+            on=key,
         )

@@ -5,6 +5,9 @@ Reports a view in an exposed schema that is not `security_invoker`, reads (direc
 through other views) a table with RLS enabled, and on which an app role (or PUBLIC) holds
 SELECT. Materialized views are reported too: they store rows and have no RLS at all.
 
+Severity follows reachability: when no API role can reach the view (see the exposure
+model in the rule catalog's README), the finding is `info` and its message says why.
+
 ## Why is this bad?
 A view runs with its owner's privileges, and the owner (usually `postgres`) bypasses RLS.
 Anyone who can select from the view sees every tenant's rows of the tables below it.
@@ -81,7 +84,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         for key, view in sorted(objs.items()):
             if not ctx.exposed(key) or getattr(view, "security_invoker", False):
                 continue
-            readers = sorted(r for r, p in ctx.app_privileges(view.grants).items() if "SELECT" in p)
+            if ctx.extension_of(key) is not None:
+                continue
+            readers = sorted(ctx.exposure(key).roles_with("SELECT"))
             if not readers:
                 continue
             below = _rls_tables(ctx, key, set())
@@ -102,4 +107,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{kind} {key} {how} and is readable by {', '.join(readers)}: it exposes every"
                 f" tenant's rows of {', '.join(sorted(below))}",
                 fix,
+                on=key,
             )

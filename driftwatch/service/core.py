@@ -6,23 +6,24 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor as FuturesPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from driftwatch import __version__, model, rules
+from driftwatch import __version__, gcpause, model, rules
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
-from driftwatch.errors import ConfigError, DriftwatchError
+from driftwatch.dsn import validate as validate_dsn
+from driftwatch.errors import ConfigError, DriftwatchError, UsageError
 from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import ResultsRegistry, build_registry
 from driftwatch.schedule import Schedule, parse_duration, parse_schedule
 from driftwatch.service.backoff import Backoff
-from driftwatch.service.http import HttpEndpoints, MetricsAuth, parse_listen
+from driftwatch.service.http import HttpEndpoints, HttpLimits, MetricsAuth, parse_listen
 from driftwatch.worker import DefaultStages, RunOutcome, Stages, Worker
 
 MAX_PARALLEL_RUNS = 8
@@ -36,6 +37,7 @@ class ServiceSettings:
     backoff_max_s: float
     shutdown_timeout_s: float
     finding_info_severity: str
+    http: HttpLimits = field(default_factory=HttpLimits)
 
 
 def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSettings:
@@ -65,6 +67,11 @@ def settings_from(cfg: configmod.Config, listen: str | None = None) -> ServiceSe
         backoff_max_s=parse_duration(srv.backoff_max, "server.backoff_max"),
         shutdown_timeout_s=parse_duration(srv.shutdown_timeout, "server.shutdown_timeout"),
         finding_info_severity=srv.finding_info_severity,
+        http=HttpLimits(
+            connection_limit=srv.http_connection_limit,
+            idle_timeout_s=parse_duration(srv.http_idle_timeout, "server.http_idle_timeout"),
+            header_timeout_s=parse_duration(srv.http_header_timeout, "server.http_header_timeout"),
+        ),
     )
 
 
@@ -77,6 +84,7 @@ class Service:
         stages: Stages | None = None,
         log: logging.Logger | None = None,
     ) -> None:
+        gcpause.short_lived(False)  # serve, demo: this process runs for long (see gcpause)
         cfg = expand_targets(cfg)  # fleet.discover_sql rows; dsn_env / dsn_file → dsn
         if not cfg.targets:
             raise ConfigError("no [[targets]] in the config: serve needs at least one target")
@@ -87,6 +95,10 @@ class Service:
         for i, t in enumerate(cfg.targets):
             if not t.dsn:
                 raise ConfigError(f"targets[{i}] ({t.name}): no dsn")
+            try:
+                validate_dsn(t.dsn)
+            except UsageError as exc:
+                raise ConfigError(f"targets[{i}] ({t.name}): {exc.message}") from None
             self.schedules[t.name] = parse_schedule(t.schedule, f"targets[{i}].schedule")
         self.results = ResultsRegistry()
         self.registry, self.metrics = build_registry(
@@ -174,7 +186,11 @@ class Service:
     def start(self, *, serve_http: bool = True) -> None:
         if serve_http:
             self.http = HttpEndpoints(
-                self.settings.listen, self.registry, self.results.pending, self.settings.auth
+                self.settings.listen,
+                self.registry,
+                self.results.pending,
+                self.settings.auth,
+                self.settings.http,
             )
             self.http.start()
             log_event(

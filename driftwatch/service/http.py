@@ -1,23 +1,47 @@
-"""The service's HTTP endpoints: ``/metrics``, ``/healthz``, ``/readyz`` (stdlib server).
+"""The service's HTTP endpoints: ``/metrics``, ``/healthz``, ``/readyz``.
 
 ``/metrics`` may require HTTP basic auth or a bearer token (the endpoint names tables);
 ``/healthz`` and ``/readyz`` never do, so orchestrators can probe them.
+
+Served by waitress (one event loop, a fixed pool of ``HTTP_THREADS`` request threads) with
+prometheus-client's WSGI app behind ``/metrics``: at most ``server.http_connection_limit``
+open connections (further ones wait in the listen backlog), idle ones closed after
+``server.http_idle_timeout``, and a request whose header has not fully arrived within
+``server.http_header_timeout`` of its first byte closed too (a slow-drip client), headers
+capped at ``HEADER_MAX_BYTES``. Many idle or slow clients cost sockets, not threads.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
+import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
 
-from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 from driftwatch.errors import ConfigError
+
+HTTP_THREADS = 2  # requests are answered from memory in milliseconds
+HEADER_MAX_BYTES = 16 << 10
+BODY_MAX_BYTES = 1 << 10  # the endpoints take GET and HEAD only
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    connection_limit: int = 100
+    idle_timeout_s: float = 15.0
+    header_timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -59,9 +83,33 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host, int(port_s)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class _Channel(HTTPChannel):
+    """waitress's connection, noting when the request being received began."""
+
+    header_started: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        if data and self.request is None:
+            self.header_started = time.monotonic()
+        done: bool = super().received(data)
+        if self.request is None:  # complete (or nothing pending): no deadline running
+            self.header_started = None
+        return done
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _Channel
+    header_timeout_s = 10.0
+    channels: dict[int, Any]  # waitress's socket map (its own attribute is untyped)
+
+    def maintenance(self, now: int) -> None:  # waitress passes time.time()
+        super().maintenance(now)  # idle connections (channel_timeout)
+        cutoff = time.monotonic() - self.header_timeout_s
+        for channel in list(self.channels.values()):
+            if not isinstance(channel, _Channel) or channel.requests:
+                continue
+            if channel.header_started is not None and channel.header_started < cutoff:
+                channel.will_close = True
 
 
 class HttpEndpoints:
@@ -73,19 +121,50 @@ class HttpEndpoints:
         registry: CollectorRegistry,
         pending: Callable[[], list[str]],
         auth: MetricsAuth,
+        limits: HttpLimits | None = None,
     ) -> None:
+        limits = limits or HttpLimits()
         host, port = parse_listen(listen)
-        handler = _handler(registry, pending, auth)
+        adj = Adjustments(
+            host=host,
+            port=port,
+            threads=HTTP_THREADS,
+            connection_limit=limits.connection_limit,
+            channel_timeout=limits.idle_timeout_s,
+            # how often both timeouts are checked: a fraction of the shorter one
+            cleanup_interval=max(0.2, min(limits.idle_timeout_s, limits.header_timeout_s) / 4),
+            max_request_header_size=HEADER_MAX_BYTES,
+            max_request_body_size=BODY_MAX_BYTES,
+            ident="driftwatch",
+            expose_tracebacks=False,
+            log_socket_errors=False,
+            asyncore_use_poll=True,  # select() fails past 1,024 descriptors
+        )
+        self._map: dict[int, Any] = {}
+        dispatcher = ThreadedTaskDispatcher()
+        dispatcher.set_thread_count(HTTP_THREADS)
         try:
-            self._server = _Server((host, port), handler)
+            self._server = _Server(
+                _app(registry, pending, auth),
+                self._map,
+                dispatcher=dispatcher,
+                adj=adj,
+                sockinfo=cast(Any, adj.listen)[0],  # a list of socket tuples
+            )
         except OSError as exc:
             raise ConfigError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
-        addr = self._server.server_address
+        self._server.header_timeout_s = limits.header_timeout_s
+        self._server.channels = self._map
+        self._dispatcher = dispatcher
+        assert self._server.socket is not None
+        addr = self._server.socket.getsockname()
         self.host: str = str(addr[0])
         self.port: int = int(addr[1])
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="driftwatch-http", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop, name="driftwatch-http", daemon=True)
+
+    def _loop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # close() closed the map under it
+            self._server.run()
 
     @property
     def address(self) -> str:
@@ -96,61 +175,64 @@ class HttpEndpoints:
         self._thread.start()
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        self._dispatcher.shutdown(timeout=5)
+        for channel in list(self._map.values()):
+            with contextlib.suppress(OSError):
+                channel.close()
         self._thread.join(timeout=5)
 
 
-def _handler(
+_TEXT = "text/plain; charset=utf-8"
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+def _app(
     registry: CollectorRegistry, pending: Callable[[], list[str]], auth: MetricsAuth
-) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "driftwatch"
-        protocol_version = "HTTP/1.1"
+) -> Callable[[Environ, StartResponse], Iterable[bytes]]:
+    metrics = make_wsgi_app(registry)  # content negotiation (OpenMetrics), gzip, name[]
 
-        def _send(
-            self, status: int, body: bytes, ctype: str, extra: dict[str, str] | None = None
-        ) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            for k, v in (extra or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
+    def reply(
+        start: StartResponse, status: str, body: bytes, extra: list[tuple[str, str]] | None = None
+    ) -> list[bytes]:
+        start(status, [("Content-Type", _TEXT), ("Content-Length", str(len(body))), *(extra or [])])
+        return [body]
 
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            text = "text/plain; charset=utf-8"
-            if path == "/metrics":
-                if not auth.allows(self.headers.get("Authorization")):
-                    schemes = []
-                    if auth.password:
-                        schemes.append('Basic realm="driftwatch"')
-                    if auth.token:
-                        schemes.append('Bearer realm="driftwatch"')
-                    self._send(
-                        401, b"unauthorized\n", text, {"WWW-Authenticate": ", ".join(schemes)}
-                    )
-                    return
-                encoder, ctype = choose_encoder(self.headers.get("Accept") or "")
-                self._send(200, encoder(registry), ctype)
-            elif path == "/healthz":
-                self._send(200, b"ok\n", text)
-            elif path == "/readyz":
-                waiting = pending()
-                if waiting:
-                    body = ("waiting for first run: " + ", ".join(waiting) + "\n").encode()
-                    self._send(503, body, text)
-                else:
-                    self._send(200, b"ready\n", text)
-            else:
-                self._send(404, b"not found: try /metrics, /healthz, /readyz\n", text)
+    def app(environ: Environ, start: StartResponse) -> Iterable[bytes]:
+        body = route(environ, start)
+        if environ.get("REQUEST_METHOD") == "HEAD":  # headers (Content-Length) only
+            return [b""]
+        return body
 
-        do_HEAD = do_GET
+    def route(environ: Environ, start: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        path = environ.get("PATH_INFO", "")
+        if method not in ("GET", "HEAD"):
+            return reply(
+                start, "405 Method Not Allowed", b"GET or HEAD\n", [("Allow", "GET, HEAD")]
+            )
+        if path == "/metrics":
+            if not auth.allows(environ.get("HTTP_AUTHORIZATION")):
+                schemes = []
+                if auth.password:
+                    schemes.append('Basic realm="driftwatch"')
+                if auth.token:
+                    schemes.append('Bearer realm="driftwatch"')
+                extra = [("WWW-Authenticate", ", ".join(schemes))]
+                return reply(start, "401 Unauthorized", b"unauthorized\n", extra)
+            exposition: Iterable[bytes] = metrics(environ, start)
+            return exposition
+        if path == "/healthz":
+            return reply(start, "200 OK", b"ok\n")
+        if path == "/readyz":
+            waiting = pending()
+            if waiting:
+                text = "waiting for first run: " + ", ".join(waiting) + "\n"
+                return reply(start, "503 Service Unavailable", text.encode())
+            return reply(start, "200 OK", b"ready\n")
+        return reply(start, "404 Not Found", b"not found: try /metrics, /healthz, /readyz\n")
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # access logs would flood the service log at every scrape
+    return app
 
-    return Handler
+
+logging.getLogger("waitress").setLevel(logging.ERROR)  # "connection limit reached" per burst

@@ -9,7 +9,7 @@
 -- every row back until the last one is read.
 -- Defaults and generation expressions come back as their stored trees (small: the text
 -- costs the server less than hashing it), deparsed once per distinct tree (exprs.py).
-select n.nspname || '.' || c.relname as rel,
+select quote_ident(n.nspname) || '.' || quote_ident(c.relname) as rel,
        c.relkind as relkind,
        a.attname as name,
        a.attnum as attnum,
@@ -26,6 +26,17 @@ select n.nspname || '.' || c.relname as rel,
                       else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
        end as collation,
        d.description as comment,
+       -- the options of an identity column's sequence (its internal dependency, deptype 'i')
+       case when a.attidentity <> '' then (
+         select json_build_object('type', format_type(s.seqtypid, null), 'start', s.seqstart,
+                  'increment', s.seqincrement, 'min_value', s.seqmin, 'max_value', s.seqmax,
+                  'cache', s.seqcache, 'cycle', s.seqcycle)
+         from pg_depend dep
+         join pg_sequence s on s.seqrelid = dep.objid
+         where dep.classid = 'pg_class'::regclass and dep.refclassid = 'pg_class'::regclass
+           and dep.refobjid = a.attrelid and dep.refobjsubid = a.attnum and dep.deptype = 'i'
+         limit 1)
+       end as identity_sequence,
        case when a.attacl is not null then (
          select json_agg(json_build_array(
                   case when x.grantee = 0 then 'PUBLIC' else pg_get_userbyid(x.grantee) end,

@@ -26,6 +26,23 @@ from (
   union all select 'extension:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_extension
   union all select 'collation:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_collation
   union all select 'language:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_language
-  union all select 'roles:' || md5(coalesce(string_agg(oid::text || '=' || rolname, ',' order by oid), '')) from pg_roles
+  union all select 'publication:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_publication
+  union all select 'publication_rel:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_publication_rel
+  union all select 'event_trigger:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_event_trigger
+  union all select 'statistic_ext:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_statistic_ext
+  union all select 'operator:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_operator
+  union all select 'range:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_range
+  union all select 'aggregate:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_aggregate
+  union all select 'foreign_table:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_foreign_table
+  union all select 'foreign_server:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_foreign_server
+  union all select 'publication_namespace:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0) from pg_publication_namespace  -- pg15+
+  union all select 'roles:' || md5(coalesce(string_agg(
+              concat_ws('|', oid, rolname, rolsuper, rolbypassrls, rolcanlogin, rolinherit),
+              ',' order by oid), '')) from pg_roles
+  union all select 'members:' || md5(coalesce(string_agg(roleid || '>' || member, ',' order by roleid, member), ''))
+            from pg_auth_members
+  union all select 'settings:' || md5(coalesce(string_agg(
+              setdatabase || '/' || setrole || '=' || setconfig::text, ',' order by setdatabase, setrole), ''))
+            from pg_db_role_setting
   union all select 'server:' || current_setting('server_version_num')
 ) parts

@@ -9,7 +9,7 @@ select n.nspname as schema,
        s.seqcache as cache,
        s.seqcycle as cycle,
        pg_get_userbyid(c.relowner) as owner,
-       (select tn.nspname || '.' || tc.relname || '.' || a.attname
+       (select quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) || '.' || quote_ident(a.attname)
         from pg_depend dep
         join pg_class tc on tc.oid = dep.refobjid
         join pg_namespace tn on tn.oid = tc.relnamespace

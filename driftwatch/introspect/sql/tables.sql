@@ -10,7 +10,7 @@ select n.nspname as schema,
         where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0) as comment,
        c.relispartition as is_partition,
        array(
-         select pn.nspname || '.' || pc.relname
+         select quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
          from pg_inherits i
          join pg_class pc on pc.oid = i.inhparent
          join pg_namespace pn on pn.oid = pc.relnamespace
@@ -20,7 +20,18 @@ select n.nspname as schema,
        case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
        case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
        c.relpersistence as persistence,
-       coalesce(c.reloptions, '{}') as options
+       coalesce(c.reloptions, '{}') as options,
+       case when c.reloftype <> 0 then (
+         select quote_ident(tn.nspname) || '.' || quote_ident(t.typname)
+         from pg_type t join pg_namespace tn on tn.oid = t.typnamespace
+         where t.oid = c.reloftype)
+       end as of_type,
+       case when c.relkind = 'f' then (
+         select json_build_object('server', s.srvname::text,
+                                  'options', coalesce(ft.ftoptions, '{}'))
+         from pg_foreign_table ft join pg_foreign_server s on s.oid = ft.ftserver
+         where ft.ftrelid = c.oid)
+       end as foreign_table
 from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'f')

@@ -5,7 +5,7 @@ select n.nspname as schema,
        c.relname as relation,
        t.tgname as name,
        pg_get_triggerdef(t.oid) as definition,
-       fn.nspname || '.' || p.proname as function,
+       quote_ident(fn.nspname) || '.' || quote_ident(p.proname) as function,
        t.tgtype::int as tgtype,
        t.tgenabled as enabled
 from pg_trigger t

@@ -11,7 +11,9 @@ select n.nspname as schema,
        not t.typnotnull as nullable,
        t.typdefault as default,
        case when t.typcollation <> 0 and t.typcollation <> bt.typcollation
-            then quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end as collation,
+            then case when cn.nspname = 'pg_catalog' then quote_ident(co.collname)
+                      else quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end
+       end as collation,
        (select json_object_agg(con.conname, pg_get_constraintdef(con.oid) order by con.conname)
         from pg_constraint con
         where con.contypid = t.oid and con.contype = 'c') as constraints

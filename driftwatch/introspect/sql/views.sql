@@ -4,6 +4,7 @@ select n.nspname as schema,
        pg_get_viewdef(c.oid, true) as definition,
        pg_get_userbyid(c.relowner) as owner,
        coalesce(c.reloptions, '{}') as options,
+       c.relispopulated as populated,
        (select d.description from pg_description d
         where d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0) as comment
 from pg_class c
