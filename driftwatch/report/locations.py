@@ -18,7 +18,7 @@ from typing import Any
 
 import pglast
 
-from driftwatch import model
+from driftwatch import idents, model
 from driftwatch.docs.site import INDEX, build_site
 from driftwatch.findings import Finding
 from driftwatch.migrations.errors import MigrationLayoutError
@@ -33,7 +33,8 @@ class Location:
 
 
 def _name(schema: str | None, name: str) -> str:
-    return f"{schema or 'public'}.{name}"
+    """The snapshot's key of a created relation (identifiers quoted as in format 2)."""
+    return idents.qualify(schema or "public", name)
 
 
 def _created(stmt: Any) -> str | None:
