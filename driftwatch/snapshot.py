@@ -398,6 +398,8 @@ def upgrade_v1(objects: dict[str, Any]) -> dict[str, Any]:
         for k, v in out["sequences"].items()
     }
     upgraded: dict[str, Any] = model.to_data(model.from_data(model.Objects, out))
+    if "roles" not in objects:  # format 1 read no roles: unknown, not "none" (diff skips them)
+        upgraded.pop("roles", None)
     return upgraded
 
 

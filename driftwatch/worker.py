@@ -260,7 +260,9 @@ class Worker:
             self._audit_cache = audited.cache
             if audited.cache.key and (audited.audited or previous is None):
                 body = audited.cache.dumps()
-                self._stage("rules", errors, lambda: atomic_write(self._audit_file, body))
+                self._stage(
+                    "rules", errors, lambda: atomic_write(self._audit_file, body, parents=True)
+                )
         docs_ts = cur.docs_generated_ts
         docs_key = _docs_key(snap, findings)
         rerendered = 0

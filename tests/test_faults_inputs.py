@@ -382,6 +382,7 @@ def broken_audit(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         raise ZeroDivisionError("division by zero in a rule")
 
     monkeypatch.setattr(rules, "audit", boom)
+    monkeypatch.setattr(rules, "run", boom)  # what check calls (the audit with its scope)
     yield
 
 

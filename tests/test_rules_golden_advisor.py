@@ -32,9 +32,12 @@ ADVISOR: dict[str, tuple[str, str, str]] = {
         "revoke select on public.user_emails from anon, authenticated;",
     ),
     "function-search-path-mutable": (
-        "create function public.add_one(i int) returns int language sql as 'select i + 1';",
+        # a warning where an API role can plant a name in a schema of the path
+        "create function public.add_one(i int) returns int language sql as 'select i + 1';"
+        "grant create on schema public to authenticated;",
         "public.add_one(i integer)",
-        "alter function public.add_one(int) set search_path = '';",
+        "alter function public.add_one(int) set search_path = '';"
+        "revoke create on schema public from authenticated;",
     ),
     "extension-in-public": (
         "create extension pg_stat_statements schema public;",

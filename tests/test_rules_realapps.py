@@ -88,10 +88,25 @@ def test_nothing_an_api_role_cannot_reach_is_an_error(
     findings = audit(snaps[app])
     assert findings, "no RLS, no tenant column: every table is reported (as info)"
     assert {f.severity for f in findings} == {"info"}
-    assert all("no API role can reach" in f.message for f in findings)
-    assert all("authenticated, anon hold no privilege on it" in f.message for f in findings)
-    counts = Counter(f.rule for f in findings)
+    tenancy = [f for f in findings if f.rule in ("rls-disabled", "tenant-column-missing")]
+    assert all("no API role can reach" in f.message for f in tenancy)
+    assert all("authenticated, anon hold no privilege on it" in f.message for f in tenancy)
+    counts = Counter(f.rule for f in tenancy)
     assert counts == {"rls-disabled": APPS[app][1], "tenant-column-missing": APPS[app][1]}
+    # the rest: performance lints (info by default) and functions callable through PUBLIC
+    # whose search_path nobody can exploit (no API role may CREATE anywhere)
+    rest = {f.rule for f in findings if f not in tenancy}
+    assert rest <= {
+        "no-primary-key",
+        "unindexed-foreign-key",
+        "duplicate-index",
+        "function-search-path-mutable",
+    }, rest
+    assert all(
+        "no API role can CREATE" in f.message
+        for f in findings
+        if f.rule == "function-search-path-mutable"
+    )
 
 
 def test_one_public_grant_makes_exactly_that_table_an_error(make_db) -> None:  # type: ignore[no-untyped-def]

@@ -33,6 +33,25 @@ V1_DIGESTS = (
 )
 
 
+def _format2_digests() -> tuple[str, ...]:
+    """The fixture's snapshots hold format-1 objects: the migration converts them as a
+    format-1 file is converted (``snapshot.upgrade_v1``), so they keep their data under
+    format-2 keys and digests."""
+    import sqlite3
+    import zlib
+
+    import orjson
+
+    with sqlite3.connect(FIXTURE_V1) as conn:
+        rows = dict(conn.execute("select digest, body from snapshots"))
+    out = []
+    for digest in V1_DIGESTS:
+        doc = orjson.loads(zlib.decompress(rows[digest]))
+        assert doc["format"] == snapmod.V1_FORMAT
+        out.append(snapmod.digest_of(snapmod.upgrade_v1(doc["objects"])))
+    return tuple(out)
+
+
 def make_distinct(n: int, taken: dt.datetime = T0, tag: str = "") -> model.Snapshot:
     """``n`` tables that differ from each other (identical ones share one object)."""
     snap = make_snap(n, taken)
@@ -141,11 +160,12 @@ def _v1_rows() -> tuple[list[dict[str, object]], list[dict[str, object]]]:
 
 
 def _assert_migrated(store: Store) -> None:
+    digests = _format2_digests()
     infos = store.snapshots("app")
-    assert [i.digest for i in infos] == list(reversed(V1_DIGESTS))
+    assert [i.digest for i in infos] == list(reversed(digests))
     old, new = store.previous_snapshot("app"), store.latest_snapshot("app")
     assert old is not None and new is not None
-    assert (old.digest, new.digest) == V1_DIGESTS
+    assert (old.digest, new.digest) == digests
     assert snapmod.digest_of(old.data) == old.digest and snapmod.digest_of(new.data) == new.digest
     assert new.meta.catalog_fingerprint == "fp1" and new.meta.target == "app"
     assert [c.object for c in diff(old, new).changes] == ["public.t2.note"]

@@ -46,6 +46,7 @@ COUNTERPARTS: dict[str, tuple[str, str]] = {
     "tenant-column-nullable": ("", ""),
     "tenant-column-unindexed": ("0001_unindexed_foreign_keys related", "PERF003 related"),
     "tenant-existence-oracle": ("", ""),
+    "tenant-root-insert": ("", ""),
     "unindexed-foreign-key": ("0001_unindexed_foreign_keys", ""),
     "view-bypasses-rls": ("0010_security_definer_view", "VIEW001 (VIEW003 for materialized views)"),
     "waiver-expired": ("", ""),

@@ -12,6 +12,9 @@ operators) is looked up in the caller's path. A caller who can create objects in
 schema earlier in that path, or set `search_path` for the session, makes the function
 call their code instead of yours, inside triggers and policies too.
 
+Planting such a name takes CREATE on a schema: when no API role holds it anywhere (a stock
+Supabase project since PostgreSQL 15), the finding is info, hygiene rather than a hole.
+
 ## Example
 ```sql
 create function public.touch() returns trigger language plpgsql
@@ -27,6 +30,7 @@ alter function public.touch() set search_path = '';  -- and qualify names in the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
@@ -39,7 +43,22 @@ SUMMARY = "a SQL or PL/pgSQL function in an exposed schema has no pinned search_
 _LANGUAGES = frozenset({"sql", "plpgsql"})
 
 
+def _creators(ctx: Context) -> list[str]:
+    """``role on schema`` for each API role that can CREATE in a schema (directly, through
+    PUBLIC or a role it inherits): who could plant an object in a caller's path."""
+    out = []
+    for name, schema in sorted(ctx.objects.schemas.items()):
+        for role in ctx.app_roles:
+            holders = ctx.exposures.inherited(role) | {"PUBLIC"}
+            if any(
+                "CREATE" in p or "CREATE*" in p for r, p in schema.grants.items() if r in holders
+            ):
+                out.append(f"{role} on {name}")
+    return out
+
+
 def check(ctx: Context) -> Iterator[Finding]:
+    creators = _creators(ctx)
     for key, fn in sorted(ctx.objects.functions.items()):
         if (
             not ctx.exposed(key)
@@ -51,7 +70,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         ):
             continue
         kind = "PROCEDURE" if fn.kind == "procedure" else "FUNCTION"
-        yield ctx.finding(
+        f = ctx.finding(
             ID,
             key,
             f"{fn.kind} {key} has no pinned search_path: the names in its body resolve in"
@@ -59,3 +78,14 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"ALTER {kind} {quote_function(key)} SET search_path = '';",
             on=key,
         )
+        if creators:
+            f = replace(f, message=f"{f.message} (CREATE held by {', '.join(creators)})")
+        elif f.severity != "info":  # nobody can plant a name: hygiene, not a hole
+            ctx.capped.add(f.fingerprint)
+            f = replace(
+                f,
+                severity="info",
+                message=f"{f.message} (info only: no API role can CREATE in any schema, so"
+                " none can plant a name in the path)",
+            )
+        yield f

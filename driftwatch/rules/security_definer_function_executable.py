@@ -4,7 +4,11 @@
 Reports a SECURITY DEFINER function in an exposed schema that the `anon` role can
 execute through the API (directly, through PUBLIC, PostgreSQL's default, or a role it
 inherits) and whose body reads a tenant table (found by parsing the SQL or PL/pgSQL body
-with pglast). Functions in `[rules] allow_security_definer` are left out. The general
+with pglast). A predicate (a function returning `boolean`, such as the membership helpers
+policies call: `has_role_on_account(account_id)`) is left out: it answers yes or no and
+hands no row to its caller; so is a helper that the policies are proved to scope the
+tenant through (its body binds the caller: `select account_id from memberships where
+user_id = auth.uid()`). Functions in `[rules] allow_security_definer` are left out. The general
 case (any app role, any body) is `security-definer-function`, a warning; this is the
 case that is an error.
 
@@ -49,12 +53,17 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     allowed = ctx.cfg.rules.allow_security_definer
     tenant = set(ctx.tenant_tables)
+    proved = set(ctx.analyser.evidence())  # helpers policies are proved through
     for key, fn in sorted(ctx.objects.functions.items()):
         if not fn.security_definer or not ctx.exposed(key) or ctx.extension_of(key):
             continue
         if glob_match(key, allowed) or glob_match(key.partition("(")[0], allowed):
             continue
         if not ctx.exposure(key).can(ANON, "EXECUTE"):
+            continue
+        if (fn.returns or "").strip() == "boolean":  # a predicate: no row reaches the caller
+            continue
+        if {f"helper:{key}", f"helper1:{key}"} & proved:  # a caller-bound membership helper
             continue
         reads = sorted(r for r in function_reads(ctx, fn) if ctx.effective_table(r) in tenant)
         if not reads:
