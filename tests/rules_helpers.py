@@ -97,6 +97,19 @@ def load_basejump(dsn: str, *, app: bool = True) -> None:
             conn.execute(part.read_text())  # type: ignore[call-overload]
 
 
+def template_db(pg: PgServer, sql: str, prefix: str) -> Iterator[str]:
+    """A database loaded with ``sql`` to clone from, dropped afterwards; for a module
+    fixture to ``yield from``."""
+    from conftest import run_sql
+
+    name = pg.create_db(prefix)
+    try:
+        run_sql(pg.dsn(name), sql)
+        yield name
+    finally:
+        pg.drop_db(name)
+
+
 def clones(pg: PgServer, template: str, prefix: str) -> Iterator[Callable[[], str]]:
     """A factory of databases cloned from ``template`` (CREATE DATABASE … TEMPLATE), all
     dropped afterwards; for a pytest fixture to ``yield from``."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import CLAIM, PRELUDE
+from rules_helpers import CLAIM, PRELUDE, template_db
 from test_metrics import one, run, scrape, service
 
 from driftwatch import snapshot as snapmod
@@ -118,12 +118,7 @@ CASES: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
 
 @pytest.fixture(scope="module")
 def template(pg: PgServer) -> Iterator[str]:
-    name = pg.create_db("dw_verdicts_tpl")
-    try:
-        run_sql(pg.dsn(name), BASE)
-        yield name
-    finally:
-        pg.drop_db(name)
+    yield from template_db(pg, BASE, "dw_verdicts_tpl")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import PRELUDE, audit, clones, snap
+from rules_helpers import PRELUDE, audit, clones, snap, template_db
 
 from driftwatch import config as configmod
 from driftwatch.findings import Finding
@@ -206,12 +206,7 @@ SHAPES: dict[str, tuple[str, str, str, str]] = {
 
 @pytest.fixture(scope="module")
 def template(pg: PgServer) -> Iterator[str]:
-    name = pg.create_db("dw_member_tpl")
-    try:
-        run_sql(pg.dsn(name), BASE)
-        yield name
-    finally:
-        pg.drop_db(name)
+    yield from template_db(pg, BASE, "dw_member_tpl")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import CLAIM, PRELUDE, audit, clones, hits
+from rules_helpers import CLAIM, PRELUDE, audit, clones, hits, template_db
 
 from driftwatch import rules
 
@@ -183,12 +183,7 @@ GOLDEN: dict[str, tuple[str, str, str]] = {
 
 @pytest.fixture(scope="module")
 def template(pg: PgServer) -> Iterator[str]:
-    name = pg.create_db("dw_rules_tpl")
-    try:
-        run_sql(pg.dsn(name), BASE)
-        yield name
-    finally:
-        pg.drop_db(name)
+    yield from template_db(pg, BASE, "dw_rules_tpl")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 from conftest import PgServer, run_sql
-from rules_helpers import audit, hits
+from rules_helpers import audit, hits, template_db
 from test_rules_golden import BASE, CONFIG
 
 from driftwatch import pgserver, rules
@@ -127,12 +127,7 @@ ON_PG18: dict[str, tuple[str, str, str]] = {
 
 @pytest.fixture(scope="module")
 def template(pg: PgServer) -> Iterator[str]:
-    name = pg.create_db("dw_advisor_tpl")
-    try:
-        run_sql(pg.dsn(name), BASE + EXTRA)
-        yield name
-    finally:
-        pg.drop_db(name)
+    yield from template_db(pg, BASE + EXTRA, "dw_advisor_tpl")
 
 
 @pytest.fixture
