@@ -1,11 +1,12 @@
-"""DSN handling: resolution from flags/environment, and redaction for anything printed."""
+"""DSN handling: resolution from flags/environment, and redaction for anything printed.
+
+psycopg is imported where a DSN is parsed, not at import: commands that read only files
+(``diff a.json b.json``) then never load it."""
 
 from __future__ import annotations
 
 import os
 import re
-
-import psycopg.conninfo
 
 from driftwatch.errors import UsageError
 
@@ -70,6 +71,8 @@ def parse(dsn: str) -> dict[str, str]:
             f"invalid DSN: scheme {scheme[1]!r} is not postgresql:// or postgres:// "
             "(SQLAlchemy URLs such as postgresql+psycopg:// are for store_url only)"
         )
+    import psycopg.conninfo
+
     try:
         return {k: str(v) for k, v in psycopg.conninfo.conninfo_to_dict(dsn).items()}
     except psycopg.ProgrammingError as exc:
@@ -118,4 +121,6 @@ def with_password_removed(dsn: str) -> str:
     """The DSN rebuilt without its password (for storing or showing)."""
     params = parse(dsn)
     params.pop("password", None)
+    import psycopg.conninfo
+
     return psycopg.conninfo.make_conninfo(**params)

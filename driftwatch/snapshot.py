@@ -268,9 +268,24 @@ def _envelope_validator() -> Callable[[Any], Any]:
         "propertyNames": {"enum": kinds},
         "additionalProperties": {"type": "object"},
     }
-    envelope = {**schema, "properties": {**schema["properties"], "objects": objects}}
+    properties = {**schema["properties"], "objects": objects}
+    envelope = {**schema, "properties": properties, "definitions": _reachable(schema, properties)}
     validate: Callable[[Any], Any] = fastjsonschema.compile(envelope)
     return validate
+
+
+def _reachable(schema: dict[str, Any], start: Any) -> dict[str, Any]:
+    """The definitions ``start`` refers to, directly or through each other: compiling only
+    those keeps a trusted read from compiling the whole model's schema."""
+    definitions = schema["definitions"]
+    found: dict[str, Any] = {}
+    stack = [start]
+    while stack:
+        for name in re.findall(r'"#/definitions/([^"]+)"', orjson.dumps(stack.pop()).decode()):
+            if name not in found:
+                found[name] = definitions[name]
+                stack.append(definitions[name])
+    return dict(sorted(found.items()))
 
 
 def _check(validate: Callable[[Any], Any], doc: Any, source: str) -> None:
@@ -300,39 +315,51 @@ def _read_layout(raw: bytes) -> tuple[dict[str, Any], dict[str, ObjectGroup], st
         head = orjson.loads(raw[:at] + b"}")
     except orjson.JSONDecodeError:
         return None
-    lines = raw[at + len(_OBJECTS_AT) : -len(b"\n  }\n}\n")].split(b"\n")
     h = hashlib.sha256(b"{")
+    update = h.update
     groups: dict[str, ObjectGroup] = {}
     canon: dict[str, bytes] = {}
     kind: str | None = None
     loads = orjson.loads
-    for line in lines[1:] if lines and not lines[0] else lines:
-        if kind is not None and line.startswith(b'      "'):
+    find = raw.find
+    pos, stop = at + len(_OBJECTS_AT) + 1, len(raw) - len(b"  }\n}\n")
+    while pos < stop:  # one line a turn, sliced out of ``raw`` (no split: one copy less)
+        eol = find(b"\n", pos, stop)
+        if eol < 0:
+            return None
+        if kind is not None and raw.startswith(b'      "', pos):
             # the key ends at the first '": ' (a key holding one splits wrongly, and then
             # the digest does not verify: the caller reads the file the slow way)
-            end = line.find(b'": ', 7)
+            end = find(b'": ', pos + 7, eol)
             if end < 0:
                 return None
-            key = line[6 : end + 1]
-            value = line[end + 3 : -1] if line.endswith(b",") else line[end + 3 :]
-            h.update((b"," if canon else b"") + key + b":" + value)
+            key = raw[pos + 6 : end + 1]
+            value = raw[end + 3 : eol - 1 if raw[eol - 1] == 44 else eol]  # 44: ","
+            if canon:
+                update(b",")
+            update(key)
+            update(b":")
+            update(value)
             try:
                 canon[loads(key)] = value
             except orjson.JSONDecodeError:
                 return None
+            pos = eol + 1
             continue
+        line = raw[pos:eol]
+        pos = eol + 1
         if kind is not None and line in (b"    },", b"    }"):
-            h.update(b"}")
+            update(b"}")
             groups[kind] = ObjectGroup(canon, canon=canon)
             kind = None
             continue
         k = _KIND_LINE.fullmatch(line)
         if k is None or kind is not None:
             return None
-        h.update((b"," if groups else b"") + k[1] + b":{")
+        update((b"," if groups else b"") + k[1] + b":{")
         name = orjson.loads(k[1])
         if k[2]:
-            h.update(b"}")
+            update(b"}")
             groups[name] = ObjectGroup(())
         else:
             kind, canon = name, {}
