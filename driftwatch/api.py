@@ -224,7 +224,7 @@ def audit(
     rules refuse (an unknown rule id, a bad rule option)."""
     from driftwatch import rules
 
-    return rules.run(snapshot, config or Config(), today=today)
+    return rules.run(snapshot, config if config is not None else Config(), today=today)
 
 
 def render_docs(
@@ -243,6 +243,6 @@ def render_docs(
     and ``ConfigError`` (templates, groups file)."""
     from driftwatch.docs import render
 
-    cfg = config or Config()
+    cfg = config if config is not None else Config()
     found = list(findings) if findings is not None else audit(snapshot, cfg).findings
     return render(snapshot, found, cfg, Path(output), mkdocs=mkdocs)
