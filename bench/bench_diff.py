@@ -23,9 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import driftwatch
 from driftwatch import model
 from driftwatch import snapshot as snapmod
-from driftwatch.diff import diff
 from driftwatch.store import Retention, Store
 
 META = model.Meta(
@@ -161,7 +161,7 @@ def main() -> None:
     times = []
     for _ in range(args.runs):
         t = time.perf_counter()
-        result = diff(old, new)
+        result = driftwatch.compare(old, new)
         times.append(time.perf_counter() - t)
     med = statistics.median(times)
     print(

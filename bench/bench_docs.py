@@ -22,12 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import driftwatch
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
 from driftwatch.cli import main as cli_main
-from driftwatch.docs import render
-from driftwatch.introspect import SnapshotOptions, take_snapshot
-from driftwatch.rules import audit
 
 
 def _state(root: Path) -> dict[str, tuple[int, int]]:
@@ -87,10 +85,10 @@ def main() -> int:
     )
 
     t = time.perf_counter()
-    snap = take_snapshot(args.dsn, SnapshotOptions(include_schemas=("public",)))
+    snap = driftwatch.take(args.dsn, schemas="public")
     t_snap = time.perf_counter() - t
     t = time.perf_counter()
-    findings = audit(snap, cfg)
+    findings = driftwatch.audit(snap, cfg).findings
     t_audit = time.perf_counter() - t
     print(
         f"schema: {len(snap.objects.tables)} tables; snapshot {t_snap:.2f}s, "
@@ -100,14 +98,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "reference" / "database"
         t = time.perf_counter()
-        r = render(snap, findings, cfg, out)
+        r = driftwatch.render_docs(snap, out, cfg, findings=findings)
         t_full = time.perf_counter() - t
         print(f"full generation:   {t_full:6.2f}s  {r.summary} (rendered {r.rendered})")
         _page_sizes(out)
 
         before = _state(out)
         t = time.perf_counter()
-        r = render(snap, findings, cfg, out)
+        r = driftwatch.render_docs(snap, out, cfg, findings=findings)
         t_same = time.perf_counter() - t
         print(
             f"unchanged rerun:   {t_same:6.2f}s  {r.summary}; files touched: "
@@ -127,10 +125,10 @@ def main() -> int:
             "default": None,
         }
         changed = snapmod.make_from_data(snap.meta, data)
-        findings2 = audit(changed, cfg)
+        findings2 = driftwatch.audit(changed, cfg).findings
         before = _state(out)
         t = time.perf_counter()
-        r = render(changed, findings2, cfg, out)
+        r = driftwatch.render_docs(changed, out, cfg, findings=findings2)
         t_inc = time.perf_counter() - t
         touched = _changed(before, _state(out))
         print(

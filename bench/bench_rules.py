@@ -19,8 +19,7 @@ import subprocess
 import sys
 import time
 
-from driftwatch import config, rules
-from driftwatch.introspect import SnapshotOptions, take_snapshot
+import driftwatch
 from driftwatch.rules import _sql
 
 
@@ -46,14 +45,14 @@ def main() -> int:
         wall([sys.executable, "-m", "driftwatch", "check", "--dsn", args.dsn, "--format", "json"])
         for _ in range(args.repeat)
     )
-    snap = take_snapshot(args.dsn, SnapshotOptions())
-    cfg = config.Config()
+    snap = driftwatch.take(args.dsn)
+    cfg = driftwatch.Config()
     times, cpu = [], []
     findings = 0
     for _ in range(args.repeat):
         _sql.parse_expr.cache_clear()
         t0, c0 = time.perf_counter(), time.process_time()
-        findings = len(rules.audit(snap, cfg))
+        findings = len(driftwatch.audit(snap, cfg).findings)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     tables = len(snap.objects.tables)

@@ -12,9 +12,9 @@ from typing import Any
 
 import markdown
 
+import driftwatch
 from driftwatch import config as configmod
 from driftwatch import model
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 GROUPS = REPO / "driftwatch" / "demo" / "table-groups.toml"
@@ -30,7 +30,7 @@ def make_config(tmp: Path, **docs: Any) -> configmod.Config:
 
 
 def snap_of(dsn: str) -> model.Snapshot:
-    return take_snapshot(dsn, SnapshotOptions(include_schemas=("public", "app*", "../*", "Wei*")))
+    return driftwatch.take(dsn, schemas=("public", "app*", "../*", "Wei*"))
 
 
 def tree_state(root: Path) -> dict[str, tuple[str, int]]:

@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import driftwatch
 from driftwatch import config as configmod
-from driftwatch import model, rules
+from driftwatch import model
 from driftwatch.findings import Finding
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 if TYPE_CHECKING:
     from conftest import PgServer
@@ -54,7 +54,7 @@ NEXUS_CONFIG = tomllib.loads((REPO / "driftwatch" / "demo" / "nexus.toml").read_
 
 
 def snap(dsn: str) -> model.Snapshot:
-    return take_snapshot(dsn, SnapshotOptions())
+    return driftwatch.take(dsn)
 
 
 def audit(
@@ -65,7 +65,7 @@ def audit(
         cfg = configmod.Config()
     elif isinstance(cfg, dict):
         cfg = configmod.from_dict(cfg)
-    return rules.audit(s, cfg)
+    return driftwatch.audit(s, cfg).findings
 
 
 def hits(findings: list[Finding], rule: str) -> list[str]:

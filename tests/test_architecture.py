@@ -136,7 +136,11 @@ def test_the_document_lists_every_module() -> None:
 
 
 def test_no_import_cycle() -> None:
-    assert cycles(graph()) == []
+    edges = graph()
+    # The package names driftwatch.api for type checkers only and imports it on first
+    # attribute access, once the package is initialised (see the document): no cycle.
+    edges["driftwatch"].discard("driftwatch.api")
+    assert cycles(edges) == []
 
 
 def test_every_arrow_is_allowed() -> None:

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import driftwatch
 from driftwatch import config as configmod
-from driftwatch import snapshot as snapmod
 from driftwatch.cli import command_names, main
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 SCHEMA = """
 create table public.organizations (id uuid primary key);
@@ -66,7 +65,7 @@ def snapfile(fresh_db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     run_sql(fresh_db, SCHEMA)
     path = tmp_path_factory.mktemp("snap") / "snap.json"
-    snapmod.write(take_snapshot(fresh_db, SnapshotOptions()), path)
+    driftwatch.write(driftwatch.take(fresh_db), path)
     return path
 
 

@@ -9,12 +9,12 @@ import pytest
 from conftest import run_sql
 from docs_helpers import broken_links, make_config, mermaid_problems, snap_of, tree_state
 
+import driftwatch
 from driftwatch import config as configmod
 from driftwatch.cli import main
 from driftwatch.docs import MANIFEST, render
 from driftwatch.findings import Finding
 from driftwatch.rules import _docs as rule_docs
-from driftwatch.rules import audit
 
 SCHEMA = """
 do $$ begin
@@ -251,7 +251,8 @@ def test_cli_generates_with_findings_and_summary(
     index = (out / "public" / "README.md").read_text()
     # the audit ran: the index counts its findings per table (platform_settings: RLS off)
     cfg = configmod.load(cfgfile)
-    n = len([f for f in audit(snap_of(db), cfg) if f.object.startswith("public.platform_settings")])
+    findings = driftwatch.audit(snap_of(db), cfg).findings
+    n = len([f for f in findings if f.object.startswith("public.platform_settings")])
     assert n >= 1
     assert f"| [public.platform_settings](platform_settings.md) | **off** | 0 | {n} |" in index
     assert (

@@ -34,9 +34,9 @@ import psycopg
 import pytest
 from conftest import PgServer, generated_schema, run_sql
 
+import driftwatch
 from driftwatch import config
 from driftwatch import snapshot as snapmod
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.service import Service
 
 REPO = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def big(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Big]
     try:
         run_sql(dsn, generated_schema(BIG_TABLES))
         work = tmp_path_factory.mktemp("outputs")
-        snap_a = take_snapshot(dsn, SnapshotOptions())
+        snap_a = driftwatch.take(dsn)
         with psycopg.connect(dsn, autocommit=True) as conn:
             tables = [
                 r[0]
@@ -130,10 +130,10 @@ def big(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Big]
             "create table public.zz_added (id int primary key, organization_id uuid not null);",
         ]
         run_sql(dsn, "\n".join(ddl))
-        snap_b = take_snapshot(dsn, SnapshotOptions())
+        snap_b = driftwatch.take(dsn)
         a, b = work / "A.json", work / "B.json"
-        snapmod.write(snap_a, a)
-        snapmod.write(snap_b, b)
+        driftwatch.write(snap_a, a)
+        driftwatch.write(snap_b, b)
         yield Big(dsn, work, a, b, snap_b.digest)
     finally:
         pg.drop_db(name)
@@ -267,14 +267,14 @@ def small(pg: PgServer, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
             ),
         )
         work = tmp_path_factory.mktemp("small")
-        snapmod.write(take_snapshot(dsn, SnapshotOptions()), work / "A.json")
+        driftwatch.write(driftwatch.take(dsn), work / "A.json")
         run_sql(
             dsn,
             "\n".join(
                 f"comment on table public.t{i:02d} is '{'B' * 400}';" for i in range(SMALL_TABLES)
             ),
         )
-        snapmod.write(take_snapshot(dsn, SnapshotOptions()), work / "B.json")
+        driftwatch.write(driftwatch.take(dsn), work / "B.json")
         return work / "A.json", work / "B.json"
     finally:
         pg.drop_db(name)

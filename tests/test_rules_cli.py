@@ -12,10 +12,9 @@ import pytest
 from conftest import run_sql
 from rules_helpers import CLAIM, PRELUDE
 
+import driftwatch
 from driftwatch import rules
-from driftwatch import snapshot as snapmod
 from driftwatch.cli import main
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 SCHEMA = (
     PRELUDE
@@ -62,7 +61,7 @@ def db(fresh_db: str) -> str:
 @pytest.fixture(scope="module")
 def snapfile(db: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("snap") / "snap.json"
-    snapmod.write(take_snapshot(db, SnapshotOptions()), path)
+    driftwatch.write(driftwatch.take(db), path)
     return path
 
 
@@ -209,10 +208,8 @@ def test_clean_database_exits_0(make_db, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_fingerprints_stable_across_runs(db: str, snapfile: Path) -> None:
-    a = rules.audit(
-        take_snapshot(db, SnapshotOptions()), __import__("driftwatch.config").config.Config()
-    )
-    b = rules.audit(snapmod.read(snapfile), __import__("driftwatch.config").config.Config())
+    a = driftwatch.audit(driftwatch.take(db), driftwatch.Config()).findings
+    b = driftwatch.audit(driftwatch.read(snapfile), driftwatch.Config()).findings
     assert [f.fingerprint for f in a] == [f.fingerprint for f in b]
     assert len({f.fingerprint for f in a}) == len(a)
 

@@ -211,15 +211,15 @@ def test_full_run_never_shows_the_password(scram: LocalCluster, tmp_path: Path, 
 
 def test_password_not_in_python_exception_chain(scram: LocalCluster) -> None:
     """Library callers see the error too: its text, args and chained causes are clean."""
+    import driftwatch
     from driftwatch.errors import DriftwatchError
-    from driftwatch.introspect import take_snapshot
 
     for dsn in (
         f"postgresql://{ROLE}:{WRONG}@127.0.0.1:{scram.port}/secretdb",
         f"host=127.0.0.1 port={scram.port} user={ROLE} password={WRONG} dbname=secretdb",
     ):
         with pytest.raises(DriftwatchError) as err:
-            take_snapshot(dsn)
+            driftwatch.take(dsn)
         exc: BaseException | None = err.value
         while exc is not None:
             assert WRONG not in repr(exc) and WRONG not in str(exc.args)

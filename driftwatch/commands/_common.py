@@ -129,8 +129,7 @@ def add_snapshot_arg(p: argparse.ArgumentParser, verb: str) -> None:
 
 def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.Snapshot:
     """The snapshot ``--snapshot SPEC`` names, else a live one of --dsn / --target."""
-    from driftwatch import sources
-    from driftwatch.introspect import take_snapshot
+    from driftwatch import api, sources
 
     if args.snapshot:
         if args.dsn or args.target:
@@ -138,7 +137,7 @@ def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.S
         return sources.resolve(args.snapshot, cfg)
     src = live_source(args, cfg)
     assert src is not None
-    return take_snapshot(src.dsn, src.options)
+    return api.take(src.dsn, src.options)
 
 
 def emit(data: bytes | Iterable[bytes], output: str | None) -> None:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from driftwatch import api
 from driftwatch import snapshot as snapmod
 from driftwatch.commands._common import Subparsers, add_target_args, live_source, load_config
 from driftwatch.errors import UsageError
-from driftwatch.introspect import take_snapshot
 
 
 def register(sub: Subparsers) -> None:
@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     own_layout = not args.file  # a configured path: its directory may be made
     path = path or cfg.docs.baseline
     with snapmod.spooled() as spool:
-        snap = take_snapshot(src.dsn, src.options, hasher=spool.digest)
-        snapmod.write(snap, path, spool=spool, parents=own_layout)
+        snap = api.take(src.dsn, src.options, spool=spool)
+        api.write(snap, path, spool=spool, parents=own_layout)
     print(
         f"driftwatch: baseline {path} accepted ({snap.digest[:19]}…, "
         f"{len(snap.objects.tables)} tables)",

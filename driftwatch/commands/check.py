@@ -15,8 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from driftwatch import api, model, rules
 from driftwatch import config as configmod
-from driftwatch import model, rules
 from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import (
     Subparsers,
@@ -77,7 +77,7 @@ def register(sub: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     snap = audited_snapshot(args, cfg)
-    result = rules.run(snap, cfg)
+    result = api.audit(snap, cfg)
     findings = result.findings
     keep_until_exit((snap, findings))
     if cfg.source is None:  # no config file: say when the defaults plainly do not fit

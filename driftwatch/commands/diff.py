@@ -11,10 +11,10 @@ import argparse
 import os
 import sys
 
+from driftwatch import api, sources
 from driftwatch import config as configmod
-from driftwatch import sources
 from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
-from driftwatch.diff import KINDS, DiffOptions, diff
+from driftwatch.diff import KINDS, DiffOptions
 from driftwatch.diff.render import FORMATS, render
 from driftwatch.errors import UsageError
 from driftwatch.migrations import direction as migrations_direction
@@ -130,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             f"database {old.meta.database!r}, {args.new} of {new.meta.database!r}",
             file=sys.stderr,
         )
-    result = diff(old, new, options)
+    result = api.compare(old, new, options)
     text = render(
         result,
         args.format,

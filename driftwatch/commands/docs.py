@@ -11,13 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from driftwatch import sources
+from driftwatch import api, sources
 from driftwatch.commands._common import Subparsers, add_target_args, live_source, load_config
-from driftwatch.docs import render
 from driftwatch.dsn import redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable, UsageError
-from driftwatch.introspect import take_snapshot
-from driftwatch.rules import audit
 
 
 def register(sub: Subparsers) -> None:
@@ -62,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             src = live_source(args, cfg)
             assert src is not None
-            snap = take_snapshot(src.dsn, src.options)
+            snap = api.take(src.dsn, src.options)
     except (TargetUnreachable, IntrospectionError) as exc:
         who = f"target {target_name!r}: " if target_name else ""
         print(
@@ -71,7 +68,6 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return exc.exit_code
-    findings = audit(snap, cfg)
-    result = render(snap, findings, cfg, out, mkdocs=args.mkdocs)
+    result = api.render_docs(snap, out, cfg, mkdocs=args.mkdocs)
     print(result.summary)
     return 0

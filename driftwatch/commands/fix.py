@@ -17,7 +17,7 @@ import fnmatch
 import sys
 from pathlib import Path
 
-from driftwatch import fixes, rules
+from driftwatch import api, fixes, rules
 from driftwatch.commands._common import (
     Subparsers,
     add_snapshot_arg,
@@ -90,7 +90,10 @@ def run(args: argparse.Namespace) -> int:
         if not any(fnmatch.fnmatchcase(r, pattern) for r in rules.REGISTRY):
             raise UsageError(f"--rule {pattern!r} matches no rule")
     chosen = fixes.select(
-        rules.audit(snap, cfg), rules=args.rule, objects=args.object, min_severity=args.severity
+        api.audit(snap, cfg).findings,
+        rules=args.rule,
+        objects=args.object,
+        min_severity=args.severity,
     )
     if not chosen:
         print("driftwatch: nothing to fix: no finding matches the selection", file=sys.stderr)

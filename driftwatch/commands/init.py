@@ -15,10 +15,10 @@ import sys
 import tomllib
 from pathlib import Path
 
+from driftwatch import api
 from driftwatch import config as configmod
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source
 from driftwatch.errors import UsageError
-from driftwatch.introspect import take_snapshot
 from driftwatch.rules._infer import infer, render
 
 
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("init writes a config; it does not read one (drop --config)")
     src = live_source(args, configmod.Config())
     assert src is not None
-    snap = take_snapshot(src.dsn, src.options)
+    snap = api.take(src.dsn, src.options)
     text = render(infer(snap), snap)
     configmod.from_dict(tomllib.loads(text))  # what we write must load
     emit(text.encode(), out)

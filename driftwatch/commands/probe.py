@@ -11,11 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from driftwatch import rules
+from driftwatch import api
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.errors import UsageError
 from driftwatch.fileio import atomic_write
-from driftwatch.introspect import take_snapshot
 from driftwatch.probe import ProbeOptions, pgtap, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.probe.render import FORMATS, render
@@ -88,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
             f" target in the config or --allow-writes; refusing to run against {where}"
         )
     emit_dir = _emit_dir(args.emit)
-    snapshot = take_snapshot(src.dsn, src.options)
+    snapshot = api.take(src.dsn, src.options)
     options = ProbeOptions.from_config(
         cfg,
         tables=args.tables,
@@ -108,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             f" ({len(report.tables) - written} table(s) skipped or undecided: no file)",
             file=sys.stderr,
         )
-    static = rules.audit(snapshot, cfg)
+    static = api.audit(snapshot, cfg).findings
     errors = mergemod.static_errors(static)
     found = mergemod.findings(report, snapshot, cfg)
     docs_dir = Path((cfg.target(src.target).docs_output if src.target else None) or cfg.docs.output)

@@ -6,12 +6,13 @@ import argparse
 import datetime as dt
 import sys
 
+from driftwatch import api
 from driftwatch import snapshot as snapmod
 from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.config import Config
 from driftwatch.errors import DriftwatchError
-from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.introspect import SnapshotOptions
 from driftwatch.model import Snapshot
 from driftwatch.summary import summarize
 
@@ -49,7 +50,7 @@ def _take_and_store(
 
     with Store.from_config(cfg) as store:
         try:
-            snap = take_snapshot(dsn, options, hasher=spool.digest)
+            snap = api.take(dsn, options, spool=spool)
         except DriftwatchError as exc:
             record_failure(store, target, exc, started=started)
             raise
@@ -66,12 +67,15 @@ def run(args: argparse.Namespace) -> int:
         if src.target and not args.no_store:
             snap = _take_and_store(cfg, src.target, src.dsn, src.options, started, spool)
         else:
-            snap = take_snapshot(src.dsn, src.options, hasher=spool.digest)
+            snap = api.take(src.dsn, src.options, spool=spool)
         keep_until_exit(snap)
         if args.summary and not args.output:
             print(summarize(snap))
             return 0
-        emit(spool.chunks(snap), args.output)
+        if args.output and args.output != "-":
+            api.write(snap, args.output, spool=spool)
+        else:
+            emit(spool.chunks(snap), None)
     if args.output:
         print(f"driftwatch: wrote {args.output} ({snap.digest[:19]}…)", file=sys.stderr)
         if args.summary:
