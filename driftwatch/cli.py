@@ -20,7 +20,7 @@ import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from driftwatch import __version__, commands, gcpause, progress
+from driftwatch import __version__, commands, gctuning, progress
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, OutputError
 
@@ -184,7 +184,7 @@ def entry() -> NoReturn:
     flushed, without the interpreter's teardown."""
     global _EXITING
     _EXITING = True
-    gcpause.short_lived()  # a Service (serve, demo) turns it off
+    gctuning.short_lived()  # a Service (serve, demo) turns it off
     code = main()
     gc.freeze()
     if _KEPT:

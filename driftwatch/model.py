@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 
 Grants = Mapping[str, tuple[str, ...]]
 """Role (or ``PUBLIC``) → sorted privileges; ``"SELECT*"`` marks WITH GRANT OPTION."""

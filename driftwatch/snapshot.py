@@ -25,7 +25,7 @@ import orjson
 from driftwatch import idents, model
 from driftwatch.errors import SnapshotFormatError
 from driftwatch.fileio import atomic_write, read_input
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
 from driftwatch.objectgroup import ObjectGroup, canonical_of, digest_bytes
 

@@ -25,7 +25,7 @@ from driftwatch import config as configmod
 from driftwatch import model, progress
 from driftwatch.errors import ConfigError
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
 __all__ = ["REGISTRY", "AuditResult", "Rule", "Scope", "all_rules", "audit", "get_rule", "run"]

@@ -35,7 +35,7 @@ import orjson
 from driftwatch import __version__, model
 from driftwatch import config as configmod
 from driftwatch.findings import Finding
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 from driftwatch.objectgroup import group_digest
 
 RELATION_KINDS: tuple[str, ...] = ("tables", "views", "materialized_views")
