@@ -17,7 +17,7 @@ from driftwatch import snapshot as snapmod
 from driftwatch.errors import DriftwatchError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.jsonschema_gen import SCHEMA_PATH, build
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 KINDS_SQL = """
 create extension if not exists citext;

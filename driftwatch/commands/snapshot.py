@@ -13,7 +13,7 @@ from driftwatch.config import Config
 from driftwatch.errors import DriftwatchError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.model import Snapshot
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 
 def register(sub: Subparsers) -> None:

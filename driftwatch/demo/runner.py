@@ -32,7 +32,7 @@ from driftwatch.introspect import take_snapshot
 from driftwatch.report import render_text as render_findings
 from driftwatch.service.core import Service
 from driftwatch.service.http import HttpEndpoints
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 BAD_MIGRATION_SQL = DEMO_DIR / "bad_migration.sql"
 NEXUS_SETTINGS = DEMO_DIR / "nexus.toml"
