@@ -27,8 +27,8 @@ from driftwatch.commands._common import (
     load_config,
 )
 from driftwatch.findings import SEVERITIES, severity_rank
-from driftwatch.report import FORMATS, Context, render
-from driftwatch.report.locations import locator
+from driftwatch.rules.report import FORMATS, Context, render
+from driftwatch.rules.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:

@@ -19,7 +19,7 @@ from driftwatch.introspect import take_snapshot
 from driftwatch.probe import ProbeOptions, pgtap, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.probe.render import FORMATS, render
-from driftwatch.report.locations import locator
+from driftwatch.rules.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:

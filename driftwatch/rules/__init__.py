@@ -82,7 +82,7 @@ def _load(module: ModuleType) -> Rule:
 def _discover() -> dict[str, Rule]:
     found: dict[str, Rule] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or info.ispkg:  # report/: the renderers, not a rule
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         if not hasattr(module, "ID"):

@@ -1,6 +1,6 @@
 """Renderers for audit findings: ``text`` (for people), ``json`` (``driftwatch.findings/1``)
 and ``sarif`` (SARIF 2.1.0, for code-scanning UIs: physical locations from
-``report/locations.py``, rule metadata from the rule docstrings). All output is
+``rules/report/locations.py``, rule metadata from the rule docstrings). All output is
 deterministic bytes.
 
 With the audit's ``Scope`` (``rules.run``), each says which schemas were audited and which
@@ -16,8 +16,8 @@ from urllib.parse import quote
 
 from driftwatch import __version__, idents
 from driftwatch.findings import SEVERITIES, Finding, severity_rank
-from driftwatch.report.locations import Location
 from driftwatch.rules import REGISTRY, Rule, Scope
+from driftwatch.rules.report.locations import Location
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
 FINDINGS_FORMAT = "driftwatch.findings/1"
