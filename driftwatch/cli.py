@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gc
 import importlib
 import os
 import pkgutil
@@ -159,39 +158,12 @@ def _drop_stdout() -> None:
         pass
 
 
+def entry() -> NoReturn:
+    """The ``driftwatch`` command: ``main`` in a process that ends right after it, which
+    ``gctuning`` then ends without the interpreter's teardown."""
+    gctuning.short_lived()  # a Service (serve, demo) turns it off
+    gctuning.end_process(main())
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-_KEPT: list[object] = []
-_EXITING = False  # main() runs in the ``driftwatch`` process (entry), not as a library call
-
-
-def keep_until_exit(obj: object) -> None:
-    """In the ``driftwatch`` process, ``obj`` (a command's result, a whole snapshot) stays
-    referenced until the process ends, which ``entry`` then does without freeing anything:
-    releasing a 10,000-table snapshot object by object costs 0.1 s that nobody waits for.
-    When ``main`` is called as a function (tests, embedding), nothing is kept."""
-    if _EXITING:
-        _KEPT.append(obj)
-
-
-def entry() -> NoReturn:
-    """The ``driftwatch`` command: ``main`` in a process that exits right after it. Freezing
-    every object first spares the interpreter's full collection at exit (0.6 s after a
-    10,000-table snapshot); nothing runs afterwards that could leak by it. When a command
-    kept its result (``keep_until_exit``), the process ends at once once the output is
-    flushed, without the interpreter's teardown."""
-    global _EXITING
-    _EXITING = True
-    gctuning.short_lived()  # a Service (serve, demo) turns it off
-    code = main()
-    gc.freeze()
-    if _KEPT:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:
-            pass
-        os._exit(code)
-    raise SystemExit(code)

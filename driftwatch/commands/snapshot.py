@@ -7,10 +7,10 @@ import datetime as dt
 import sys
 
 from driftwatch import snapshot as snapmod
-from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.config import Config
 from driftwatch.errors import DriftwatchError
+from driftwatch.gctuning import keep_until_exit
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.model import Snapshot
 from driftwatch.snapshot_stats import summarize
