@@ -218,7 +218,6 @@ def _raw(
 ) -> tuple[list[Finding], Context]:
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
-    ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
     with progress.bar("audit", total=len(enabled), unit="rule") as bar:
         for rule in enabled:

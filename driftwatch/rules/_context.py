@@ -12,44 +12,18 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import idents, model
 from driftwatch.findings import Finding, severity_rank
 from driftwatch.rules._exposure import Exposure, ExposureModel
-
-if TYPE_CHECKING:
-    from driftwatch.rules._policy import Analyser
-
-COMMANDS: tuple[str, ...] = ("SELECT", "INSERT", "UPDATE", "DELETE")
-
-
-@dataclass(frozen=True, slots=True)
-class ForeignLink:
-    """A foreign key of a child table: ``columns`` → ``parent(parent_columns)``."""
-
-    name: str
-    columns: tuple[str, ...]
-    parent: str
-    parent_columns: tuple[str, ...]
-    not_null: bool
+from driftwatch.rules._policy import Analyser
+from driftwatch.rules._tenancy import ForeignLink
 
 
 def glob_match(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def policy_commands(policy: model.Policy) -> tuple[str, ...]:
-    return COMMANDS if policy.command == "ALL" else (policy.command,)
-
-
-def policy_applies(policy: model.Policy, command: str, role: str) -> bool:
-    return (policy.command in ("ALL", command)) and (
-        role in policy.roles or "public" in policy.roles
-    )
 
 
 def privileges(grants: model.Grants, role: str) -> set[str]:
@@ -72,12 +46,9 @@ class Context:
         self._path_memo: dict[str, tuple[str, ...] | None] = {}
         self._policies: dict[str, list[tuple[str, model.Policy]]] = {}
         self.capped: set[str] = set()  # fingerprints lowered to info: nothing reaches them
-
-    @cached_property
-    def analyser(self) -> Analyser:
-        from driftwatch.rules._policy import Analyser
-
-        return Analyser(self)
+        # The policy analyser over this context; it parses the configured claim and helpers,
+        # so a config error is raised here, before any rule runs.
+        self.analyser = Analyser(self)
 
     # ------------------------------------------------------------------ findings
 

@@ -34,8 +34,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context
+from driftwatch.rules._context import Context
 from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.rules._tenancy import COMMANDS
 
 ID = "multiple-permissive-policies"
 SEVERITY = "warning"

@@ -38,9 +38,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context
+from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
 from driftwatch.rules._sql import quote_qualified
+from driftwatch.rules._tenancy import COMMANDS
 
 ID = "rls-disabled"
 SEVERITY = "error"
