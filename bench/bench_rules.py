@@ -19,9 +19,8 @@ import subprocess
 import sys
 import time
 
-from driftwatch import config, rules
+from driftwatch import config, rules, sqlexpr
 from driftwatch.introspect import SnapshotOptions, take_snapshot
-from driftwatch.rules import _sql
 
 
 def wall(argv: list[str]) -> float:
@@ -51,7 +50,7 @@ def main() -> int:
     times, cpu = [], []
     findings = 0
     for _ in range(args.repeat):
-        _sql.parse_expr.cache_clear()
+        sqlexpr.parse_expr.cache_clear()
         t0, c0 = time.perf_counter(), time.process_time()
         findings = len(rules.audit(snap, cfg))
         times.append(time.perf_counter() - t0)

@@ -23,7 +23,7 @@ from pglast import ast, enums
 from pglast.stream import RawStream
 
 from driftwatch.findings import Finding, severity_rank
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 # Dependency order of the statement kinds (lower first).
 _COLUMNS, _CONSTRAINTS, _INDEXES, _OBJECTS, _POLICIES, _RLS, _PRIVILEGES = range(7)

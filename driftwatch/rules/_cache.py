@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from driftwatch import __version__, model
+from driftwatch import __version__, model, sqlexpr
 from driftwatch import config as configmod
 from driftwatch.findings import Finding
 from driftwatch.gctuning import collector_paused
@@ -106,11 +106,12 @@ class AuditResult:
 
 
 def config_key(cfg: configmod.Config) -> str:
-    """What the cached findings were computed under: the config, the rules' code and the
-    driftwatch version (a rule fixed in place changes its module's bytes)."""
+    """What the cached findings were computed under: the config, the rules' code (their
+    modules and the expression helpers they parse with) and the driftwatch version (a rule
+    fixed in place changes its module's bytes)."""
     h = hashlib.sha256(__version__.encode())
     h.update(orjson.dumps(dataclasses.asdict(cfg), default=str, option=orjson.OPT_SORT_KEYS))
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(sqlexpr.__file__)]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 

@@ -38,7 +38,8 @@ from pglast import ast, enums
 from driftwatch import idents, model
 from driftwatch.errors import ConfigError
 from driftwatch.rules._helpers import Helper, Helpers
-from driftwatch.rules._sql import (
+from driftwatch.rules._tenancy import COMMANDS, TenancyFacts, policy_applies
+from driftwatch.sqlexpr import (
     SqlSyntaxError,
     attr,
     children,
@@ -52,7 +53,6 @@ from driftwatch.rules._sql import (
     strip,
     walk,
 )
-from driftwatch.rules._tenancy import COMMANDS, TenancyFacts, policy_applies
 
 PER_ROW_FUNCTIONS = frozenset(
     {"auth.jwt", "auth.uid", "auth.role", "auth.email", "current_setting"}

@@ -34,7 +34,7 @@ from driftwatch import idents, model
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._reads import view_reads
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "auth-users-exposed"
 SEVERITY = "error"

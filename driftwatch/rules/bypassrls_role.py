@@ -33,7 +33,7 @@ from dataclasses import replace
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "bypassrls-role"
 SEVERITY = "error"

@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "duplicate-index"
 SEVERITY = "info"

@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "extension-in-public"
 SEVERITY = "warning"

@@ -34,7 +34,7 @@ from dataclasses import replace
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "function-search-path-mutable"
 SEVERITY = "warning"

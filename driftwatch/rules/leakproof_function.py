@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "leakproof-function"
 SEVERITY = "warning"

@@ -33,7 +33,7 @@ from dataclasses import replace
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._reads import view_reads
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "materialized-view-in-api"
 SEVERITY = "warning"

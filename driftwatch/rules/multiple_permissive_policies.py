@@ -35,8 +35,8 @@ from collections.abc import Iterator
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
 from driftwatch.rules._tenancy import COMMANDS
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "multiple-permissive-policies"
 SEVERITY = "warning"

@@ -47,8 +47,8 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
-from driftwatch.rules._sql import quote_ident, quote_qualified
 from driftwatch.rules._tenancy import COMMANDS, policy_applies
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-command-uncovered"
 SEVERITY = "warning"

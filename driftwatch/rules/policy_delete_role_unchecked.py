@@ -35,8 +35,8 @@ from collections.abc import Iterator
 from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match
-from driftwatch.rules._sql import quote_ident, quote_qualified
 from driftwatch.rules._tenancy import policy_applies
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-delete-role-unchecked"
 SEVERITY = "warning"

@@ -30,7 +30,7 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import wrap_calls
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-initplan"
 SEVERITY = "info"

@@ -32,7 +32,7 @@ from dataclasses import replace
 from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_qualified
+from driftwatch.sqlexpr import quote_qualified
 
 ID = "realtime-publication-rls-off"
 SEVERITY = "error"

@@ -40,8 +40,8 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
-from driftwatch.rules._sql import quote_qualified
 from driftwatch.rules._tenancy import COMMANDS
+from driftwatch.sqlexpr import quote_qualified
 
 ID = "rls-disabled"
 SEVERITY = "error"

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match
-from driftwatch.rules._sql import quote_function, quote_ident
+from driftwatch.sqlexpr import quote_function, quote_ident
 
 ID = "security-definer-function"
 SEVERITY = "warning"

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, glob_match
 from driftwatch.rules._reads import function_reads
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "security-definer-function-executable"
 SEVERITY = "error"

@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from driftwatch import model
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context, privileges
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "sensitive-columns-exposed"
 SEVERITY = "error"

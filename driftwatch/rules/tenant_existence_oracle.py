@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from driftwatch import idents
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "tenant-existence-oracle"
 SEVERITY = "info"

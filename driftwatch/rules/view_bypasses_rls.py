@@ -35,7 +35,7 @@ from pglast import ast
 from driftwatch import model
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import parse_query, quote_ident, quote_qualified, walk
+from driftwatch.sqlexpr import parse_query, quote_ident, quote_qualified, walk
 
 ID = "view-bypasses-rls"
 SEVERITY = "error"
