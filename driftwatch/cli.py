@@ -12,14 +12,14 @@ import argparse
 import errno
 import importlib
 import os
-import pkgutil
 import re
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from driftwatch import __version__, commands, gctuning, progress
+from driftwatch import __version__, gctuning, progress
+from driftwatch.commands import COMMANDS, Command, is_command
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, OutputError
 
@@ -30,9 +30,6 @@ EXIT_CODES = """exit codes:
   3  target database unreachable, or a catalog query failed on it
   4  internal error: a bug (one line; run with --debug for the traceback)"""
 INTERNAL = 4
-
-# Help lists commands in this order; any other module in commands/ follows alphabetically.
-ORDER = ("snapshot", "diff", "check", "docs", "baseline", "history", "probe", "serve", "demo")
 
 
 _RST_LITERAL = re.compile(r"``(.+?)``", re.S)
@@ -54,12 +51,12 @@ class _Parser(argparse.ArgumentParser):
         return plain(super().format_usage())
 
 
-def command_names() -> list[str]:
-    names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
-    return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+def command_names() -> list[Command]:
+    """The commands, in the order help lists them (one module each in ``commands/``)."""
+    return list(COMMANDS)
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that command's module is imported (start-up time:
     ``driftwatch snapshot`` does not import the docs, rules, store or service stacks)."""
     parser = _Parser(
@@ -82,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv or os.environ.get("DRIFTWATCH_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
     first = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(first if first in command_names() else None)
+    parser = build_parser(first if is_command(first) else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

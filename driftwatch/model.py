@@ -521,7 +521,30 @@ class Snapshot:
         return f"Snapshot(database={self.meta.database!r}, digest={self.digest[:19]!r}…)"
 
 
-OBJECT_KINDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Objects))
+ObjectKind = typing.Literal[
+    "schemas",
+    "tables",
+    "views",
+    "materialized_views",
+    "functions",
+    "sequences",
+    "enums",
+    "domains",
+    "extensions",
+    "roles",
+    "composite_types",
+    "range_types",
+    "collations",
+    "operators",
+    "statistics",
+    "publications",
+    "event_triggers",
+]
+"""A kind of object a snapshot holds: a field of ``Objects``, a top-level key of its JSON."""
+
+OBJECT_KINDS: tuple[ObjectKind, ...] = typing.get_args(ObjectKind)  # in field order
+if tuple(f.name for f in dataclasses.fields(Objects)) != OBJECT_KINDS:  # pragma: no cover
+    raise TypeError("model.ObjectKind must list the fields of Objects, in order")
 
 
 # --------------------------------------------------------------------------- conversion

@@ -24,7 +24,7 @@ from types import ModuleType
 from driftwatch import config as configmod
 from driftwatch import model, progress
 from driftwatch.errors import ConfigError
-from driftwatch.findings import SEVERITIES, Finding, severity_rank
+from driftwatch.findings import Finding, Severity, is_severity, severity_rank
 from driftwatch.gctuning import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
@@ -54,7 +54,7 @@ class AuditResult:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str  # default severity
+    severity: Severity  # default severity
     summary: str  # one line: when it fires
     doc: str  # ruff-style docstring (markdown)
     check: Callable[[Context], Iterable[Finding]]
@@ -66,17 +66,17 @@ class Rule:
 
 
 def _load(module: ModuleType) -> Rule:
-    rule = Rule(
+    severity = module.SEVERITY
+    if not is_severity(severity):  # pragma: no cover - guarded by tests
+        raise ValueError(f"rule {module.ID}: bad severity {severity!r}")
+    return Rule(
         id=module.ID,
-        severity=module.SEVERITY,
+        severity=severity,
         summary=module.SUMMARY,
         doc=(module.__doc__ or "").strip(),
         check=module.check,
         module=module.__name__,
     )
-    if rule.severity not in SEVERITIES:  # pragma: no cover - guarded by tests
-        raise ValueError(f"rule {rule.id}: bad severity {rule.severity!r}")
-    return rule
 
 
 def _discover() -> dict[str, Rule]:
@@ -108,7 +108,7 @@ def get_rule(rule_id: str) -> Rule:
 # ---------------------------------------------------------------------------- config
 
 
-def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, str]]:
+def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, Severity]]:
     rc = cfg.rules
     for where, patterns in (("rules.enable", rc.enable), ("rules.disable", rc.disable)):
         for p in patterns:
@@ -120,6 +120,8 @@ def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, str]]:
             raise ConfigError(
                 f"rules.severity: unknown rule {ov.rule!r} (known: {', '.join(REGISTRY)})"
             )
+        if not is_severity(ov.severity):  # checked on load too; this makes it a Severity
+            raise ConfigError(f"rules.severity: {ov.severity!r} is not error, warning or info")
         severities[ov.rule] = ov.severity
     for i, w in enumerate(cfg.tenancy.waivers):
         if w.rule not in REGISTRY and not any(glob_match(r, [w.rule]) for r in REGISTRY):
@@ -144,7 +146,12 @@ def _expiry(w: configmod.Waiver, index: int) -> dt.date:
 
 
 def _finding(
-    severities: Mapping[str, str], rule: str, obj: str, message: str, remediation: str, detail: str
+    severities: Mapping[str, Severity],
+    rule: str,
+    obj: str,
+    message: str,
+    remediation: str,
+    detail: str,
 ) -> Finding:
     """A finding made outside a rule's ``Context`` (as ``Context.finding`` makes them)."""
     return Finding(
@@ -203,7 +210,7 @@ def raw_findings(
     snapshot: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Rule],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
 ) -> list[Finding]:
     """What the enabled rules report on ``snapshot``, severity overrides applied, before
     waivers (what ``rules._cache`` keeps per object)."""
@@ -214,7 +221,7 @@ def _raw(
     snapshot: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Rule],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
 ) -> tuple[list[Finding], Context]:
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
@@ -247,7 +254,7 @@ def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None
 def _apply_waivers(
     findings: list[Finding],
     cfg: configmod.Config,
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
     today: dt.date,
     enabled: set[str],
 ) -> list[Finding]:

@@ -34,7 +34,7 @@ import orjson
 
 from driftwatch import __version__, model, sqlexpr
 from driftwatch import config as configmod
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.gctuning import collector_paused
 from driftwatch.objectgroup import group_digest
 
@@ -386,7 +386,7 @@ def _raw(
     snap: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Any],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
     keys: Mapping[str, set[str]],
 ) -> list[Finding]:
     from driftwatch import rules

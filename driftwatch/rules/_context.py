@@ -16,7 +16,7 @@ from functools import cached_property
 
 from driftwatch import config as configmod
 from driftwatch import idents, model
-from driftwatch.findings import Finding, severity_rank
+from driftwatch.findings import Finding, Severity, severity_rank
 from driftwatch.rules._exposure import Exposure, ExposureModel
 from driftwatch.rules._policy import Analyser
 from driftwatch.rules._tenancy import ForeignLink
@@ -42,7 +42,7 @@ class Context:
         self.objects = snapshot.objects
         self.tables: Mapping[str, model.Table] = snapshot.objects.tables
         self.app_roles: tuple[str, ...] = tuple(cfg.tenancy.app_roles)
-        self._severity: dict[str, str] = {}
+        self._severity: dict[str, Severity] = {}
         self._path_memo: dict[str, tuple[str, ...] | None] = {}
         self._policies: dict[str, list[tuple[str, model.Policy]]] = {}
         self.capped: set[str] = set()  # fingerprints lowered to info: nothing reaches them
@@ -52,7 +52,7 @@ class Context:
 
     # ------------------------------------------------------------------ findings
 
-    def set_severities(self, severities: Mapping[str, str]) -> None:
+    def set_severities(self, severities: Mapping[str, Severity]) -> None:
         self._severity = dict(severities)
 
     def finding(
