@@ -179,8 +179,8 @@ def run(
     snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
 ) -> AuditResult:
     """``audit``, with the scope of the audit (see ``Scope``)."""
-    # The rules allocate no reference cycles; a full collection over a 10,000-table
-    # snapshot's objects costs more than the rules themselves, so pause the collector.
+    # The rules allocate no reference cycles; a full collection over a big snapshot's
+    # objects costs more than the rules themselves, so pause the collector (gctuning).
     with collector_paused():
         return _audit(snapshot, cfg, today)
 
