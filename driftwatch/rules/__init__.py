@@ -1,9 +1,10 @@
 """The tenant-isolation / RLS audit: one module per rule, discovered by a registry.
 
-A rule module (any module here whose name does not start with ``_``) defines ``ID``,
-``SEVERITY``, ``SUMMARY`` (one line: when it fires), ``check(ctx) -> Iterable[Finding]``
-and a ruff-style module docstring (What it does / Why is this bad? / Example / Use
-instead) from which ``docs/rules/<id>.md`` is generated.
+A rule module (any module here whose name does not start with ``_``; the ``report``
+package holds the renderers) defines ``ID``, ``SEVERITY``, ``SUMMARY`` (one line: when it
+fires), ``check(ctx) -> Iterable[Finding]`` and a ruff-style module docstring (What it
+does / Why is this bad? / Example / Use instead) from which ``docs/rules/<id>.md`` is
+generated.
 
 ``run(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
 (a waived finding is dropped; an expired waiver is reported as ``waiver-expired``) and

@@ -5,7 +5,8 @@ extension-owned), which are exempt, what the tenant column of a table is, whethe
 reaches a tenant-scoped parent through NOT NULL foreign keys, which policies apply to a
 role and command, and which API roles can reach an object (``exposure``/``reachable``,
 see ``_exposure``). A finding on an object no API role reaches is at most ``info`` and
-says why (``finding(..., on=key)``).
+says why (``finding(..., on=key)``). ``analyser`` is the policy analyser over it
+(``_policy``, which reads it through ``_tenancy.TenancyFacts``).
 """
 
 from __future__ import annotations
