@@ -20,7 +20,7 @@ import sys
 import time
 
 import driftwatch
-from driftwatch.rules import _sql
+from driftwatch import sqlexpr
 
 
 def wall(argv: list[str]) -> float:
@@ -50,7 +50,7 @@ def main() -> int:
     times, cpu = [], []
     findings = 0
     for _ in range(args.repeat):
-        _sql.parse_expr.cache_clear()
+        sqlexpr.parse_expr.cache_clear()
         t0, c0 = time.perf_counter(), time.process_time()
         findings = len(driftwatch.audit(snap, cfg).findings)
         times.append(time.perf_counter() - t0)

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import argparse
 import errno
-import gc
 import importlib
 import os
-import pkgutil
 import re
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import NoReturn
 
-from driftwatch import __version__, commands, gcpause, progress
+from driftwatch import __version__, gctuning, progress
+from driftwatch.commands import COMMANDS, Command, is_command
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, OutputError
 
@@ -31,9 +30,6 @@ EXIT_CODES = """exit codes:
   3  target database unreachable, or a catalog query failed on it
   4  internal error: a bug (one line; run with --debug for the traceback)"""
 INTERNAL = 4
-
-# Help lists commands in this order; any other module in commands/ follows alphabetically.
-ORDER = ("snapshot", "diff", "check", "docs", "baseline", "history", "probe", "serve", "demo")
 
 
 _RST_LITERAL = re.compile(r"``(.+?)``", re.S)
@@ -55,12 +51,12 @@ class _Parser(argparse.ArgumentParser):
         return plain(super().format_usage())
 
 
-def command_names() -> list[str]:
-    names = [m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")]
-    return sorted(names, key=lambda n: (ORDER.index(n) if n in ORDER else len(ORDER), n))
+def command_names() -> list[Command]:
+    """The commands, in the order help lists them (one module each in ``commands/``)."""
+    return list(COMMANDS)
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(only: Command | None = None) -> argparse.ArgumentParser:
     """The parser; with ``only``, just that command's module is imported (start-up time:
     ``driftwatch snapshot`` does not import the docs, rules, store or service stacks)."""
     parser = _Parser(
@@ -83,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in argv or os.environ.get("DRIFTWATCH_DEBUG", "") not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
     first = next((a for a in argv if not a.startswith("-")), None)
-    parser = build_parser(first if first in command_names() else None)
+    parser = build_parser(first if is_command(first) else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
@@ -159,39 +155,12 @@ def _drop_stdout() -> None:
         pass
 
 
+def entry() -> NoReturn:
+    """The ``driftwatch`` command: ``main`` in a process that ends right after it, which
+    ``gctuning`` then ends without the interpreter's teardown."""
+    gctuning.short_lived()  # a Service (serve, demo) turns it off
+    gctuning.end_process(main())
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-_KEPT: list[object] = []
-_EXITING = False  # main() runs in the ``driftwatch`` process (entry), not as a library call
-
-
-def keep_until_exit(obj: object) -> None:
-    """In the ``driftwatch`` process, ``obj`` (a command's result, a whole snapshot) stays
-    referenced until the process ends, which ``entry`` then does without freeing anything:
-    releasing a 10,000-table snapshot object by object costs 0.1 s that nobody waits for.
-    When ``main`` is called as a function (tests, embedding), nothing is kept."""
-    if _EXITING:
-        _KEPT.append(obj)
-
-
-def entry() -> NoReturn:
-    """The ``driftwatch`` command: ``main`` in a process that exits right after it. Freezing
-    every object first spares the interpreter's full collection at exit (0.6 s after a
-    10,000-table snapshot); nothing runs afterwards that could leak by it. When a command
-    kept its result (``keep_until_exit``), the process ends at once once the output is
-    flushed, without the interpreter's teardown."""
-    global _EXITING
-    _EXITING = True
-    gcpause.short_lived()  # a Service (serve, demo) turns it off
-    code = main()
-    gc.freeze()
-    if _KEPT:
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:
-            pass
-        os._exit(code)
-    raise SystemExit(code)

@@ -22,8 +22,8 @@ import pglast
 from pglast import ast, enums
 from pglast.stream import RawStream
 
-from driftwatch.findings import Finding, severity_rank
-from driftwatch.rules._sql import quote_ident
+from driftwatch.findings import Finding, Severity, severity_rank
+from driftwatch.sqlexpr import quote_ident
 
 # Dependency order of the statement kinds (lower first).
 _COLUMNS, _CONSTRAINTS, _INDEXES, _OBJECTS, _POLICIES, _RLS, _PRIVILEGES = range(7)
@@ -66,7 +66,7 @@ def select(
     *,
     rules: Sequence[str] = (),
     objects: Sequence[str] = (),
-    min_severity: str = "warning",
+    min_severity: Severity = "warning",
 ) -> list[Finding]:
     """Findings at or above ``min_severity`` whose rule and object match the globs (an
     empty list of globs matches everything)."""

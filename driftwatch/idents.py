@@ -17,8 +17,8 @@ import functools
 @functools.cache
 def keywords() -> frozenset[str]:
     """Every keyword but the unreserved ones: they force quotes (quote_identifier in
-    ruleutils.c). Loaded on first use: importing pglast costs a quarter of a second at
-    start-up, and the snapshot path never needs it."""
+    ruleutils.c). Loaded on first use: importing pglast is slow (bench/README.md) and the
+    snapshot path never needs it."""
     from pglast import keywords as kw
 
     return frozenset(kw.RESERVED_KEYWORDS | kw.COL_NAME_KEYWORDS | kw.TYPE_FUNC_NAME_KEYWORDS)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 
 Grants = Mapping[str, tuple[str, ...]]
 """Role (or ``PUBLIC``) → sorted privileges; ``"SELECT*"`` marks WITH GRANT OPTION."""
@@ -463,8 +463,8 @@ class Snapshot:
     The objects exist in two equal forms, each made from the other on first use and kept:
     ``objects`` (the dataclass tree, for code that reads the schema) and ``data`` (the
     JSON-native tree, for hashing, writing and diffing). Introspection and file reading
-    produce ``data`` directly, so writing a 10k-table snapshot never builds 300k dataclass
-    instances it does not need. Treat ``data`` as read-only. Equality is by value.
+    produce ``data`` directly, so writing a snapshot never builds the dataclass tree it does
+    not need. Treat ``data`` as read-only. Equality is by value.
     """
 
     __slots__ = ("_data", "_objects", "digest", "meta")
@@ -521,7 +521,30 @@ class Snapshot:
         return f"Snapshot(database={self.meta.database!r}, digest={self.digest[:19]!r}…)"
 
 
-OBJECT_KINDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Objects))
+ObjectKind = typing.Literal[
+    "schemas",
+    "tables",
+    "views",
+    "materialized_views",
+    "functions",
+    "sequences",
+    "enums",
+    "domains",
+    "extensions",
+    "roles",
+    "composite_types",
+    "range_types",
+    "collations",
+    "operators",
+    "statistics",
+    "publications",
+    "event_triggers",
+]
+"""A kind of object a snapshot holds: a field of ``Objects``, a top-level key of its JSON."""
+
+OBJECT_KINDS: tuple[ObjectKind, ...] = typing.get_args(ObjectKind)  # in field order
+if tuple(f.name for f in dataclasses.fields(Objects)) != OBJECT_KINDS:  # pragma: no cover
+    raise TypeError("model.ObjectKind must list the fields of Objects, in order")
 
 
 # --------------------------------------------------------------------------- conversion
@@ -562,7 +585,7 @@ def _decoder(tp: Any) -> _Decoder:
         names = frozenset(name for name, _ in plan)
         # Fields whose values are used as they are (scalars) skip the decoder call, and
         # complete objects (every field present, as snapshots write them) are built with
-        # positional arguments: together 2x faster on a 10,000-table snapshot.
+        # positional arguments (see bench/README.md for what that saves).
         steps = [(name, None if d is _identity else d) for name, d in plan]
         cls = tp
 

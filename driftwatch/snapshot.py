@@ -25,7 +25,7 @@ import orjson
 from driftwatch import idents, model
 from driftwatch.errors import SnapshotFormatError
 from driftwatch.fileio import atomic_write, read_input
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
 from driftwatch.objectgroup import ObjectGroup, canonical_of, digest_bytes
 
@@ -54,12 +54,12 @@ def canonical(data: Any) -> bytes:
 
 # The file's layout: the document indented two spaces down to the objects, each object on
 # one line of its own, as compact canonical JSON. ``git diff`` of two files then names the
-# objects that changed, the file is 40% smaller than indenting all the way down, and the
-# canonical JSON the digest covers is the same bytes with other separators between the
+# objects that changed, the file stays much smaller than indenting all the way down, and
+# the canonical JSON the digest covers is the same bytes with other separators between the
 # objects: writing a new snapshot encodes its objects once (``Spool``), not twice.
 _LINE = b"\n      "  # before each object: its group is indented four spaces, it six
 # Objects per piece: few enough that a piece's three copies (the objects' JSON, the
-# canonical and the file bytes) stay small next to the tree (4 KB a table at 10k tables).
+# canonical and the file bytes) stay small next to the tree (sizes in bench/README.md).
 LINES = 32
 
 
@@ -103,8 +103,8 @@ def _objects_chunks(data: Any) -> Iterator[bytes]:
 
 
 def digest_of(data: Any) -> str:
-    """sha256 of the canonical JSON. An ``objects`` tree is hashed piece by piece, so a
-    10k-table snapshot never needs its 41 MB of canonical JSON in memory at once."""
+    """sha256 of the canonical JSON. An ``objects`` tree is hashed piece by piece, so a big
+    snapshot never needs all of its canonical JSON in memory at once."""
     if isinstance(data, dict) and data and all(isinstance(v, Mapping) for v in data.values()):
         h = hashlib.sha256()
         for chunk in _objects_chunks(data):
@@ -174,10 +174,10 @@ _TAIL = b"\n}\n"
 
 
 def chunks(snap: model.Snapshot, *, indent: bool = True) -> Iterator[bytes]:
-    """The snapshot file, piece by piece, without ever holding all of it (43 MB at 10k
-    tables) in memory: sorted keys, indented down to the objects, one object per line
-    (``_LINE``); with ``indent`` false, exactly compact ``orjson.dumps`` of the document.
-    Either way followed by a newline."""
+    """The snapshot file, piece by piece, without ever holding all of it in memory: sorted
+    keys, indented down to the objects, one object per line (``_LINE``); with ``indent``
+    false, exactly compact ``orjson.dumps`` of the document. Either way followed by a
+    newline."""
     if not indent:
         yield b'{"digest":' + orjson.dumps(snap.digest) + b',"format":' + orjson.dumps(FORMAT)
         yield b',"meta":' + orjson.dumps(model.to_data(snap.meta), option=_OPTS) + b',"objects":'

@@ -1,20 +1,9 @@
 """History store: snapshots and runs, in SQLite (default) or PostgreSQL, via SQLAlchemy Core.
 
-Public API (used by the CLI and by the ``serve`` worker)::
-
-    store = Store(url, retention=Retention(keep_snapshots=500, keep_runs=5000, max_age_days=90))
-    store = Store.from_config(cfg)                    # same, from config [store]
-    store.save_snapshot(target, snap) -> bool        # True when a new body was stored
-    store.record_run(target, started=..., finished=..., status="ok"|"error",
-                     error=None, digest=None, counts={"total": 3, "breaking": 1, ...}) -> int
-    store.latest_snapshot(target) -> Snapshot | None
-    store.previous_snapshot(target, digest=None) -> Snapshot | None   # the one seen before it
-    store.get_snapshot(target, digest) -> Snapshot | None
-    store.snapshots(target, limit=50) -> list[SnapshotInfo]          # newest first
-    store.runs(target=None, limit=50) -> list[Run]                    # newest first
-    store.targets() -> list[str]
-    store.prune(target) -> tuple[int, int]                            # (snapshots, runs) deleted
-    store.close()
+``Store(url, retention=...)`` (or ``Store.from_config(cfg)``) keeps, per target, the
+snapshots seen (``save_snapshot``; ``latest_snapshot``, ``previous_snapshot``,
+``get_snapshot``, ``snapshots``) and the runs of the worker (``record_run``, ``runs``);
+``prune`` applies the retention.
 
 Tables (created, and migrated, by the program on first use; ``schema_version`` says which
 layout a store has):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from driftwatch import config as configmod
-from driftwatch import docs, idents, model, sources
+from driftwatch import docs, idents, model, snapshot_specs
 from driftwatch import snapshot as snapmod
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact
@@ -149,7 +149,7 @@ class Worker:
         self.clock = clock
         self.docs_out = docs_dir(target, cfg)
         self.baseline_spec = baseline_spec(target, cfg)
-        self.options = sources.target_options(target)
+        self.options = snapshot_specs.target_options(target)
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
         self._timings: dict[str, float] = {}  # seconds per stage in the current run
         self._warned_baseline: tuple[str, str, str] | None = None
@@ -515,7 +515,7 @@ class DefaultStages:
             hit = self._baselines.get(spec)
             if hit is not None and hit[0] == key:
                 return hit[1]
-        snap = sources.resolve(spec, self.cfg, options=options, target_major=major)
+        snap = snapshot_specs.resolve(spec, self.cfg, options=options, target_major=major)
         with self._baseline_lock:
             self._baselines[spec] = (key, snap)
         return snap

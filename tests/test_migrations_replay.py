@@ -1,5 +1,5 @@
 """Replay into a scratch database on the test server (``scratch_url``): layouts, stubs,
-skipped extensions, failing migrations, the cache, and ``sources.resolve``."""
+skipped extensions, failing migrations, the cache, and ``snapshot_specs.resolve``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from conftest import PgServer
 
 from driftwatch import config as configmod
-from driftwatch import sources
+from driftwatch import snapshot_specs
 from driftwatch.introspect import take_snapshot
 from driftwatch.migrations import MigrationFailed, replay
 from driftwatch.migrations.replay import DB_PREFIX
@@ -214,7 +214,7 @@ def test_sources_resolve_and_config(tmp_path: Path, pg: PgServer) -> None:
     cfg = configmod.from_dict(
         {"state_dir": str(tmp_path / "state"), "migrations": {"scratch_url": pg.admin_dsn}}
     )
-    snap = sources.resolve(f"migrations:{folder}", cfg)
+    snap = snapshot_specs.resolve(f"migrations:{folder}", cfg)
     assert list(snap.objects.tables) == ["public.t"]
     assert list((tmp_path / "state" / "migrations").glob("*.json"))
 
@@ -223,4 +223,4 @@ def test_unknown_server_kind_is_a_config_error(tmp_path: Path) -> None:
     folder = _write(tmp_path / "k", {"001_t.sql": "select 1;\n"})
     cfg = configmod.from_dict({"migrations": {"server": "docker"}})
     with pytest.raises(configmod.ConfigError, match=r"migrations\.server"):
-        sources.resolve(f"migrations:{folder}", cfg)
+        snapshot_specs.resolve(f"migrations:{folder}", cfg)

@@ -17,7 +17,7 @@ from driftwatch import snapshot as snapmod
 from driftwatch.errors import DriftwatchError
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.jsonschema_gen import SCHEMA_PATH, build
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 KINDS_SQL = """
 create extension if not exists citext;
@@ -416,7 +416,7 @@ def test_cli_output_is_complete_when_the_process_skips_its_teardown(
     kinds_dsn: str, nexus_broken_db: str, tmp_path: Path
 ) -> None:
     """``snapshot`` and ``check`` end the process without freeing their result
-    (``cli.keep_until_exit``): everything printed must still arrive, the exit code must be
+    (``gctuning.keep_until_exit``): everything printed must still arrive, the exit code must be
     the command's, and a reader that goes away early is no error."""
     r = _cli("snapshot", "--dsn", kinds_dsn, "--schema", "app")  # JSON on a pipe
     assert r.returncode == 0, r.stderr

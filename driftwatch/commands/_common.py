@@ -16,7 +16,7 @@ from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
 from driftwatch.introspect import SnapshotOptions
-from driftwatch.sources import target_options
+from driftwatch.snapshot_specs import target_options
 
 Subparsers = Any  # argparse._SubParsersAction is private
 
@@ -129,12 +129,12 @@ def add_snapshot_arg(p: argparse.ArgumentParser, verb: str) -> None:
 
 def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.Snapshot:
     """The snapshot ``--snapshot SPEC`` names, else a live one of --dsn / --target."""
-    from driftwatch import api, sources
+    from driftwatch import api, snapshot_specs
 
     if args.snapshot:
         if args.dsn or args.target:
             raise UsageError("--snapshot cannot be combined with --dsn or --target")
-        return sources.resolve(args.snapshot, cfg)
+        return snapshot_specs.resolve(args.snapshot, cfg)
     src = live_source(args, cfg)
     assert src is not None
     return api.take(src.dsn, src.options)

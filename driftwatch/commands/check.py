@@ -17,7 +17,6 @@ from pathlib import Path
 
 from driftwatch import api, model, rules
 from driftwatch import config as configmod
-from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import (
     Subparsers,
     add_snapshot_arg,
@@ -27,8 +26,9 @@ from driftwatch.commands._common import (
     load_config,
 )
 from driftwatch.findings import SEVERITIES, severity_rank
-from driftwatch.report import FORMATS, Context, render
-from driftwatch.report.locations import locator
+from driftwatch.gctuning import keep_until_exit
+from driftwatch.rules.report import FORMATS, Context, render
+from driftwatch.rules.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:

@@ -11,7 +11,7 @@ import argparse
 import os
 import sys
 
-from driftwatch import api, sources
+from driftwatch import api, snapshot_specs
 from driftwatch import config as configmod
 from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
 from driftwatch.diff import KINDS, DiffOptions
@@ -105,21 +105,21 @@ def _use_color(choice: str, output: str | None) -> bool:
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     options = options_from(args, cfg)
-    snap_opts = sources.target_options(cfg.target(args.target) if args.target else None)
+    snap_opts = snapshot_specs.target_options(cfg.target(args.target) if args.target else None)
     direction = migrations_direction(args.old, args.new)
     if direction is False:  # NEW is migrations:…: resolve OLD first, replay on its major
-        old = sources.resolve(
+        old = snapshot_specs.resolve(
             args.old, cfg, options=snap_opts, target=args.target, strict=args.strict
         )
-        new = sources.resolve(
+        new = snapshot_specs.resolve(
             args.new, cfg, options=snap_opts, target=args.target, target_major=major_of(old),
             strict=args.strict,
         )  # fmt: skip
     else:
-        new = sources.resolve(
+        new = snapshot_specs.resolve(
             args.new, cfg, options=snap_opts, target=args.target, strict=args.strict
         )
-        old = sources.resolve(
+        old = snapshot_specs.resolve(
             args.old, cfg, options=snap_opts, target=args.target,
             target_major=major_of(new) if direction else None, strict=args.strict,
         )  # fmt: skip

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from driftwatch import api, sources
+from driftwatch import api, snapshot_specs
 from driftwatch.commands._common import Subparsers, add_target_args, live_source, load_config
 from driftwatch.dsn import redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable, UsageError
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     )
     try:
         if args.snapshot:
-            snap = sources.resolve(args.snapshot, cfg)
+            snap = snapshot_specs.resolve(args.snapshot, cfg)
         else:
             src = live_source(args, cfg)
             assert src is not None

@@ -18,7 +18,7 @@ from driftwatch.fileio import atomic_write
 from driftwatch.probe import ProbeOptions, pgtap, run_probe
 from driftwatch.probe import merge as mergemod
 from driftwatch.probe.render import FORMATS, render
-from driftwatch.report.locations import locator
+from driftwatch.rules.report.locations import locator
 
 
 def register(sub: Subparsers) -> None:

@@ -8,13 +8,13 @@ import sys
 
 from driftwatch import api
 from driftwatch import snapshot as snapmod
-from driftwatch.cli import keep_until_exit
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source, load_config
 from driftwatch.config import Config
 from driftwatch.errors import DriftwatchError
+from driftwatch.gctuning import keep_until_exit
 from driftwatch.introspect import SnapshotOptions
 from driftwatch.model import Snapshot
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 
 def register(sub: Subparsers) -> None:

@@ -29,10 +29,10 @@ from driftwatch.diff.render import render_text
 from driftwatch.errors import DriftwatchError
 from driftwatch.findings import Finding
 from driftwatch.introspect import take_snapshot
-from driftwatch.report import render_text as render_findings
+from driftwatch.rules.report import render_text as render_findings
 from driftwatch.service.core import Service
 from driftwatch.service.http import HttpEndpoints
-from driftwatch.summary import summarize
+from driftwatch.snapshot_stats import summarize
 
 BAD_MIGRATION_SQL = DEMO_DIR / "bad_migration.sql"
 NEXUS_SETTINGS = DEMO_DIR / "nexus.toml"

@@ -34,7 +34,7 @@ from driftwatch import config as configmod
 from driftwatch import idents, model
 from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, SECURITY, Change
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import (
+from driftwatch.sqlexpr import (
     SqlSyntaxError,
     attr,
     children,

@@ -28,7 +28,7 @@ from psycopg.rows import dict_row, tuple_row
 from driftwatch import __version__, model, progress
 from driftwatch.dsn import describe, redact
 from driftwatch.errors import IntrospectionError, TargetUnreachable
-from driftwatch.gcpause import collector_paused
+from driftwatch.gctuning import collector_paused
 from driftwatch.introspect.assemble import Assembler
 from driftwatch.introspect.exprs import Run
 from driftwatch.introspect.queries import query

@@ -31,7 +31,7 @@ from pglast import ast
 from psycopg import sql
 
 from driftwatch import model
-from driftwatch.probe._ast import const_value, parse_expr, strip_constraint, walk
+from driftwatch.sqlexpr import SqlSyntaxError, const_value, parse_expr, walk
 
 _T = TypeVar("_T")
 
@@ -99,10 +99,22 @@ def _dedupe(items: Iterable[_T]) -> tuple[_T, ...]:
     return tuple(dict.fromkeys(items))
 
 
+def _check_expression(definition: str) -> str:
+    """``CHECK ((x > 0)) NOT VALID`` → ``(x > 0)``."""
+    text = definition.strip()
+    if text.upper().startswith("CHECK"):
+        text = text[5:].strip()
+    for suffix in (" NOT VALID", " NO INHERIT"):
+        while text.upper().endswith(suffix):
+            text = text[: -len(suffix)].rstrip()
+    return text
+
+
 def check_literals(definition: str) -> Literals:
     """Constants of a CHECK definition, from its parse tree."""
-    tree = parse_expr(strip_constraint(definition))
-    if tree is None:
+    try:
+        tree = parse_expr(_check_expression(definition))
+    except SqlSyntaxError:
         return Literals()
     strings: list[str] = []
     numbers: list[int | float] = []

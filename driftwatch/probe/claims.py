@@ -16,7 +16,7 @@ from typing import Any
 from pglast import ast
 
 from driftwatch.errors import ConfigError
-from driftwatch.probe._ast import const_value, funcname, parse_expr
+from driftwatch.sqlexpr import SqlSyntaxError, const_value, func_name, parse_expr
 
 _JSON_OPS = ("->", "->>")
 
@@ -28,18 +28,18 @@ def _path(node: Any) -> list[str] | None:
         targets = list(node.subselect.targetList or [])
         return _path(targets[0].val) if len(targets) == 1 else None
     if isinstance(node, ast.FuncCall):
-        name = funcname(node)
-        if name == ("auth", "jwt"):
+        name = func_name(node)
+        if name == "auth.jwt":
             return []
-        if name == ("auth", "uid"):
+        if name == "auth.uid":
             return ["sub"]
-        if name[-1:] == ("current_setting",) and node.args:
+        if name.rpartition(".")[2] == "current_setting" and node.args:
             setting = const_value(node.args[0])
             if setting == "request.jwt.claims":
                 return []
             if isinstance(setting, str) and setting.startswith("request.jwt.claim."):
                 return [setting.removeprefix("request.jwt.claim.")]
-        if name[-1:] == ("nullif",) and node.args:
+        if name.rpartition(".")[2] == "nullif" and node.args:
             return _path(node.args[0])
         return None
     if isinstance(node, ast.A_Expr) and node.name and len(node.name) == 1:
@@ -60,7 +60,10 @@ def claim_path(claim_sql: str, override: str | None = None) -> tuple[str, ...]:
         if not parts:
             raise ConfigError("probe.claim_path: empty claim path")
         return parts
-    path = _path(parse_expr(claim_sql))
+    try:
+        path = _path(parse_expr(claim_sql))
+    except SqlSyntaxError:
+        path = None
     if not path:
         raise ConfigError(
             f"tenancy.claim {claim_sql!r}: cannot derive the JWT claim path from it;"

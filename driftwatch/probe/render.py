@@ -1,5 +1,5 @@
 """Probe output: ``text``, ``json`` (``driftwatch.probe/1``) and ``sarif`` (SARIF 2.1.0,
-written by the audit's own writer, ``driftwatch.report.render_sarif``)."""
+written by the audit's own writer, ``driftwatch.rules.report.render_sarif``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from driftwatch.findings import Finding
 from driftwatch.probe.merge import verdict
 from driftwatch.probe.results import COMMANDS, LEAKED, ProbeReport, TableResult
-from driftwatch.report import Context, finding_data, render_sarif
-from driftwatch.report.locations import Location
+from driftwatch.rules.report import Context, finding_data, render_sarif
+from driftwatch.rules.report.locations import Location
 
 PROBE_FORMAT = "driftwatch.probe/1"
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")

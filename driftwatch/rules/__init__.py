@@ -1,9 +1,10 @@
 """The tenant-isolation / RLS audit: one module per rule, discovered by a registry.
 
-A rule module (any module here whose name does not start with ``_``) defines ``ID``,
-``SEVERITY``, ``SUMMARY`` (one line: when it fires), ``check(ctx) -> Iterable[Finding]``
-and a ruff-style module docstring (What it does / Why is this bad? / Example / Use
-instead) from which ``docs/rules/<id>.md`` is generated.
+A rule module (any module here whose name does not start with ``_``; the ``report``
+package holds the renderers) defines ``ID``, ``SEVERITY``, ``SUMMARY`` (one line: when it
+fires), ``check(ctx) -> Iterable[Finding]`` and a ruff-style module docstring (What it
+does / Why is this bad? / Example / Use instead) from which ``docs/rules/<id>.md`` is
+generated.
 
 ``run(snapshot, cfg)`` runs the enabled rules, applies severity overrides and waivers
 (a waived finding is dropped; an expired waiver is reported as ``waiver-expired``) and
@@ -24,8 +25,8 @@ from types import ModuleType
 from driftwatch import config as configmod
 from driftwatch import model, progress
 from driftwatch.errors import ConfigError
-from driftwatch.findings import SEVERITIES, Finding, severity_rank
-from driftwatch.gcpause import collector_paused
+from driftwatch.findings import Finding, Severity, is_severity, severity_rank
+from driftwatch.gctuning import collector_paused
 from driftwatch.rules._context import Context, glob_match
 
 __all__ = ["REGISTRY", "AuditResult", "Rule", "Scope", "all_rules", "audit", "get_rule", "run"]
@@ -54,7 +55,7 @@ class AuditResult:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    severity: str  # default severity
+    severity: Severity  # default severity
     summary: str  # one line: when it fires
     doc: str  # ruff-style docstring (markdown)
     check: Callable[[Context], Iterable[Finding]]
@@ -66,23 +67,23 @@ class Rule:
 
 
 def _load(module: ModuleType) -> Rule:
-    rule = Rule(
+    severity = module.SEVERITY
+    if not is_severity(severity):  # pragma: no cover - guarded by tests
+        raise ValueError(f"rule {module.ID}: bad severity {severity!r}")
+    return Rule(
         id=module.ID,
-        severity=module.SEVERITY,
+        severity=severity,
         summary=module.SUMMARY,
         doc=(module.__doc__ or "").strip(),
         check=module.check,
         module=module.__name__,
     )
-    if rule.severity not in SEVERITIES:  # pragma: no cover - guarded by tests
-        raise ValueError(f"rule {rule.id}: bad severity {rule.severity!r}")
-    return rule
 
 
 def _discover() -> dict[str, Rule]:
     found: dict[str, Rule] = {}
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
+        if info.name.startswith("_") or info.ispkg:  # report/: the renderers, not a rule
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         if not hasattr(module, "ID"):
@@ -108,7 +109,7 @@ def get_rule(rule_id: str) -> Rule:
 # ---------------------------------------------------------------------------- config
 
 
-def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, str]]:
+def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, Severity]]:
     rc = cfg.rules
     for where, patterns in (("rules.enable", rc.enable), ("rules.disable", rc.disable)):
         for p in patterns:
@@ -120,6 +121,8 @@ def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, str]]:
             raise ConfigError(
                 f"rules.severity: unknown rule {ov.rule!r} (known: {', '.join(REGISTRY)})"
             )
+        if not is_severity(ov.severity):  # checked on load too; this makes it a Severity
+            raise ConfigError(f"rules.severity: {ov.severity!r} is not error, warning or info")
         severities[ov.rule] = ov.severity
     for i, w in enumerate(cfg.tenancy.waivers):
         if w.rule not in REGISTRY and not any(glob_match(r, [w.rule]) for r in REGISTRY):
@@ -144,7 +147,12 @@ def _expiry(w: configmod.Waiver, index: int) -> dt.date:
 
 
 def _finding(
-    severities: Mapping[str, str], rule: str, obj: str, message: str, remediation: str, detail: str
+    severities: Mapping[str, Severity],
+    rule: str,
+    obj: str,
+    message: str,
+    remediation: str,
+    detail: str,
 ) -> Finding:
     """A finding made outside a rule's ``Context`` (as ``Context.finding`` makes them)."""
     return Finding(
@@ -172,8 +180,8 @@ def run(
     snapshot: model.Snapshot, cfg: configmod.Config, *, today: dt.date | None = None
 ) -> AuditResult:
     """``audit``, with the scope of the audit (see ``Scope``)."""
-    # The rules allocate no reference cycles; a full collection over a 10,000-table
-    # snapshot's objects costs more than the rules themselves, so pause the collector.
+    # The rules allocate no reference cycles; a full collection over a big snapshot's
+    # objects costs more than the rules themselves, so pause the collector (gctuning).
     with collector_paused():
         return _audit(snapshot, cfg, today)
 
@@ -203,7 +211,7 @@ def raw_findings(
     snapshot: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Rule],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
 ) -> list[Finding]:
     """What the enabled rules report on ``snapshot``, severity overrides applied, before
     waivers (what ``rules._cache`` keeps per object)."""
@@ -214,11 +222,10 @@ def _raw(
     snapshot: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Rule],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
 ) -> tuple[list[Finding], Context]:
     ctx = Context(snapshot, cfg)
     ctx.set_severities(severities)
-    ctx.analyser  # noqa: B018 - parse the configured claim/helpers up front (config errors)
     findings: list[Finding] = []
     with progress.bar("audit", total=len(enabled), unit="rule") as bar:
         for rule in enabled:
@@ -248,7 +255,7 @@ def finish(findings: list[Finding], cfg: configmod.Config, today: dt.date | None
 def _apply_waivers(
     findings: list[Finding],
     cfg: configmod.Config,
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
     today: dt.date,
     enabled: set[str],
 ) -> list[Finding]:

@@ -32,10 +32,10 @@ from typing import Any
 
 import orjson
 
-from driftwatch import __version__, model
+from driftwatch import __version__, model, sqlexpr
 from driftwatch import config as configmod
-from driftwatch.findings import Finding
-from driftwatch.gcpause import collector_paused
+from driftwatch.findings import Finding, Severity
+from driftwatch.gctuning import collector_paused
 from driftwatch.objectgroup import group_digest
 
 RELATION_KINDS: tuple[str, ...] = ("tables", "views", "materialized_views")
@@ -106,11 +106,12 @@ class AuditResult:
 
 
 def config_key(cfg: configmod.Config) -> str:
-    """What the cached findings were computed under: the config, the rules' code and the
-    driftwatch version (a rule fixed in place changes its module's bytes)."""
+    """What the cached findings were computed under: the config, the rules' code (their
+    modules and the expression helpers they parse with) and the driftwatch version (a rule
+    fixed in place changes its module's bytes)."""
     h = hashlib.sha256(__version__.encode())
     h.update(orjson.dumps(dataclasses.asdict(cfg), default=str, option=orjson.OPT_SORT_KEYS))
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), Path(sqlexpr.__file__)]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()
 
@@ -385,7 +386,7 @@ def _raw(
     snap: model.Snapshot,
     cfg: configmod.Config,
     enabled: list[Any],
-    severities: Mapping[str, str],
+    severities: Mapping[str, Severity],
     keys: Mapping[str, set[str]],
 ) -> list[Finding]:
     from driftwatch import rules

@@ -5,51 +5,26 @@ extension-owned), which are exempt, what the tenant column of a table is, whethe
 reaches a tenant-scoped parent through NOT NULL foreign keys, which policies apply to a
 role and command, and which API roles can reach an object (``exposure``/``reachable``,
 see ``_exposure``). A finding on an object no API role reaches is at most ``info`` and
-says why (``finding(..., on=key)``).
+says why (``finding(..., on=key)``). ``analyser`` is the policy analyser over it
+(``_policy``, which reads it through ``_tenancy.TenancyFacts``).
 """
 
 from __future__ import annotations
 
 import fnmatch
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import idents, model
-from driftwatch.findings import Finding, severity_rank
+from driftwatch.findings import Finding, Severity, severity_rank
 from driftwatch.rules._exposure import Exposure, ExposureModel
-
-if TYPE_CHECKING:
-    from driftwatch.rules._policy import Analyser
-
-COMMANDS: tuple[str, ...] = ("SELECT", "INSERT", "UPDATE", "DELETE")
-
-
-@dataclass(frozen=True, slots=True)
-class ForeignLink:
-    """A foreign key of a child table: ``columns`` → ``parent(parent_columns)``."""
-
-    name: str
-    columns: tuple[str, ...]
-    parent: str
-    parent_columns: tuple[str, ...]
-    not_null: bool
+from driftwatch.rules._policy import Analyser
+from driftwatch.rules._tenancy import ForeignLink
 
 
 def glob_match(name: str, patterns: list[str] | tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
-
-
-def policy_commands(policy: model.Policy) -> tuple[str, ...]:
-    return COMMANDS if policy.command == "ALL" else (policy.command,)
-
-
-def policy_applies(policy: model.Policy, command: str, role: str) -> bool:
-    return (policy.command in ("ALL", command)) and (
-        role in policy.roles or "public" in policy.roles
-    )
 
 
 def privileges(grants: model.Grants, role: str) -> set[str]:
@@ -68,20 +43,17 @@ class Context:
         self.objects = snapshot.objects
         self.tables: Mapping[str, model.Table] = snapshot.objects.tables
         self.app_roles: tuple[str, ...] = tuple(cfg.tenancy.app_roles)
-        self._severity: dict[str, str] = {}
+        self._severity: dict[str, Severity] = {}
         self._path_memo: dict[str, tuple[str, ...] | None] = {}
         self._policies: dict[str, list[tuple[str, model.Policy]]] = {}
         self.capped: set[str] = set()  # fingerprints lowered to info: nothing reaches them
-
-    @cached_property
-    def analyser(self) -> Analyser:
-        from driftwatch.rules._policy import Analyser
-
-        return Analyser(self)
+        # The policy analyser over this context; it parses the configured claim and helpers,
+        # so a config error is raised here, before any rule runs.
+        self.analyser = Analyser(self)
 
     # ------------------------------------------------------------------ findings
 
-    def set_severities(self, severities: Mapping[str, str]) -> None:
+    def set_severities(self, severities: Mapping[str, Severity]) -> None:
         self._severity = dict(severities)
 
     def finding(

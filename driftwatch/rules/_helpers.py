@@ -18,7 +18,7 @@ import pglast
 from pglast import ast, enums
 
 from driftwatch import idents, model
-from driftwatch.rules._sql import SqlSyntaxError, attr, func_name, parse_expr, scalar_select_value
+from driftwatch.sqlexpr import SqlSyntaxError, attr, func_name, parse_expr, scalar_select_value
 
 _INPUT_MODES = frozenset(
     {

@@ -22,7 +22,7 @@ from driftwatch import config as configmod
 from driftwatch import idents, model
 from driftwatch.rules._context import Context
 from driftwatch.rules._exposure import DB_SCHEMAS_SETTING, parse_schema_list
-from driftwatch.rules._sql import (
+from driftwatch.sqlexpr import (
     SqlSyntaxError,
     attr,
     column_fields,

@@ -37,9 +37,9 @@ from pglast import ast, enums
 
 from driftwatch import idents, model
 from driftwatch.errors import ConfigError
-from driftwatch.rules._context import COMMANDS, Context, policy_applies
 from driftwatch.rules._helpers import Helper, Helpers
-from driftwatch.rules._sql import (
+from driftwatch.rules._tenancy import COMMANDS, TenancyFacts, policy_applies
+from driftwatch.sqlexpr import (
     SqlSyntaxError,
     attr,
     children,
@@ -157,7 +157,7 @@ def _unwrap_value(node: Any) -> Any:
 
 
 class Analyser:
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: TenancyFacts) -> None:
         self.ctx = ctx
         tenancy = ctx.tenancy
         self.claim = normalise(_parse_setting(tenancy.claim, "tenancy.claim"))

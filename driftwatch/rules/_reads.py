@@ -18,7 +18,7 @@ from pglast import ast
 
 from driftwatch import idents, model
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import parse_query, walk
+from driftwatch.sqlexpr import parse_query, walk
 
 
 def _range_vars(tree: Any) -> Iterator[tuple[str | None, str]]:

@@ -6,7 +6,7 @@ import re
 
 from driftwatch import idents
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 _TEXT_TYPES = (
     "text",

@@ -31,13 +31,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from driftwatch import idents, model
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._reads import view_reads
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "auth-users-exposed"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = (
     "a view or materialized view the API roles can read reads auth.users or another auth table"
 )

@@ -31,12 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context, glob_match
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "bypassrls-role"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a non-platform role with BYPASSRLS or SUPERUSER can be used by the app or an API role"
 
 

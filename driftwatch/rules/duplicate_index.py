@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch import idents
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "duplicate-index"
-SEVERITY = "info"
+SEVERITY: Severity = "info"
 SUMMARY = "an index duplicates another index of the same table"
 
 

@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident
+from driftwatch.sqlexpr import quote_ident
 
 ID = "extension-in-public"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "an extension is installed in a schema exposed to the API"
 
 _BUILT_IN = frozenset({"plpgsql"})

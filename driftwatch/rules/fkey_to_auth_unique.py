@@ -31,12 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch import idents
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "fkey-to-auth-unique"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a foreign key references a UNIQUE, non-primary-key column of an auth table"
 
 

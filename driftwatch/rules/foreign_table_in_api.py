@@ -28,12 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "foreign-table-in-api"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a foreign table (which cannot have RLS) is reachable by the API roles"
 
 

@@ -32,12 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "function-search-path-mutable"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a SQL or PL/pgSQL function in an exposed schema has no pinned search_path"
 
 _LANGUAGES = frozenset({"sql", "plpgsql"})

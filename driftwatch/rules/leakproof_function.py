@@ -27,12 +27,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "leakproof-function"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a user function is marked LEAKPROOF and the API roles can execute it"
 
 

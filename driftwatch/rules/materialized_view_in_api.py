@@ -30,13 +30,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._reads import view_reads
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "materialized-view-in-api"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a materialized view (which cannot have RLS) is readable by the API roles"
 
 

@@ -33,12 +33,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.findings import Finding, Severity
+from driftwatch.rules._context import Context
+from driftwatch.rules._tenancy import COMMANDS
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "multiple-permissive-policies"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "several permissive policies for one role and command"
 
 

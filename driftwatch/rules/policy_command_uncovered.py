@@ -44,13 +44,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context, policy_applies
+from driftwatch.findings import Finding, Severity
+from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.rules._tenancy import COMMANDS, policy_applies
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-command-uncovered"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "an API role's policies cover some commands on a table but miss one it holds"
 
 _WRITES = frozenset({"INSERT", "UPDATE", "DELETE"})

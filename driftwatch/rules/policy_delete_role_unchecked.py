@@ -33,12 +33,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch import idents
-from driftwatch.findings import Finding
-from driftwatch.rules._context import Context, glob_match, policy_applies
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.findings import Finding, Severity
+from driftwatch.rules._context import Context, glob_match
+from driftwatch.rules._tenancy import policy_applies
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-delete-role-unchecked"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a DELETE policy of a table listed in delete_role_check does not check the role claim"
 
 

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import wrap_calls
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-initplan"
-SEVERITY = "info"
+SEVERITY: Severity = "info"
 SUMMARY = "auth.jwt()/auth.uid() called per row, not wrapped in (select …)"
 
 

@@ -60,13 +60,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import predicate
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-not-tenant-scoped"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a permissive policy does not confine the tenant column to the caller's tenants"
 
 

@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import wrap_calls
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "policy-user-metadata"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a policy reads user_metadata (user-editable)"
 
 

@@ -30,12 +30,12 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from driftwatch import idents
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_qualified
+from driftwatch.sqlexpr import quote_qualified
 
 ID = "realtime-publication-rls-off"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a table in the supabase_realtime publication has RLS off"
 
 PUBLICATION = "supabase_realtime"

@@ -37,13 +37,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
-from driftwatch.rules._context import COMMANDS, Context
+from driftwatch.findings import Finding, Severity
+from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
-from driftwatch.rules._sql import quote_qualified
+from driftwatch.rules._tenancy import COMMANDS
+from driftwatch.sqlexpr import quote_qualified
 
 ID = "rls-disabled"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a tenant table in an exposed schema has RLS off"
 
 

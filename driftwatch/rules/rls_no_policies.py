@@ -32,13 +32,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 from driftwatch.rules._remedy import tenant_policies
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "rls-no-policies"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "RLS on, no policy at all (everything denied)"
 
 

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "rls-not-forced"
-SEVERITY = "info"
+SEVERITY: Severity = "info"
 SUMMARY = "RLS is not FORCEd (the owner bypasses it)"
 
 

@@ -37,12 +37,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context, glob_match
-from driftwatch.rules._sql import quote_function, quote_ident
+from driftwatch.sqlexpr import quote_function, quote_ident
 
 ID = "security-definer-function"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a SECURITY DEFINER function in an exposed schema is executable by the app roles, or lacks a pinned search_path"
 
 

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context, glob_match
 from driftwatch.rules._reads import function_reads
-from driftwatch.rules._sql import quote_function
+from driftwatch.sqlexpr import quote_function
 
 ID = "security-definer-function-executable"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a SECURITY DEFINER function that reads tenant tables is executable by anon"
 
 ANON = "anon"

@@ -32,12 +32,12 @@ import fnmatch
 from collections.abc import Iterator
 
 from driftwatch import model
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context, privileges
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "sensitive-columns-exposed"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a column named like a secret or PII is readable through the API in a table without RLS"
 
 

@@ -39,12 +39,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "tenant-column-missing"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a table has no tenant column and no NOT NULL foreign-key path to a tenant-scoped parent"
 
 

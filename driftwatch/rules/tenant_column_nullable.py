@@ -30,12 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "tenant-column-nullable"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "the tenant column allows NULL"
 
 

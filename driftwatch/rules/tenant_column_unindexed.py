@@ -29,12 +29,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch import idents
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "tenant-column-unindexed"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "the tenant column is not the leading column of any index"
 
 

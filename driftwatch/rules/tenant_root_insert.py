@@ -33,12 +33,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "tenant-root-insert"
-SEVERITY = "info"
+SEVERITY: Severity = "info"
 SUMMARY = "an INSERT policy on the tenant root lets any caller create a tenant"
 
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from driftwatch import idents
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import quote_ident, quote_qualified
+from driftwatch.sqlexpr import quote_ident, quote_qualified
 
 ID = "unindexed-foreign-key"
-SEVERITY = "info"
+SEVERITY: Severity = "info"
 SUMMARY = "a foreign key's columns do not lead any index of the table"
 
 

@@ -33,12 +33,12 @@ from collections.abc import Iterator, Mapping
 from pglast import ast
 
 from driftwatch import model
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
-from driftwatch.rules._sql import parse_query, quote_ident, quote_qualified, walk
+from driftwatch.sqlexpr import parse_query, quote_ident, quote_qualified, walk
 
 ID = "view-bypasses-rls"
-SEVERITY = "error"
+SEVERITY: Severity = "error"
 SUMMARY = "a view without security_invoker reads RLS tables and is readable by the app roles"
 
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from driftwatch.findings import Finding
+from driftwatch.findings import Finding, Severity
 from driftwatch.rules._context import Context
 
 ID = "waiver-expired"
-SEVERITY = "warning"
+SEVERITY: Severity = "warning"
 SUMMARY = "a waiver's expires date has passed (its findings are reported again)"
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from driftwatch import __version__, gcpause, model, rules
+from driftwatch import __version__, gctuning, model, rules
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
 from driftwatch.dsn import validate as validate_dsn
@@ -84,7 +84,7 @@ class Service:
         stages: Stages | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        gcpause.short_lived(False)  # serve, demo: this process runs for long (see gcpause)
+        gctuning.short_lived(False)  # serve, demo: this process runs for long (see gctuning)
         cfg = expand_targets(cfg)  # fleet.discover_sql rows; dsn_env / dsn_file → dsn
         if not cfg.targets:
             raise ConfigError("no [[targets]] in the config: serve needs at least one target")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from driftwatch import gcpause
+from driftwatch import gctuning
 
 
 class Node:
@@ -24,7 +24,7 @@ def collector_on() -> Iterator[None]:
     was = gc.isenabled()
     gc.enable()
     yield
-    gcpause.short_lived(False)
+    gctuning.short_lived(False)
     if not was:
         gc.disable()
 
@@ -39,7 +39,7 @@ def test_cycle_made_in_a_pause_is_collected_without_gc_collect() -> None:
     """Without gc.collect(): allocating as a run would (kept objects) lets the collector's
     automatic collections run. With the old freeze/unfreeze on every resume, the cycle sat
     in the oldest generation and no collection ever reached it."""
-    with gcpause.collector_paused():
+    with gctuning.collector_paused():
         ref = _cycle()
         ballast = [[i] for i in range(5000)]  # a run allocates while paused
         assert ref() is not None  # a cycle: reference counting alone does not free it
@@ -57,12 +57,12 @@ def test_overlapping_pauses_in_threads_resume_once_the_last_ends() -> None:
     leave = threading.Event()
 
     def other() -> None:
-        with gcpause.collector_paused():
+        with gctuning.collector_paused():
             inside.set()
             leave.wait(10)
 
     t = threading.Thread(target=other)
-    with gcpause.collector_paused():
+    with gctuning.collector_paused():
         t.start()
         assert inside.wait(10)
     assert not gc.isenabled(), "the other thread's pause is still open"
@@ -74,7 +74,7 @@ def test_overlapping_pauses_in_threads_resume_once_the_last_ends() -> None:
 def test_pause_leaves_a_disabled_collector_disabled() -> None:
     gc.disable()
     try:
-        with gcpause.collector_paused():
+        with gctuning.collector_paused():
             pass
         assert not gc.isenabled()
     finally:
@@ -82,8 +82,8 @@ def test_pause_leaves_a_disabled_collector_disabled() -> None:
 
 
 def test_short_lived_process_promotes_on_resume() -> None:
-    gcpause.short_lived()
-    with gcpause.collector_paused():
+    gctuning.short_lived()
+    with gctuning.collector_paused():
         keep = [[i] for i in range(2000)]
     assert gc.get_count()[0] < 100  # moved to the oldest generation: no young scan of them
     assert gc.isenabled()

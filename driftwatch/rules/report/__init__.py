@@ -1,6 +1,6 @@
 """Renderers for audit findings: ``text`` (for people), ``json`` (``driftwatch.findings/1``)
 and ``sarif`` (SARIF 2.1.0, for code-scanning UIs: physical locations from
-``report/locations.py``, rule metadata from the rule docstrings). All output is
+``rules/report/locations.py``, rule metadata from the rule docstrings). All output is
 deterministic bytes.
 
 With the audit's ``Scope`` (``rules.run``), each says which schemas were audited and which
@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from driftwatch import __version__, idents
-from driftwatch.findings import SEVERITIES, Finding, severity_rank
-from driftwatch.report.locations import Location
+from driftwatch.findings import SEVERITIES, Finding, Severity, severity_rank
 from driftwatch.rules import REGISTRY, Rule, Scope
+from driftwatch.rules.report.locations import Location
 
 FORMATS: tuple[str, ...] = ("text", "json", "sarif")
 FINDINGS_FORMAT = "driftwatch.findings/1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+_SARIF_LEVEL: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def render_json(findings: Sequence[Finding], scope: Scope | None = None) -> byte
 
 
 # GitHub code scanning ranks security results by this 0-10 score (high from 7.0).
-_SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "info": "2.0"}
+_SECURITY_SEVERITY: dict[Severity, str] = {"error": "8.0", "warning": "5.0", "info": "2.0"}
 
 
 def _help_uri(rule_docs: str, rule_id: str) -> str | None:
@@ -152,7 +152,7 @@ def _help_uri(rule_docs: str, rule_id: str) -> str | None:
     return f"{rule_docs.rstrip('/')}/{rule_id}.md"
 
 
-def _sarif_rule(rule: Rule, severity: str, rule_docs: str) -> dict[str, object]:
+def _sarif_rule(rule: Rule, severity: Severity, rule_docs: str) -> dict[str, object]:
     """A rule's metadata; ``severity`` is the most severe level it reported in this run."""
     body = rule.doc.partition("\n")[2]
     data: dict[str, object] = {
@@ -193,7 +193,7 @@ def render_sarif(findings: Sequence[Finding], ctx: Context | None = None) -> byt
     ctx = ctx or Context()
     rules = list(REGISTRY.values())
     index = {r.id: i for i, r in enumerate(rules)}
-    worst: dict[str, str] = {}
+    worst: dict[str, Severity] = {}
     for f in findings:
         if f.rule not in worst or severity_rank(f.severity) < severity_rank(worst[f.rule]):
             worst[f.rule] = f.severity

@@ -1,8 +1,9 @@
-"""SQL helpers for the rules: pglast parsing (cached), parse-tree normalisation, quoting.
+"""SQL expressions as pglast parse trees: parsing (cached), walking, normalising, constants,
+and the identifier quoting of generated SQL.
 
-Policy expressions, view bodies and the configured claim are all parsed with the real
-PostgreSQL parser (pglast). Identical texts are parsed once per process: a 10,000-table
-schema shares a handful of distinct policy texts.
+Policy expressions, view bodies, CHECK definitions and the configured claim are parsed with
+the real PostgreSQL parser, by the audit, the diff's policy verdicts, fixes and the probe.
+Identical texts are parsed once per process: a big schema shares few distinct policy texts.
 """
 
 from __future__ import annotations
@@ -49,10 +50,6 @@ def quote_function(key: str) -> str:
     """``schema.name(args)`` → ``schema.name(args)`` with schema and name quoted."""
     head, paren, args = key.partition("(")
     return quote_qualified(head) + paren + args
-
-
-def split_key(key: str) -> tuple[str, str]:
-    return idents.split_key(key)
 
 
 @lru_cache(maxsize=16384)
@@ -114,9 +111,14 @@ def children(node: Any) -> Iterator[Any]:
 
 
 def walk(node: Any) -> Iterator[Any]:
-    yield node
-    for child in children(node):
-        yield from walk(child)
+    """Every pglast node under ``node`` (itself included; a list: each item's), depth first."""
+    if isinstance(node, ast.Node):
+        yield node
+        for child in children(node):
+            yield from walk(child)
+    elif isinstance(node, list | tuple):
+        for item in node:
+            yield from walk(item)
 
 
 def func_name(node: ast.FuncCall) -> str:
@@ -167,6 +169,22 @@ def scalar_select_value(sel: Any) -> Any:
         and sel.op == enums.SetOperation.SETOP_NONE
     ):
         return sel.targetList[0].val
+    return None
+
+
+def const_value(node: Any) -> str | int | float | None:
+    """The value of a string or number constant (through casts), else None."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    if not isinstance(node, ast.A_Const) or node.isnull:
+        return None
+    val = node.val
+    if isinstance(val, ast.String):
+        return str(val.sval)
+    if isinstance(val, ast.Integer):
+        return int(val.ival or 0)
+    if isinstance(val, ast.Float):
+        return float(val.fval or 0)
     return None
 
 
