@@ -18,9 +18,9 @@ from driftwatch.rules import _docs as rule_docs
 
 SCHEMA = """
 do $$ begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+  if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
   if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin; end if;
+    create role authenticated nologin noinherit; end if;
 end $$;
 create table public.organizations (id uuid primary key, name text not null);
 comment on table public.organizations is 'Tenancy root.';

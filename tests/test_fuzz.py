@@ -28,7 +28,7 @@ SCHEMA = """
 create schema auth;
 create function auth.jwt() returns jsonb language sql stable as $$ select '{}'::jsonb $$;
 create function auth.uid() returns uuid language sql stable as $$ select null::uuid $$;
-do $$ begin create role authenticated nologin; exception when duplicate_object then null; end $$;
+do $$ begin create role authenticated nologin noinherit; exception when duplicate_object then null; end $$;
 create table public.organizations (id uuid primary key, name text);
 create table public.projects (
   id uuid primary key,

@@ -312,7 +312,7 @@ def test_policy_on_service_role_only_is_ignored(clone: Callable[[], str]) -> Non
     run_sql(
         dsn,
         "do $$ begin if not exists (select 1 from pg_roles where rolname = 'service_role') then "
-        "create role service_role nologin; end if; end $$;"
+        "create role service_role nologin noinherit; end if; end $$;"
         "create policy projects_service on public.projects for all to service_role using (true);",
     )
     assert hits(audit(dsn, CONFIG), "policy-not-tenant-scoped") == []

@@ -22,8 +22,8 @@ from driftwatch.snapshot_stats import summarize
 KINDS_SQL = """
 create extension if not exists citext;
 do $$ begin
-  if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
-  if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
+  if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin noinherit; end if;
+  if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin noinherit; end if;
 end $$;
 create schema app;
 comment on schema app is 'application schema';
