@@ -232,17 +232,18 @@ class Worker:
     def _report(self, result: StageResult[Any]) -> None:
         """Time each stage; count and log the ones that failed."""
         self._timings[result.stage] = self._timings.get(result.stage, 0.0) + result.seconds
-        if isinstance(result, Failed):
-            self._errors.append(result.stage)
-            self.metrics.stage_errors.labels(self.name, result.stage).inc()
-            log_event(
-                self.log,
-                "stage.failed",
-                logging.ERROR,
-                target=self.name,
-                stage=result.stage,
-                reason=result.reason,
-            )
+        if isinstance(result, Ok):
+            return
+        self._errors.append(result.stage)
+        self.metrics.stage_errors.labels(self.name, result.stage).inc()
+        log_event(
+            self.log,
+            "stage.failed",
+            logging.ERROR,
+            target=self.name,
+            stage=result.stage,
+            reason=result.reason,
+        )
 
     def _failed(self, failed: Failed, started_at: float, duration: float) -> RunOutcome:
         self.metrics.snapshots.labels(self.name, "error").inc()
