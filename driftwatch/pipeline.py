@@ -242,9 +242,7 @@ class Recorded:
 
     @property
     def steps(self) -> tuple[StageResult[Any], ...]:
-        return (
-            (self.saved, self.run) if self.changes is None else (self.saved, self.changes, self.run)
-        )
+        return tuple(s for s in (self.saved, self.changes, self.run) if s is not None)
 
     def unwrap(self) -> Sequence[Change]:
         """The changes against the previous snapshot; raises the first failed step's error."""
@@ -401,8 +399,8 @@ class Pipeline:
         if prev is None:
             read = run("store", lambda: self.stages.latest(self.name))
             prev = read.value if isinstance(read, Ok) else None  # failed: no previous
-        base = prev
-        taken = run_stage("snapshot", lambda: take(self.target.dsn, self.options, base))
+        reuse = prev
+        taken = run_stage("snapshot", lambda: take(self.target.dsn, self.options, reuse))
         if not isinstance(taken, Ok):
             return Tick(prev, taken)
         snap = taken.value.snap
