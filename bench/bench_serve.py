@@ -160,8 +160,9 @@ def idle_and_scrape(cfg: Path, port: int, seconds: float, scrapes: int) -> dict[
 
 def synthetic_scrape(n_findings: int, scrapes: int) -> tuple[float, float, int, int]:
     from driftwatch.findings import Finding
-    from driftwatch.metrics import ResultsRegistry, TargetResult, build_registry
+    from driftwatch.metrics import build_registry
     from driftwatch.service.http import HttpEndpoints, MetricsAuth
+    from driftwatch.service.state import ResultsRegistry, TargetResult
 
     results = ResultsRegistry()
     registry, _ = build_registry(results)

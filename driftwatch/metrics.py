@@ -2,18 +2,16 @@
 
 Per-target state (``up``, ``tables``, ``findings``, ``finding_info``, drift, …) is never kept in
 global labelled gauges: ``ResultsCollector`` builds the metric families at scrape time from
-the ``ResultsRegistry``, so a target removed from the registry or a finding fixed since the
-last run simply stops being exposed. Only genuine process counters/histograms
-(``snapshots_total``, ``snapshot_duration_seconds``, ``schema_changes_total``) are
-``prometheus_client`` instruments. Names and labels: DESIGN.md "Metrics".
+the service state (``driftwatch.service.state.ResultsRegistry``), so a target removed from
+the registry or a finding fixed since the last run simply stops being exposed. Only genuine
+process counters/histograms (``snapshots_total``, ``snapshot_duration_seconds``,
+``schema_changes_total``, …) are ``prometheus_client`` instruments. Names and labels: DESIGN.md "Metrics".
 """
 
 from __future__ import annotations
 
-import threading
 from collections import Counter as Tally
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import (
     CollectorRegistry,
@@ -27,7 +25,8 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 from driftwatch import __version__
-from driftwatch.findings import SEVERITIES, Finding, severity_rank
+from driftwatch.findings import SEVERITIES, severity_rank
+from driftwatch.service.state import ResultsRegistry
 
 PREFIX = "driftwatch_"
 RULE_RLS_DISABLED = "rls-disabled"
@@ -35,61 +34,6 @@ RULE_TENANT_COLUMN_MISSING = "tenant-column-missing"
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 RESULTS = ("success", "error")
 TICK_STEPS = ("reread", "reaudited", "rerendered")  # driftwatch_*tick_relations{step}
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """What the last runs of one target left behind (replaced whole on each run)."""
-
-    target: str
-    interval_s: float
-    runs: int = 0  # completed runs, successful or not
-    up: bool = False
-    last_success_ts: float | None = None
-    last_error: str | None = None
-    consecutive_failures: int = 0
-    digest: str | None = None
-    tables: Mapping[str, int] = field(default_factory=dict)  # schema -> table count
-    findings: tuple[Finding, ...] = ()
-    drift: Mapping[tuple[str, str], int] | None = (
-        None  # (kind, change) -> objects; None = no baseline
-    )
-    docs_generated_ts: float | None = None
-
-
-class ResultsRegistry:
-    """Thread-safe map target -> latest ``TargetResult`` (what /metrics and /readyz read)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._results: dict[str, TargetResult] = {}
-
-    def register(self, target: str, interval_s: float) -> None:
-        with self._lock:
-            old = self._results.get(target)
-            self._results[target] = (
-                replace(old, interval_s=interval_s) if old else TargetResult(target, interval_s)
-            )
-
-    def remove(self, target: str) -> None:
-        with self._lock:
-            self._results.pop(target, None)
-
-    def publish(self, result: TargetResult) -> None:
-        with self._lock:
-            self._results[result.target] = result
-
-    def get(self, target: str) -> TargetResult | None:
-        with self._lock:
-            return self._results.get(target)
-
-    def all(self) -> list[TargetResult]:
-        with self._lock:
-            return [self._results[k] for k in sorted(self._results)]
-
-    def pending(self) -> list[str]:
-        """Targets that have not completed a single run yet (readiness)."""
-        return [r.target for r in self.all() if r.runs == 0]
 
 
 def _gauge(name: str, doc: str, labels: Iterable[str]) -> GaugeMetricFamily:

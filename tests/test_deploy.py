@@ -18,7 +18,8 @@ from conftest import REPO
 
 from driftwatch import config as configmod
 from driftwatch.findings import Finding
-from driftwatch.metrics import ResultsRegistry, TargetResult, build_registry
+from driftwatch.metrics import build_registry
+from driftwatch.service.state import ResultsRegistry, TargetResult
 
 DEPLOY = REPO / "deploy"
 K8S = DEPLOY / "kubernetes"

@@ -21,8 +21,8 @@ from driftwatch.errors import ConfigError
 from driftwatch.fleet import LeaseManager
 from driftwatch.fleet.coordinator import Coordinator, slack_for
 from driftwatch.fleet.membership import Membership, preferred_holder
-from driftwatch.metrics import ResultsRegistry
 from driftwatch.schedule import parse_schedule
+from driftwatch.service.state import ResultsRegistry
 from driftwatch.worker import RunOutcome
 
 

@@ -13,8 +13,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from driftwatch import config, idents
 from driftwatch.findings import Finding
-from driftwatch.metrics import ResultsRegistry, TargetResult, build_registry
+from driftwatch.metrics import build_registry
 from driftwatch.service import Service
+from driftwatch.service.state import ResultsRegistry, TargetResult
 
 Sample = tuple[str, dict[str, str], float]
 

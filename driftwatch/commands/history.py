@@ -15,11 +15,8 @@ import datetime as dt
 
 import orjson
 
-from driftwatch import config as configmod
-from driftwatch import model
 from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
-from driftwatch.diff import DiffOptions, DiffResult, diff
-from driftwatch.errors import DriftwatchError, UsageError
+from driftwatch.errors import UsageError
 from driftwatch.store import Run, SnapshotInfo, Store
 
 
@@ -38,45 +35,6 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--format", choices=("text", "json"), default="text")
     add_config_arg(p)
     p.set_defaults(func=run)
-
-
-def record_snapshot(
-    store: Store,
-    target: str,
-    snap: model.Snapshot,
-    *,
-    started: dt.datetime,
-    cfg: configmod.Config | None = None,
-) -> DiffResult | None:
-    """Store ``snap`` as the newest state of ``target`` and record the run with its change
-    counts against the previous latest snapshot (None when there was none)."""
-    previous = store.latest_snapshot(target)
-    result = None
-    if previous is not None:
-        opts = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles)) if cfg else DiffOptions()
-        result = diff(previous, snap, opts)
-    store.save_snapshot(target, snap)
-    store.record_run(
-        target,
-        started=started,
-        finished=dt.datetime.now(dt.UTC),
-        status="ok",
-        digest=snap.digest,
-        counts=result.counts() if result else None,
-    )
-    return result
-
-
-def record_failure(
-    store: Store, target: str, error: DriftwatchError, *, started: dt.datetime
-) -> None:
-    store.record_run(
-        target,
-        started=started,
-        finished=dt.datetime.now(dt.UTC),
-        status="error",
-        error=error.message,
-    )
 
 
 def _when(t: dt.datetime | None) -> str:

@@ -45,16 +45,20 @@ def _take_and_store(
     spool: snapmod.Spool,
 ) -> Snapshot:
     """With --target, the snapshot (or the failure) is recorded in the history store."""
-    from driftwatch.commands.history import record_failure, record_snapshot
+    from driftwatch.pipeline import cli_history, record_failure, record_snapshot
     from driftwatch.store import Store
 
     with Store.from_config(cfg) as store:
+        history = cli_history(store, cfg)
         try:
             snap = api.take(dsn, options, spool=spool)
         except DriftwatchError as exc:
-            record_failure(store, target, exc, started=started)
+            record_failure(history, target, exc.message, started=started.timestamp()).unwrap()
             raise
-        record_snapshot(store, target, snap, started=started, cfg=cfg)
+        previous = store.latest_snapshot(target)
+        record_snapshot(
+            history, target, snap, previous=previous, started=started.timestamp()
+        ).unwrap()
     return snap
 
 

@@ -17,8 +17,8 @@ from driftwatch.errors import StoreError
 from driftwatch.fleet.lease import LeaseManager
 from driftwatch.fleet.membership import Membership
 from driftwatch.logs import log_event
-from driftwatch.metrics import ResultsRegistry, TargetResult
 from driftwatch.schedule import Schedule, parse_duration
+from driftwatch.service.state import ResultsRegistry, TargetResult
 from driftwatch.worker import RunOutcome, Worker
 
 # The preferred replica runs a target at each of its own ticks: its scheduler already fires

@@ -20,10 +20,11 @@ from driftwatch.errors import ConfigError, DriftwatchError, UsageError
 from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
-from driftwatch.metrics import ResultsRegistry, build_registry
+from driftwatch.metrics import build_registry
 from driftwatch.schedule import Schedule, parse_duration, parse_schedule
 from driftwatch.service.backoff import Backoff
 from driftwatch.service.http import HttpEndpoints, HttpLimits, MetricsAuth, parse_listen
+from driftwatch.service.state import ResultsRegistry
 from driftwatch.worker import DefaultStages, RunOutcome, Stages, Worker
 
 MAX_PARALLEL_RUNS = 8

@@ -1,0 +1,509 @@
+"""The stages of one target's tick: snapshot, baseline drift, audit, docs, store and diff.
+
+Every stage returns a ``StageResult``: ``Ok`` with its value or ``Failed`` with the reason,
+both naming the stage and timing it. A stage never raises, so one failing stage leaves the
+others running and its previous result in place. ``Pipeline.tick`` runs a target's stages
+in order and keeps what the next tick compares against (the last snapshot, the audit cache,
+what the docs were rendered from); ``record_snapshot`` stores a snapshot with its run, for
+the ``serve`` worker and ``driftwatch snapshot --target`` alike. Logging, metrics and the
+published service state are the worker's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, NoReturn, Protocol, TypeAlias, TypeVar
+
+from driftwatch import config as configmod
+from driftwatch import docs, model, snapshot_specs
+from driftwatch import snapshot as snapmod
+from driftwatch.diff import Change, DiffOptions, diff
+from driftwatch.dsn import redact
+from driftwatch.errors import DriftwatchError
+from driftwatch.fileio import atomic_write
+from driftwatch.findings import Finding
+from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.migrations import major_of
+from driftwatch.rules import _cache as auditcache
+from driftwatch.store import Store
+
+T = TypeVar("T")
+
+RELATION_KINDS = auditcache.RELATION_KINDS
+
+Drift: TypeAlias = dict[tuple[str, str], int]  # (kind, change) -> objects differing
+
+
+# ---------------------------------------------------------------------- stage results
+
+
+@dataclass(frozen=True)
+class Ok(Generic[T]):
+    """A stage that completed, with its value."""
+
+    stage: str
+    value: T
+    seconds: float = 0.0
+
+    def unwrap(self) -> T:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A stage that raised: the exception, its one-line reason (DSNs redacted)."""
+
+    stage: str
+    reason: str
+    error: Exception = field(repr=False, compare=False)
+    seconds: float = 0.0
+
+    def unwrap(self) -> NoReturn:
+        raise self.error
+
+
+StageResult: TypeAlias = Ok[T] | Failed
+Report: TypeAlias = Callable[[StageResult[Any]], None]
+
+
+def run_stage(stage: str, fn: Callable[[], T]) -> StageResult[T]:
+    """Run one stage, timed; an exception becomes a ``Failed`` result."""
+    t0 = time.monotonic()
+    try:
+        value = fn()
+    except Exception as exc:  # a stage failing is a result, not an error of the tick
+        return Failed(stage, reason(exc), exc, time.monotonic() - t0)
+    return Ok(stage, value, time.monotonic() - t0)
+
+
+def reason(exc: BaseException) -> str:
+    """One line saying what went wrong, with credentials redacted."""
+    if isinstance(exc, DriftwatchError):
+        return exc.message
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return redact(f"{type(exc).__name__}: {text}")
+
+
+# ---------------------------------------------------------------------- the stages' parts
+
+
+class History(Protocol):
+    """Where snapshots and runs are recorded, and the diff that counts a run's changes."""
+
+    def save(self, target: str, snap: model.Snapshot) -> None: ...
+
+    def record_run(
+        self,
+        target: str,
+        *,
+        started: float,
+        finished: float,
+        error: str | None = None,
+        digest: str | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> None: ...
+
+    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]: ...
+
+
+class Stages(History, Protocol):
+    """The parts a tick runs, each owned by its own module; ``DefaultStages`` wires them."""
+
+    def latest(self, target: str) -> model.Snapshot | None: ...
+
+    def render_docs(
+        self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]
+    ) -> int | None: ...
+
+    def baseline(
+        self, spec: str, live: model.Snapshot, options: SnapshotOptions
+    ) -> model.Snapshot: ...
+
+    def audit(
+        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
+    ) -> auditcache.AuditResult: ...
+
+    def close(self) -> None: ...
+
+
+class StoreHistory:
+    """The history store, with the diff options a run's change counts use."""
+
+    def __init__(self, store: Store, diff_options: DiffOptions) -> None:
+        self.store = store
+        self.diff_options = diff_options
+
+    def latest(self, target: str) -> model.Snapshot | None:
+        return self.store.latest_snapshot(target)
+
+    def save(self, target: str, snap: model.Snapshot) -> None:
+        self.store.save_snapshot(target, snap)
+
+    def record_run(
+        self,
+        target: str,
+        *,
+        started: float,
+        finished: float,
+        error: str | None = None,
+        digest: str | None = None,
+        counts: Mapping[str, int] | None = None,
+    ) -> None:
+        self.store.record_run(
+            target,
+            started=dt.datetime.fromtimestamp(started, dt.UTC),
+            finished=dt.datetime.fromtimestamp(finished, dt.UTC),
+            status="error" if error else "ok",
+            error=error,
+            digest=digest,
+            counts=counts,
+        )
+
+    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]:
+        return diff(old, new, self.diff_options).changes
+
+
+def cli_history(store: Store, cfg: configmod.Config | None) -> StoreHistory:
+    """The history ``driftwatch snapshot --target`` records into."""
+    options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles)) if cfg else DiffOptions()
+    return StoreHistory(store, options)
+
+
+class DefaultStages(StoreHistory):
+    """The real parts: the history store, the diff engine, the docs renderer, baseline
+    sources and the audit rules."""
+
+    def __init__(self, cfg: configmod.Config) -> None:
+        options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles), config=cfg)
+        super().__init__(Store.from_config(cfg), options)  # [store] retention applies
+        self.cfg = cfg
+        self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
+        self._baseline_lock = threading.Lock()
+
+    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> int:
+        return docs.render(snap, list(findings), self.cfg, out).rendered
+
+    def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
+        """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
+        target's snapshot options on the live server's major version (and cached)."""
+        major = major_of(live)
+        key = (_source_key(spec), major, options)
+        with self._baseline_lock:
+            hit = self._baselines.get(spec)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+        snap = snapshot_specs.resolve(spec, self.cfg, options=options, target_major=major)
+        with self._baseline_lock:
+            self._baselines[spec] = (key, snap)
+        return snap
+
+    def audit(
+        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
+    ) -> auditcache.AuditResult:
+        return auditcache.audit(snap, self.cfg, previous)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def _source_key(spec: str) -> tuple[Any, ...]:
+    """What must be unchanged for a cached baseline to be reused: files' size and mtime."""
+    path = Path(spec.removeprefix("migrations:"))
+    try:
+        if path.is_dir():
+            return tuple(
+                sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in path.rglob("*"))
+            )
+        st = path.stat()
+        return (st.st_size, st.st_mtime_ns)
+    except OSError:
+        return ()
+
+
+# ---------------------------------------------------------------------- recording a snapshot
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What ``record_snapshot`` did, step by step (a failed step does not stop the next)."""
+
+    saved: StageResult[None]
+    changes: StageResult[Sequence[Change]] | None  # None: no previous snapshot, or unchanged
+    run: StageResult[None]
+    finished: float  # the run's end, as recorded
+
+    @property
+    def steps(self) -> tuple[StageResult[Any], ...]:
+        return tuple(s for s in (self.saved, self.changes, self.run) if s is not None)
+
+    def unwrap(self) -> Sequence[Change]:
+        """The changes against the previous snapshot; raises the first failed step's error."""
+        for step in self.steps:
+            step.unwrap()
+        return self.changes.unwrap() if self.changes is not None else ()
+
+
+def record_snapshot(
+    history: History,
+    target: str,
+    snap: model.Snapshot,
+    *,
+    previous: model.Snapshot | None,
+    started: float,
+    clock: Callable[[], float] = time.time,
+) -> Recorded:
+    """Store ``snap`` as the newest state of ``target`` and record the run, with the counts
+    of its changes against ``previous`` (the latest stored snapshot before it)."""
+    saved = run_stage("store", lambda: history.save(target, snap))
+    changes: StageResult[Sequence[Change]] | None = None
+    if previous is not None and previous.digest != snap.digest:
+        old = previous
+        changes = run_stage("diff", lambda: history.changes(old, snap))
+    found = changes.value if isinstance(changes, Ok) else ()
+    counts = Counter(ch.severity for ch in found)
+    counts["total"] = len(found)
+    finished = clock()
+    run = run_stage(
+        "store",
+        lambda: history.record_run(
+            target, started=started, finished=finished, digest=snap.digest, counts=counts
+        ),
+    )
+    return Recorded(saved, changes, run, finished)
+
+
+def record_failure(
+    history: History,
+    target: str,
+    error: str,
+    *,
+    started: float,
+    clock: Callable[[], float] = time.time,
+) -> StageResult[None]:
+    """Record a run whose snapshot failed."""
+    finished = clock()
+    return run_stage(
+        "store",
+        lambda: history.record_run(target, started=started, finished=finished, error=error),
+    )
+
+
+# ---------------------------------------------------------------------- one target's tick
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A snapshot and how many relations it read from the catalog (0: the catalog was
+    unchanged and the previous snapshot came back with fresh meta)."""
+
+    snap: model.Snapshot
+    reread: int
+
+
+def take(dsn: str, options: SnapshotOptions, previous: model.Snapshot | None) -> Taken:
+    """Snapshot ``dsn``, reusing ``previous`` when the catalog fingerprint is unchanged."""
+    stats: dict[str, int] = {}
+    fresh: dict[str, Any] = {}
+
+    def hasher(data: dict[str, Any]) -> str:
+        # one encoding of each object gives the digest and the per-object digests the
+        # store, the diff and the audit cache compare
+        digest, groups = snapmod.hashed(data)
+        fresh.update(data=data, groups=groups)
+        return digest
+
+    snap = take_snapshot(dsn, options, reuse=previous, hasher=hasher, stats=stats)
+    if fresh and snap.data is fresh["data"]:
+        snap = model.Snapshot(snap.meta, digest=snap.digest, data=fresh["groups"])
+    return Taken(snap, 0 if stats.get("reused") else relations(snap))
+
+
+def relations(snap: model.Snapshot) -> int:
+    return sum(len(snap.data.get(kind) or {}) for kind in RELATION_KINDS)
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The stages' results of one tick. Past a failed snapshot nothing else ran."""
+
+    previous: model.Snapshot | None  # what the snapshot was compared with
+    snapshot: StageResult[Taken]
+    baseline: model.Snapshot | None = None  # the baseline read this tick
+    drift: StageResult[Drift] | None = None  # None: the target has no baseline
+    audit: StageResult[auditcache.AuditResult] | None = None
+    findings: tuple[Finding, ...] = ()  # the audit's, else those the tick started with
+    docs: StageResult[int | None] | None = None  # None: the docs on disk were up to date
+    docs_at: float | None = None  # when the docs were rendered
+    recorded: Recorded | None = None
+
+
+class _Runner:
+    """Runs stages and reports each result as it comes."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+
+    def __call__(self, stage: str, fn: Callable[[], T]) -> StageResult[T]:
+        result = run_stage(stage, fn)
+        self.report(result)
+        return result
+
+
+class Pipeline:
+    """One target's stages, and what they keep from one tick to the next."""
+
+    def __init__(
+        self,
+        target: configmod.Target,
+        cfg: configmod.Config,
+        stages: Stages,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.target = target
+        self.stages = stages
+        self.clock = clock
+        self.docs_out = docs_dir(target, cfg)
+        self.baseline_spec = baseline_spec(target, cfg)
+        self.options = snapshot_specs.target_options(target)
+        self.last: model.Snapshot | None = None
+        # What the docs on disk were rendered from (digest + findings), kept across restarts
+        # so an unchanged schema is not re-rendered after every start.
+        self._docs_marker = cfg.state_path / "serve" / f"{_safe_dirname(target.name)}.docs"
+        self._docs_key = _read_text(self._docs_marker)
+        # The findings of the last audit per object, also kept across restarts.
+        self._audit_file = self._docs_marker.with_suffix(".audit")
+        self._audit_cache: auditcache.AuditCache | None = None
+        self._audit_loaded = False
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    def tick(self, *, started: float, findings: tuple[Finding, ...], report: Report) -> Tick:
+        """Run the stages once. ``findings`` are the last published ones (the docs use them
+        when the audit fails); ``report`` sees every stage result but the snapshot's."""
+        run = _Runner(report)
+        # The previous snapshot: the one this process saw last, else the store's latest
+        # (its manifest only: objects are read when used). An unchanged catalog (same
+        # fingerprint) returns it as it is, without reading the catalog again.
+        prev = self.last
+        if prev is None:
+            read = run("store", lambda: self.stages.latest(self.name))
+            prev = read.value if isinstance(read, Ok) else None  # failed: no previous
+        reuse = prev
+        taken = run_stage("snapshot", lambda: take(self.target.dsn, self.options, reuse))
+        if not isinstance(taken, Ok):
+            return Tick(prev, taken)
+        snap = taken.value.snap
+        baseline, drift = self._drift(snap, run)
+        previous_audit = self._previous_audit()
+        audit = run("rules", lambda: self.stages.audit(snap, previous_audit))
+        if isinstance(audit, Ok):
+            findings = tuple(sorted(audit.value.findings))
+            cache = audit.value.cache
+            self._audit_cache = cache
+            if cache.key and (audit.value.audited or previous_audit is None):
+                body = cache.dumps()
+                run("rules", lambda: atomic_write(self._audit_file, body, parents=True))
+        rendered, docs_at = self._docs(snap, findings, run)
+        self.last = snap
+        recorded = record_snapshot(
+            self.stages, self.name, snap, previous=prev, started=started, clock=self.clock
+        )
+        for step in recorded.steps:
+            report(step)
+        return Tick(prev, taken, baseline, drift, audit, findings, rendered, docs_at, recorded)
+
+    def record_failure(self, error: str, *, started: float) -> StageResult[None]:
+        return record_failure(self.stages, self.name, error, started=started, clock=self.clock)
+
+    def _drift(
+        self, snap: model.Snapshot, run: _Runner
+    ) -> tuple[model.Snapshot | None, StageResult[Drift] | None]:
+        """The baseline and the objects differing from it (None: no baseline)."""
+        spec = self.baseline_spec
+        if spec is None:
+            return None, None
+        base = run("baseline", lambda: self.stages.baseline(spec, snap, self.options))
+        if not isinstance(base, Ok):
+            return None, base
+        baseline = base.value
+        return baseline, run("baseline", lambda: _tally(self.stages.changes(baseline, snap)))
+
+    def _docs(
+        self, snap: model.Snapshot, findings: tuple[Finding, ...], run: _Runner
+    ) -> tuple[StageResult[int | None] | None, float | None]:
+        """Render the docs unless those on disk came from the same snapshot and findings."""
+        key = docs_key(snap, findings)
+        if key == self._docs_key and (self.docs_out / "schema.json").is_file():
+            return None, None
+        out = self.docs_out
+        rendered = run("docs", lambda: self.stages.render_docs(snap, out, findings))
+        if not isinstance(rendered, Ok):
+            return rendered, None
+        docs_at = self.clock()
+        self._docs_key = key
+        run("docs", lambda: atomic_write(self._docs_marker, key.encode(), parents=True))
+        return rendered, docs_at
+
+    def _previous_audit(self) -> auditcache.AuditCache | None:
+        """The last audit's cache: this process's, else the one a previous life left."""
+        if not self._audit_loaded:
+            self._audit_loaded = True
+            try:
+                raw = self._audit_file.read_bytes()
+            except OSError:
+                raw = b""
+            self._audit_cache = auditcache.AuditCache.loads(raw) if raw else None
+        return self._audit_cache
+
+
+def _tally(changes: Sequence[Change]) -> Drift:
+    counts = Counter((str(c.kind), str(c.change)) for c in changes)
+    return dict(sorted(counts.items()))
+
+
+def docs_dir(target: configmod.Target, cfg: configmod.Config) -> Path:
+    """Where serve writes a target's docs: ``docs_output`` or ``<state_dir>/docs/<target>``."""
+    if target.docs_output:
+        return Path(target.docs_output)
+    return cfg.state_path / "docs" / _safe_dirname(target.name)
+
+
+def baseline_spec(target: configmod.Target, cfg: configmod.Config) -> str | None:
+    """The target's ``baseline``, else the documented baseline file if it exists."""
+    if target.baseline:
+        return target.baseline
+    return cfg.docs.baseline if Path(cfg.docs.baseline).is_file() else None
+
+
+def docs_key(snap: model.Snapshot, findings: Sequence[Finding]) -> str:
+    """What the docs are rendered from: the snapshot's digest and the findings."""
+    h = hashlib.sha256(snap.digest.encode())
+    for f in findings:
+        h.update(f"\0{f.rule}\0{f.severity}\0{f.object}\0{f.fingerprint}\0{f.message}".encode())
+    return h.hexdigest()
+
+
+def _safe_dirname(name: str) -> str:
+    return (
+        name
+        if re.fullmatch(r"[A-Za-z0-9._-]+", name) and name not in {".", ".."}
+        else (re.sub(r"[^A-Za-z0-9._-]", "_", name).strip(".") or "target")
+    )
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
