@@ -251,23 +251,39 @@ class Recorded:
         return self.changes.unwrap() if self.changes is not None else ()
 
 
-def record_snapshot(
-    history: History,
-    target: str,
-    snap: model.Snapshot,
-    *,
-    previous: model.Snapshot | None,
-    started: float,
-    clock: Callable[[], float] = time.time,
-) -> Recorded:
-    """Store ``snap`` as the newest state of ``target`` and record the run, with the counts
-    of its changes against ``previous`` (the latest stored snapshot before it)."""
+@dataclass(frozen=True)
+class Stored:
+    """The first half of recording: the snapshot saved, its changes against the previous."""
+
+    saved: StageResult[None]
+    changes: StageResult[Sequence[Change]] | None  # None: no previous snapshot, or unchanged
+
+
+def store_snapshot(
+    history: History, target: str, snap: model.Snapshot, *, previous: model.Snapshot | None
+) -> Stored:
+    """Store ``snap`` as the newest state of ``target`` and diff it against ``previous``
+    (the latest stored snapshot before it). A tick does this first, so a later stage that
+    fails or crashes does not lose the snapshot."""
     saved = run_stage("store", lambda: history.save(target, snap))
     changes: StageResult[Sequence[Change]] | None = None
     if previous is not None and previous.digest != snap.digest:
         old = previous
         changes = run_stage("diff", lambda: history.changes(old, snap))
-    found = changes.value if isinstance(changes, Ok) else ()
+    return Stored(saved, changes)
+
+
+def finish_run(
+    history: History,
+    target: str,
+    snap: model.Snapshot,
+    stored: Stored,
+    *,
+    started: float,
+    clock: Callable[[], float] = time.time,
+) -> Recorded:
+    """Record the run of a stored snapshot, with the counts of its changes."""
+    found = stored.changes.value if isinstance(stored.changes, Ok) else ()
     counts = Counter(ch.severity for ch in found)
     counts["total"] = len(found)
     finished = clock()
@@ -277,7 +293,22 @@ def record_snapshot(
             target, started=started, finished=finished, digest=snap.digest, counts=counts
         ),
     )
-    return Recorded(saved, changes, run, finished)
+    return Recorded(stored.saved, stored.changes, run, finished)
+
+
+def record_snapshot(
+    history: History,
+    target: str,
+    snap: model.Snapshot,
+    *,
+    previous: model.Snapshot | None,
+    started: float,
+    clock: Callable[[], float] = time.time,
+) -> Recorded:
+    """Store ``snap``, diff it against ``previous`` and record the run, in one go (what
+    ``driftwatch snapshot --target`` does; a tick runs its stages in between)."""
+    stored = store_snapshot(history, target, snap, previous=previous)
+    return finish_run(history, target, snap, stored, started=started, clock=clock)
 
 
 def record_failure(
@@ -404,6 +435,10 @@ class Pipeline:
         if not isinstance(taken, Ok):
             return Tick(prev, taken)
         snap = taken.value.snap
+        stored = store_snapshot(self.stages, self.name, snap, previous=prev)
+        for step in (stored.saved, stored.changes):
+            if step is not None:
+                report(step)
         baseline, drift = self._drift(snap, run)
         previous_audit = self._previous_audit()
         audit = run("rules", lambda: self.stages.audit(snap, previous_audit))
@@ -416,11 +451,10 @@ class Pipeline:
                 run("rules", lambda: atomic_write(self._audit_file, body, parents=True))
         rendered, docs_at = self._docs(snap, findings, run)
         self.last = snap
-        recorded = record_snapshot(
-            self.stages, self.name, snap, previous=prev, started=started, clock=self.clock
+        recorded = finish_run(
+            self.stages, self.name, snap, stored, started=started, clock=self.clock
         )
-        for step in recorded.steps:
-            report(step)
+        report(recorded.run)
         return Tick(prev, taken, baseline, drift, audit, findings, rendered, docs_at, recorded)
 
     def record_failure(self, error: str, *, started: float) -> StageResult[None]:
