@@ -23,7 +23,8 @@ from typing import Any, Protocol
 from driftwatch import config as configmod
 from driftwatch import docs, idents, model, sources
 from driftwatch import snapshot as snapmod
-from driftwatch.diff import Change, DiffOptions, diff
+from driftwatch.config import derive
+from driftwatch.diff import Change, diff
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError, IntrospectionError
 from driftwatch.fileio import atomic_write
@@ -149,7 +150,7 @@ class Worker:
         self.clock = clock
         self.docs_out = docs_dir(target, cfg)
         self.baseline_spec = baseline_spec(target, cfg)
-        self.options = sources.target_options(target)
+        self.options = derive.snapshot_options(target)
         self._lock = threading.Lock()  # a worker never runs twice at once, whoever calls it
         self._timings: dict[str, float] = {}  # seconds per stage in the current run
         self._warned_baseline: tuple[str, str, str] | None = None
@@ -470,7 +471,7 @@ class DefaultStages:
     def __init__(self, cfg: configmod.Config) -> None:
         self.cfg = cfg
         self.store = Store.from_config(cfg)  # [store] retention applies
-        self.diff_options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles), config=cfg)
+        self.diff_options = derive.diff_options(cfg)  # [diff] applies, as in driftwatch diff
         self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
         self._baseline_lock = threading.Lock()
 

@@ -14,6 +14,7 @@ import markdown
 
 from driftwatch import config as configmod
 from driftwatch import model
+from driftwatch.config import load as configload
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -26,7 +27,7 @@ _FENCE = re.compile(r"^(`{3,})mermaid\n(.*?)\n\1$", re.S | re.M)
 def make_config(tmp: Path, **docs: Any) -> configmod.Config:
     data: dict[str, Any] = {"groups": str(GROUPS)}
     data.update(docs)
-    return configmod.from_dict({"docs": data})
+    return configload.from_dict({"docs": data})
 
 
 def snap_of(dsn: str) -> model.Snapshot:

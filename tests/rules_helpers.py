@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import model, rules
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 
@@ -64,7 +65,7 @@ def audit(
     if cfg is None:
         cfg = configmod.Config()
     elif isinstance(cfg, dict):
-        cfg = configmod.from_dict(cfg)
+        cfg = configload.from_dict(cfg)
     return rules.audit(s, cfg)
 
 

@@ -34,8 +34,8 @@ import psycopg
 import pytest
 from conftest import PgServer, generated_schema, run_sql
 
-from driftwatch import config
 from driftwatch import snapshot as snapmod
+from driftwatch.config import load as configload
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.service import Service
 
@@ -430,7 +430,7 @@ def test_serve_reports_docs_stage_error_and_keeps_running(
     out = tmp_path / "docs"
     with tmpfs(out, "2m"):
         svc = Service(
-            config.from_dict(
+            configload.from_dict(
                 {
                     "state_dir": str(tmp_path / "state"),
                     "targets": [{"name": "t", "dsn": dsn, "docs_output": str(out)}],

@@ -18,7 +18,8 @@ import orjson
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
-from driftwatch.diff import DiffOptions, DiffResult, diff
+from driftwatch.config import derive
+from driftwatch.diff import DiffResult, diff
 from driftwatch.errors import DriftwatchError, UsageError
 from driftwatch.store import Run, SnapshotInfo, Store
 
@@ -53,7 +54,7 @@ def record_snapshot(
     previous = store.latest_snapshot(target)
     result = None
     if previous is not None:
-        opts = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles)) if cfg else DiffOptions()
+        opts = derive.diff_options(cfg or configmod.Config())
         result = diff(previous, snap, opts)
     store.save_snapshot(target, snap)
     store.record_run(

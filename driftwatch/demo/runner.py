@@ -23,6 +23,7 @@ import psycopg
 
 from driftwatch import config as configmod
 from driftwatch import docs, model, pgserver, rules
+from driftwatch.config.load import from_dict
 from driftwatch.demo import DEMO_DIR, NEXUS_SQL
 from driftwatch.diff import diff
 from driftwatch.diff.render import render_text
@@ -57,7 +58,7 @@ def demo_config(out: Path, dsn: str, listen: str) -> configmod.Config:
     }
     data["server"] = {"listen": listen}
     data["targets"] = [{"name": TARGET, "dsn": dsn, "schedule": "every 1m"}]
-    return configmod.from_dict(data, source="driftwatch demo")
+    return from_dict(data, source="driftwatch demo")
 
 
 class Demo:
