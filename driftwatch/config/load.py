@@ -1,10 +1,11 @@
 """Reading a config file: TOML with ``${ENV}`` interpolation, validated into the model.
 
 Unknown keys, wrong types and unset ``${ENV}`` references are one-line ``ConfigError``s
-naming the key. Every cross-field check is made here, once, when a config is built:
-duplicate target names, ``[diff] ignore_kinds`` against the diff's change kinds, and the
-``[rules]``/``[tenancy]`` settings against the rule registry (rule ids, waivers, the claim
-and helper expressions), so that a bad setting is exit 2 at start-up, not a failed run.
+naming the key. Every cross-field check lives here: duplicate target names (``from_dict``),
+``[diff] ignore_kinds`` against the diff's change kinds and the ``[rules]``/``[tenancy]``
+settings against the rule registry: rule ids, waivers, the claim and helper expressions
+(``check``, which ``load`` runs), so that a bad setting is exit 2 at start-up, not a
+failed run.
 """
 
 from __future__ import annotations
@@ -113,11 +114,9 @@ def _build(cls: type[T], data: dict[str, Any], where: str) -> T:
 
 
 def check(cfg: Config) -> None:
-    """Every check that spans fields or needs an engine's vocabulary (see module doc)."""
-    names = [t.name for t in cfg.targets]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ConfigError(f"duplicate target name(s): {', '.join(dupes)}")
+    """The checks against the engines' vocabulary: ``[diff] ignore_kinds`` and the
+    ``[rules]``/``[tenancy]`` settings (``load`` and ``serve`` make them; the audit makes
+    the rules' own again, for a config built in code)."""
     unknown = sorted(set(cfg.diff.ignore_kinds) - set(KINDS))
     if unknown:
         raise ConfigError(
@@ -128,9 +127,13 @@ def check(cfg: Config) -> None:
 
 
 def from_dict(data: dict[str, Any], source: str | None = None) -> Config:
-    """The config a parsed TOML document describes, checked (``check``)."""
+    """The config a parsed TOML document describes: keys, types and ranges checked, and
+    target names unique (``check`` adds the checks against the engines)."""
     cfg = _build(Config, data, "")
-    check(cfg)
+    names = [t.name for t in cfg.targets]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ConfigError(f"duplicate target name(s): {', '.join(dupes)}")
     return dataclasses.replace(cfg, source=source)
 
 
@@ -151,6 +154,7 @@ def load(path: str | Path | None = None) -> Config:
     except RecursionError:
         raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
     cfg = from_dict(data, source=str(path))
+    check(cfg)
     groups = cfg.docs.groups
     if groups and not Path(groups).is_absolute():  # beside the config, not the cwd
         docs = dataclasses.replace(cfg.docs, groups=str(path.parent / groups))
