@@ -23,6 +23,7 @@ import psycopg
 
 from driftwatch import config as configmod
 from driftwatch import docs, model, pgserver, rules
+from driftwatch.config import derive
 from driftwatch.config.load import from_dict
 from driftwatch.demo import DEMO_DIR, NEXUS_SQL
 from driftwatch.diff import diff
@@ -149,7 +150,7 @@ class Demo:
         """``baseline`` is the snapshot the documented baseline file was written from."""
         live = take_snapshot(cfg.targets[0].dsn)
         self.step("diff baseline → live (driftwatch diff baseline <dsn>)")
-        self.say(render_text(diff(baseline, live)).rstrip())
+        self.say(render_text(diff(baseline, live, derive.diff_options(cfg))).rstrip())
 
         self.step("new findings (driftwatch check --fail-on error)")
         before = {f.fingerprint for f in baseline_findings}
