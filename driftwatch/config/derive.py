@@ -11,12 +11,15 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftwatch.config.model import Config, Target
-from driftwatch.diff import KINDS, DiffOptions
 from driftwatch.errors import ConfigError, UsageError
 from driftwatch.fileio import read_input
 from driftwatch.introspect import SnapshotOptions
+
+if TYPE_CHECKING:
+    from driftwatch.diff import DiffOptions
 
 # Where a DSN comes from when neither a target nor --dsn names one (DOCS_DB_URL: the seed's).
 DSN_ENV_VARS = ("DRIFTWATCH_DSN", "DOCS_DB_URL")
@@ -51,6 +54,8 @@ def diff_options(
     ignore_kinds: Sequence[str] = (),
 ) -> DiffOptions:
     """``[diff]`` and the app roles of ``[tenancy]``, with a command's flags added to them."""
+    from driftwatch.diff import KINDS, DiffOptions  # the diff engine loads the audit's rules
+
     kinds = tuple(cfg.diff.ignore_kinds) + tuple(ignore_kinds)
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:

@@ -19,9 +19,7 @@ import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from driftwatch import rules
 from driftwatch.config.model import DEFAULT_CONFIG_PATH, Config, Limits
-from driftwatch.diff import KINDS
 from driftwatch.errors import ConfigError
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -117,6 +115,9 @@ def check(cfg: Config) -> None:
     """The checks against the engines' vocabulary: ``[diff] ignore_kinds`` and the
     ``[rules]``/``[tenancy]`` settings (``load`` and ``serve`` make them; the audit makes
     the rules' own again, for a config built in code)."""
+    from driftwatch import rules  # the registry imports every rule: only when checking
+    from driftwatch.diff import KINDS
+
     unknown = sorted(set(cfg.diff.ignore_kinds) - set(KINDS))
     if unknown:
         raise ConfigError(
