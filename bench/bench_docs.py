@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import driftwatch
-from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
 from driftwatch.cli import main as cli_main
+from driftwatch.config.load import from_dict
 
 
 def _state(root: Path) -> dict[str, tuple[int, int]]:
@@ -75,7 +75,7 @@ def main() -> int:
     ap.add_argument("--alter", action="store_true", help="also time a real ALTER + full command")
     args = ap.parse_args()
     root = Path(__file__).resolve().parent.parent
-    cfg = configmod.from_dict(
+    cfg = from_dict(
         {
             "docs": {
                 "groups": str(root / "driftwatch" / "demo" / "table-groups.toml"),

@@ -112,10 +112,10 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     """The settings in the TOML file ``path`` (None: ``config/driftwatch.toml`` when it
     exists, else the defaults). As in the CLI, its ``[limits]`` become the size limits of
     every file read afterwards. Raises ``ConfigError``."""
-    from driftwatch import config as configmod
+    from driftwatch.config import load
 
-    cfg = configmod.load(None if path is None else Path(path))
-    configmod.apply_limits(cfg)
+    cfg = load.load(None if path is None else Path(path))
+    load.apply_limits(cfg)
     return cfg
 
 

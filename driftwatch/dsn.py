@@ -1,7 +1,9 @@
-"""DSN handling: resolution from flags/environment, and redaction for anything printed.
+"""DSN handling: parsing and checking a DSN, and redaction for anything printed.
 
-psycopg is imported where a DSN is parsed, not at import: commands that read only files
-(``diff a.json b.json``) then never load it."""
+Which DSN a command or target uses is ``config.derive.resolve_dsn``. psycopg is imported
+where a DSN is parsed, not at import: commands that read only files (``diff a.json b.json``)
+then never load it.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +12,10 @@ import re
 
 from driftwatch.errors import UsageError
 
-DSN_ENV_VARS = ("DRIFTWATCH_DSN", "DOCS_DB_URL")
-
 _URL_PASSWORD = re.compile(
     r"(?P<head>[a-z][a-z0-9+.-]*://[^/@:\s]*:)(?P<pw>[^@\s]*)(?P<at>@)", re.I
 )
 _KW_PASSWORD = re.compile(r"(?P<head>\bpassword\s*=\s*)(?P<pw>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I)
-
-
-def resolve_dsn(explicit: str | None) -> str | None:
-    """``--dsn`` wins, then ``DRIFTWATCH_DSN``, then the seed's ``DOCS_DB_URL``."""
-    if explicit:
-        return explicit
-    for var in DSN_ENV_VARS:
-        value = os.environ.get(var)
-        if value:
-            return value
-    return None
 
 
 def redact(text: str) -> str:

@@ -25,6 +25,7 @@ from typing import Any, Generic, NoReturn, Protocol, TypeAlias, TypeVar
 from driftwatch import config as configmod
 from driftwatch import docs, model, snapshot_specs
 from driftwatch import snapshot as snapmod
+from driftwatch.config import derive
 from driftwatch.diff import Change, DiffOptions, diff
 from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError
@@ -173,7 +174,7 @@ class StoreHistory:
 
 def cli_history(store: Store, cfg: configmod.Config | None) -> StoreHistory:
     """The history ``driftwatch snapshot --target`` records into."""
-    options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles)) if cfg else DiffOptions()
+    options = derive.diff_options(cfg or configmod.Config())  # [diff] applies, as in diff
     return StoreHistory(store, options)
 
 
@@ -182,7 +183,7 @@ class DefaultStages(StoreHistory):
     sources and the audit rules."""
 
     def __init__(self, cfg: configmod.Config) -> None:
-        options = DiffOptions(app_roles=tuple(cfg.tenancy.app_roles), config=cfg)
+        options = derive.diff_options(cfg)  # [diff] applies, as in driftwatch diff
         super().__init__(Store.from_config(cfg), options)  # [store] retention applies
         self.cfg = cfg
         self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
@@ -404,7 +405,7 @@ class Pipeline:
         self.clock = clock
         self.docs_out = docs_dir(target, cfg)
         self.baseline_spec = baseline_spec(target, cfg)
-        self.options = snapshot_specs.target_options(target)
+        self.options = derive.snapshot_options(target)
         self.last: model.Snapshot | None = None
         # What the docs on disk were rendered from (digest + findings), kept across restarts
         # so an unchanged schema is not re-rendered after every start.

@@ -31,21 +31,6 @@ if TYPE_CHECKING:
 _KEYWORD_DSN = re.compile(r"^\s*\w+\s*=")
 
 
-def target_options(target: configmod.Target | None) -> SnapshotOptions:
-    """The snapshot options a configured target asks for (defaults without a target).
-
-    The one place ``schemas``, ``exclude_schemas`` and ``snapshot_jobs`` become options, for
-    the CLI, ``diff`` and the ``serve`` worker alike."""
-    if target is None:
-        return SnapshotOptions()
-    return SnapshotOptions(
-        include_schemas=tuple(target.schemas),
-        exclude_schemas=tuple(target.exclude_schemas),
-        jobs=target.snapshot_jobs,
-        target=target.name,
-    )
-
-
 def is_dsn(spec: str) -> bool:
     return spec.startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
 

@@ -15,6 +15,7 @@ import markdown
 import driftwatch
 from driftwatch import config as configmod
 from driftwatch import model
+from driftwatch.config import load as configload
 
 REPO = Path(__file__).resolve().parent.parent
 GROUPS = REPO / "driftwatch" / "demo" / "table-groups.toml"
@@ -26,7 +27,7 @@ _FENCE = re.compile(r"^(`{3,})mermaid\n(.*?)\n\1$", re.S | re.M)
 def make_config(tmp: Path, **docs: Any) -> configmod.Config:
     data: dict[str, Any] = {"groups": str(GROUPS)}
     data.update(docs)
-    return configmod.from_dict({"docs": data})
+    return configload.from_dict({"docs": data})
 
 
 def snap_of(dsn: str) -> model.Snapshot:

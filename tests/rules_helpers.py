@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import driftwatch
 from driftwatch import config as configmod
 from driftwatch import model
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def audit(
     if cfg is None:
         cfg = configmod.Config()
     elif isinstance(cfg, dict):
-        cfg = configmod.from_dict(cfg)
+        cfg = configload.from_dict(cfg)
     return driftwatch.audit(s, cfg).findings
 
 

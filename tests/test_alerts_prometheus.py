@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from test_serve_support import free_port, http_get, wait_for
 
-from driftwatch import config
+from driftwatch.config import load as configload
 from driftwatch.service import Service
 
 RULES = Path(__file__).resolve().parent.parent / "deploy" / "prometheus" / "driftwatch-rules.yml"
@@ -34,7 +34,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def broken_service(tmp_path: Path, nexus_broken_db: str) -> Iterator[Service]:
     svc = Service(
-        config.from_dict(
+        configload.from_dict(
             {
                 "state_dir": str(tmp_path / "state"),
                 "targets": [{"name": "nexus-broken", "dsn": nexus_broken_db, "schedule": "5s"}],

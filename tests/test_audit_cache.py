@@ -14,6 +14,7 @@ from rules_helpers import CLAIM, NEXUS_CONFIG, PRELUDE, snap
 from driftwatch import config as configmod
 from driftwatch import model, rules
 from driftwatch import snapshot as snapmod
+from driftwatch.config import load as configload
 from driftwatch.rules import _cache
 
 CHILD_SQL = (
@@ -126,7 +127,7 @@ def test_shared_change_added_table_and_config_audit_everything(chain: model.Snap
     commented = _edit(chain, "schemas", schema, comment="changed")
     results = _incremental_equals_full([chain, added, chain, commented], cfg)
     assert [r.full for r in results] == [True, True, True, True]
-    other = configmod.from_dict({"tenancy": {"column": "project_id"}})
+    other = configload.from_dict({"tenancy": {"column": "project_id"}})
     cache = _cache.audit(chain, cfg, None).cache
     again = _cache.audit(chain, other, cache)
     assert again.full and again.findings == rules.audit(chain, other)
@@ -163,12 +164,12 @@ def _subjects_audited_alone(s: model.Snapshot, cfg: configmod.Config) -> None:
 
 
 def test_declared_dependencies_cover_the_nexus_sample(nexus_db: str) -> None:
-    _subjects_audited_alone(snap(nexus_db), configmod.from_dict(NEXUS_CONFIG))
+    _subjects_audited_alone(snap(nexus_db), configload.from_dict(NEXUS_CONFIG))
 
 
 def test_declared_dependencies_cover_the_broken_nexus_sample(nexus_broken_db: str) -> None:
     s = snap(nexus_broken_db)
-    cfg = configmod.from_dict(NEXUS_CONFIG)
+    cfg = configload.from_dict(NEXUS_CONFIG)
     _subjects_audited_alone(s, cfg)
     # and a change to each table, one at a time, keeps incremental == full
     cache = _cache.audit(s, cfg, None).cache

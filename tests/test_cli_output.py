@@ -16,6 +16,7 @@ import pytest
 import driftwatch
 from driftwatch import config as configmod
 from driftwatch.cli import command_names, main
+from driftwatch.config import load as configload
 
 SCHEMA = """
 create table public.organizations (id uuid primary key);
@@ -114,7 +115,7 @@ def test_state_dir_defaults_to_the_user_state_directory(
     assert configmod.Config().state_path == tmp_path / "xdg" / "driftwatch"
     monkeypatch.setenv("DRIFTWATCH_STATE_DIR", str(tmp_path / "own"))
     assert configmod.Config().state_path == tmp_path / "own"
-    assert configmod.from_dict({"state_dir": "st"}).state_path == Path("st")
+    assert configload.from_dict({"state_dir": "st"}).state_path == Path("st")
 
 
 def test_history_store_is_never_created_in_the_working_directory(

@@ -6,6 +6,7 @@ import dataclasses
 import typing
 
 from driftwatch import config
+from driftwatch.config import load as configload
 from driftwatch.configdoc import DOC_PATH, render
 
 
@@ -41,12 +42,12 @@ def test_shipped_example_config_loads(monkeypatch) -> None:  # type: ignore[no-u
 
     example = DOC_PATH.parent.parent / "config" / "driftwatch.toml.example"
     monkeypatch.setenv("NEXUS_DB_URL", "postgresql://driftwatch@db.internal/nexus")
-    cfg = config.load(example)
+    cfg = configload.load(example)
     assert [t.name for t in cfg.targets] == ["nexus-prod"]
     assert cfg.targets[0].dsn == "postgresql://driftwatch@db.internal/nexus"
     monkeypatch.delenv("NEXUS_DB_URL")
     try:
-        config.load(example)
+        configload.load(example)
     except config.ConfigError as exc:
         assert "NEXUS_DB_URL" in str(exc)
     else:

@@ -16,7 +16,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from driftwatch import config as configmod
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding
 from driftwatch.metrics import build_registry
 from driftwatch.service.state import ResultsRegistry, TargetResult
@@ -263,11 +263,11 @@ def test_configmap_config_loads_with_the_secret_env(monkeypatch: pytest.MonkeyPa
     for key, value in docs["Secret"]["stringData"].items():
         monkeypatch.setenv(key, value)
     path = REPO / "build" / "test-deploy-configmap.toml"
-    cfg = configmod.from_dict(
+    cfg = configload.from_dict(
         __import__("tomllib").loads(docs["ConfigMap"]["data"]["driftwatch.toml"]), source=str(path)
     )
     assert cfg.fleet.enabled and cfg.store_url and cfg.store_url.startswith("postgresql://")
-    from driftwatch.fleet import resolve_dsn
+    from driftwatch.config.derive import resolve_dsn
 
     assert resolve_dsn(cfg.target("nexus-prod")) == docs["Secret"]["stringData"]["NEXUS_DB_URL"]
 
@@ -350,8 +350,8 @@ def test_compose_driftwatch_config_loads(monkeypatch: pytest.MonkeyPatch) -> Non
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
     for key, value in compose["services"]["driftwatch"]["environment"].items():
         monkeypatch.setenv(key, value)
-    cfg = configmod.load(DEPLOY / "compose" / "driftwatch.toml")
-    from driftwatch.fleet import resolve_dsn
+    cfg = configload.load(DEPLOY / "compose" / "driftwatch.toml")
+    from driftwatch.config.derive import resolve_dsn
 
     assert resolve_dsn(cfg.target("nexus")).endswith("@postgres:5432/nexus")
     assert cfg.server.listen == "0.0.0.0:9187"

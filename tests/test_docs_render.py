@@ -10,8 +10,8 @@ from conftest import run_sql
 from docs_helpers import broken_links, make_config, mermaid_problems, snap_of, tree_state
 
 import driftwatch
-from driftwatch import config as configmod
 from driftwatch.cli import main
+from driftwatch.config import load as configload
 from driftwatch.docs import MANIFEST, render
 from driftwatch.findings import Finding
 from driftwatch.rules import _docs as rule_docs
@@ -250,7 +250,7 @@ def test_cli_generates_with_findings_and_summary(
     assert line.startswith("docs: ") and line.endswith(" written, 0 removed, 0 unchanged")
     index = (out / "public" / "README.md").read_text()
     # the audit ran: the index counts its findings per table (platform_settings: RLS off)
-    cfg = configmod.load(cfgfile)
+    cfg = configload.load(cfgfile)
     findings = driftwatch.audit(snap_of(db), cfg).findings
     n = len([f for f in findings if f.object.startswith("public.platform_settings")])
     assert n >= 1

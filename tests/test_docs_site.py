@@ -24,6 +24,7 @@ from docs_helpers import GROUPS, broken_links, link_problems, markdown_files, sn
 
 from driftwatch import config as configmod
 from driftwatch import snapshot as snapmod
+from driftwatch.config import load as configload
 from driftwatch.docs import MANIFEST, index, pages, render
 from driftwatch.docs.assets import STATIC
 from driftwatch.rules import REGISTRY, audit
@@ -41,7 +42,7 @@ def user_config(folder: Path, **docs: object) -> configmod.Config:
         f"{k} = {orjson.dumps(v).decode()}" for k, v in docs.items()
     ]
     (folder / "driftwatch.toml").write_text("\n".join(lines) + "\n")
-    return configmod.load(folder / "driftwatch.toml")
+    return configload.load(folder / "driftwatch.toml")
 
 
 @pytest.fixture(scope="module")

@@ -321,8 +321,6 @@ def test_malformed_dsn_is_exit_2_without_the_password(name: str, dw: Run, tmp_pa
 
 BAD_CONFIGS = {
     "deep TOML": ("a = " + "[" * 3000 + "]" * 3000, "nested too deeply"),
-    "snapshot_jobs = 0": ('[[targets]]\nname = "x"\nsnapshot_jobs = 0', "targets[0].snapshot_jobs"),
-    "snapshot_jobs = 3": ('[[targets]]\nname = "x"\nsnapshot_jobs = 3', "from 1 to 2"),
     "keep_snapshots = -1": ("[store]\nkeep_snapshots = -1", "store.keep_snapshots"),
     "er_neighbours = -5": ("[docs]\ner_neighbours = -5", "docs.er_neighbours"),
     'name = ""': ('[[targets]]\nname = ""', "targets[0].name: must not be empty"),

@@ -35,8 +35,8 @@ import pytest
 from conftest import PgServer, generated_schema, run_sql
 
 import driftwatch
-from driftwatch import config
 from driftwatch import snapshot as snapmod
+from driftwatch.config import load as configload
 from driftwatch.service import Service
 
 REPO = Path(__file__).resolve().parent.parent
@@ -430,7 +430,7 @@ def test_serve_reports_docs_stage_error_and_keeps_running(
     out = tmp_path / "docs"
     with tmpfs(out, "2m"):
         svc = Service(
-            config.from_dict(
+            configload.from_dict(
                 {
                     "state_dir": str(tmp_path / "state"),
                     "targets": [{"name": "t", "dsn": dsn, "docs_output": str(out)}],

@@ -21,7 +21,8 @@ from conftest import run_sql
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from driftwatch import config, pgserver
+from driftwatch import pgserver
+from driftwatch.config import load as configload
 from driftwatch.logs import LOGGER_NAME
 from driftwatch.service import Service
 from driftwatch.store import Store
@@ -80,7 +81,7 @@ def rls_off(m: Metrics) -> set[str]:
 
 def service(tmp: Path, target_dsn: str, store_url: str) -> Service:
     return Service(
-        config.from_dict(
+        configload.from_dict(
             {
                 "state_dir": str(tmp / "state"),
                 "store_url": store_url,

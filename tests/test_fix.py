@@ -12,12 +12,12 @@ import psycopg
 import pytest
 from rules_helpers import NEXUS_CONFIG, PRELUDE, audit, snap
 
-from driftwatch import config as configmod
 from driftwatch import fixes
 from driftwatch.cli import main
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding, severity_rank
 
-CFG = configmod.from_dict(NEXUS_CONFIG)
+CFG = configload.from_dict(NEXUS_CONFIG)
 
 
 def _apply(dsn: str, sql: str) -> None:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from conftest import PgServer
 
-from driftwatch import config as configmod
+from driftwatch.config import load as configload
 from driftwatch.errors import ConfigError
 from driftwatch.fleet import LeaseManager
 from driftwatch.fleet.coordinator import Coordinator, slack_for
@@ -274,7 +274,7 @@ def test_preferred_replica_keeps_its_ticks_others_cover_only_when_it_is_overdue(
 def test_fleet_needs_a_postgresql_store(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="shared PostgreSQL store"):
         LeaseManager(f"sqlite:///{tmp_path / 'x.db'}")
-    cfg = configmod.from_dict({"state_dir": str(tmp_path), "fleet": {"enabled": True}})
+    cfg = configload.from_dict({"state_dir": str(tmp_path), "fleet": {"enabled": True}})
     from driftwatch.fleet import coordinator_for
 
     with pytest.raises(ConfigError, match="shared PostgreSQL store"):

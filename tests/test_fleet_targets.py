@@ -10,8 +10,10 @@ import pytest
 from conftest import PgServer, run_sql
 
 from driftwatch import config as configmod
+from driftwatch.config import load as configload
+from driftwatch.config.derive import resolve_dsn
 from driftwatch.errors import ConfigError
-from driftwatch.fleet import discover, expand_targets, resolve_dsn
+from driftwatch.fleet import discover, expand_targets
 from driftwatch.fleet.targets import target_from_row
 
 
@@ -102,7 +104,7 @@ def test_discovery_from_the_store_database(
         monkeypatch.setenv("DW_ALPHA", "dbname=alpha")
         monkeypatch.setenv("DW_BETA", "dbname=beta")
         monkeypatch.setenv("DW_CONF", "dbname=conf")
-        cfg = configmod.from_dict(
+        cfg = configload.from_dict(
             {
                 "state_dir": str(tmp_path),
                 "store_url": _url(pg, name),
@@ -130,7 +132,7 @@ def test_discovery_from_the_store_database(
         assert by_name["alpha"].dsn == "dbname=alpha" and by_name["alpha"].dsn_env == ""
 
         # discover_sql is read-only
-        bad = configmod.from_dict(
+        bad = configload.from_dict(
             {
                 "store_url": _url(pg, name),
                 "fleet": {"discover_sql": "delete from tenants returning name, dsn_env"},
@@ -141,7 +143,7 @@ def test_discovery_from_the_store_database(
         with psycopg.connect(pg.dsn(name)) as conn:
             assert conn.execute("select count(*) from tenants").fetchone() == (3,)
         # a broken query is a one-line config error
-        broken = configmod.from_dict(
+        broken = configload.from_dict(
             {"store_url": _url(pg, name), "fleet": {"discover_sql": "select nope from tenants"}}
         )
         with pytest.raises(ConfigError, match=r"fleet.discover_sql failed: .*nope"):
@@ -151,7 +153,7 @@ def test_discovery_from_the_store_database(
 
 
 def test_discovery_needs_postgresql(tmp_path: Path) -> None:
-    cfg = configmod.from_dict({"state_dir": str(tmp_path), "fleet": {"discover_sql": "select 1"}})
+    cfg = configload.from_dict({"state_dir": str(tmp_path), "fleet": {"discover_sql": "select 1"}})
     with pytest.raises(ConfigError, match="needs a PostgreSQL database"):
         discover(cfg)
 
@@ -163,7 +165,7 @@ def test_target_flag_uses_dsn_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     from driftwatch.commands._common import live_source
 
     monkeypatch.setenv("DW_ONE", "dbname=one")
-    cfg = configmod.from_dict({"targets": [{"name": "one", "dsn_env": "DW_ONE"}]})
+    cfg = configload.from_dict({"targets": [{"name": "one", "dsn_env": "DW_ONE"}]})
     src = live_source(
         argparse.Namespace(target="one", dsn=None, schemas=None, exclude_schemas=None), cfg
     )

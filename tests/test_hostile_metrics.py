@@ -28,7 +28,8 @@ from prometheus_client.openmetrics.parser import (
 from prometheus_client.parser import text_string_to_metric_families
 from test_serve_support import http_get, wait_for
 
-from driftwatch import config, idents
+from driftwatch import idents
+from driftwatch.config import load as configload
 from driftwatch.service import Service
 
 E2 = "é" * 31 + "x"  # 63 bytes of 2-byte characters (+1 ASCII)
@@ -88,7 +89,7 @@ def served(tmp_path: Path, make_db: Callable[[str], str]) -> Iterator[Callable[.
 
     def start(**server: Any) -> Service:
         svc = Service(
-            config.from_dict(
+            configload.from_dict(
                 {
                     "state_dir": str(tmp_path / "state"),
                     "targets": [{"name": "odd", "dsn": dsn, "schedule": "1h"}],

@@ -13,7 +13,7 @@ import pytest
 from conftest import PgServer, run_sql
 from rules_helpers import PRELUDE, audit, clones, snap, template_db
 
-from driftwatch import config as configmod
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding
 from driftwatch.rules._context import Context
 from driftwatch.rules._policy import CALLER, NONE, TENANT
@@ -324,7 +324,7 @@ VERDICTS: list[tuple[str, str, int]] = [
 
 @pytest.fixture(scope="module")
 def analyser(template: str, pg: PgServer):  # type: ignore[no-untyped-def]
-    return Context(snap(pg.dsn(template)), configmod.from_dict(CONFIG)).analyser
+    return Context(snap(pg.dsn(template)), configload.from_dict(CONFIG)).analyser
 
 
 @pytest.mark.parametrize(("table", "expr", "level"), VERDICTS, ids=[e for _t, e, _l in VERDICTS])

@@ -11,7 +11,8 @@ from conftest import run_sql
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from driftwatch import config, idents
+from driftwatch import idents
+from driftwatch.config import load as configload
 from driftwatch.findings import Finding
 from driftwatch.metrics import build_registry
 from driftwatch.service import Service
@@ -44,7 +45,7 @@ def one(samples: list[Sample], name: str, **labels: str) -> float:
 
 def service(tmp: Path, targets: dict[str, str], **extra: Any) -> Service:
     return Service(
-        config.from_dict(
+        configload.from_dict(
             {
                 "state_dir": str(tmp / "state"),
                 "targets": [{"name": n, "dsn": d} for n, d in targets.items()],
@@ -229,7 +230,7 @@ def test_baseline_drift_gauge(tmp_path: Path, make_db: Callable[[str], str]) -> 
     baseline = tmp_path / "baseline.json"
     snapmod.write(take_snapshot(dsn), baseline)
     svc = Service(
-        config.from_dict(
+        configload.from_dict(
             {
                 "state_dir": str(tmp_path / "state"),
                 "targets": [{"name": "app", "dsn": dsn, "baseline": str(baseline)}],
@@ -293,7 +294,7 @@ def test_baseline_of_another_database_is_warned_once(
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]
     log.addHandler(handler)
-    cfg = config.from_dict(
+    cfg = configload.from_dict(
         {
             "state_dir": str(tmp_path / "state"),
             "targets": [{"name": "app", "dsn": dsn, "baseline": str(baseline)}],

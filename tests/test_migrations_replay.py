@@ -12,6 +12,7 @@ from conftest import PgServer
 
 from driftwatch import config as configmod
 from driftwatch import snapshot_specs
+from driftwatch.config import load as configload
 from driftwatch.introspect import take_snapshot
 from driftwatch.migrations import MigrationFailed, replay
 from driftwatch.migrations.replay import DB_PREFIX
@@ -211,7 +212,7 @@ def test_cache_hit_miss_and_corrupt_entry(
 
 def test_sources_resolve_and_config(tmp_path: Path, pg: PgServer) -> None:
     folder = _write(tmp_path / "r", {"001_t.sql": "create table public.t (id int);\n"})
-    cfg = configmod.from_dict(
+    cfg = configload.from_dict(
         {"state_dir": str(tmp_path / "state"), "migrations": {"scratch_url": pg.admin_dsn}}
     )
     snap = snapshot_specs.resolve(f"migrations:{folder}", cfg)
@@ -221,6 +222,6 @@ def test_sources_resolve_and_config(tmp_path: Path, pg: PgServer) -> None:
 
 def test_unknown_server_kind_is_a_config_error(tmp_path: Path) -> None:
     folder = _write(tmp_path / "k", {"001_t.sql": "select 1;\n"})
-    cfg = configmod.from_dict({"migrations": {"server": "docker"}})
+    cfg = configload.from_dict({"migrations": {"server": "docker"}})
     with pytest.raises(configmod.ConfigError, match=r"migrations\.server"):
         snapshot_specs.resolve(f"migrations:{folder}", cfg)

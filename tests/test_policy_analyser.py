@@ -8,6 +8,7 @@ from conftest import run_sql
 from rules_helpers import CLAIM, PRELUDE, snap
 
 from driftwatch import config as configmod
+from driftwatch.config import load as configload
 from driftwatch.rules._context import Context
 
 SCHEMA = (
@@ -180,7 +181,7 @@ def test_at_least_25_cases() -> None:
 )
 def test_jwt_claim_cases(snapshot, index: int, case: tuple[str, str, bool]) -> None:  # type: ignore[no-untyped-def]
     table, expr, expected = case
-    cfg = configmod.from_dict({"tenancy": {"trusted_functions": TRUSTED}})
+    cfg = configload.from_dict({"tenancy": {"trusted_functions": TRUSTED}})
     policy = snapshot.objects.tables[f"public.{table}"].policies[_name(index)]
     verdict = Context(snapshot, cfg).analyser.verdict(f"public.{table}", policy.using)
     assert verdict.scoped is expected, (
@@ -195,7 +196,7 @@ def test_jwt_claim_cases(snapshot, index: int, case: tuple[str, str, bool]) -> N
 )
 def test_uid_claim_cases(snapshot, index: int, case: tuple[str, str, bool]) -> None:  # type: ignore[no-untyped-def]
     table, expr, expected = case
-    cfg = configmod.from_dict({"tenancy": {"column": "user_id", "claim": "auth.uid()"}})
+    cfg = configload.from_dict({"tenancy": {"column": "user_id", "claim": "auth.uid()"}})
     policy = snapshot.objects.tables[f"public.{table}"].policies[_name(index, "u")]
     verdict = Context(snapshot, cfg).analyser.verdict(f"public.{table}", policy.using)
     assert verdict.scoped is expected, (
@@ -218,7 +219,7 @@ def test_helper_is_proved_from_its_body_without_config(snapshot) -> None:  # typ
 
 
 def test_trusted_functions_stay_an_escape_hatch(snapshot) -> None:  # type: ignore[no-untyped-def]
-    cfg = configmod.from_dict({"tenancy": {"trusted_functions": ["private.other_fn"]}})
+    cfg = configload.from_dict({"tenancy": {"trusted_functions": ["private.other_fn"]}})
     assert (
         Context(snapshot, cfg)
         .analyser.verdict("public.items", "private.other_fn(organization_id)")
@@ -227,7 +228,7 @@ def test_trusted_functions_stay_an_escape_hatch(snapshot) -> None:  # type: igno
 
 
 def test_zero_argument_trusted_helper_stands_for_the_claim(snapshot) -> None:  # type: ignore[no-untyped-def]
-    cfg = configmod.from_dict({"tenancy": {"trusted_functions": ["public.current_org_id()"]}})
+    cfg = configload.from_dict({"tenancy": {"trusted_functions": ["public.current_org_id()"]}})
     an = Context(snapshot, cfg).analyser
     assert an.verdict("public.items", "(organization_id = public.current_org_id())").scoped
     assert not an.verdict("public.items", "(created_by = public.current_org_id())").scoped
@@ -236,6 +237,6 @@ def test_zero_argument_trusted_helper_stands_for_the_claim(snapshot) -> None:  #
 def test_bad_claim_is_a_config_error(snapshot) -> None:  # type: ignore[no-untyped-def]
     from driftwatch.errors import ConfigError
 
-    cfg = configmod.from_dict({"tenancy": {"claim": "auth.jwt() ->> "}})
+    cfg = configload.from_dict({"tenancy": {"claim": "auth.jwt() ->> "}})
     with pytest.raises(ConfigError, match=r"tenancy\.claim"):
         Context(snapshot, cfg).analyser  # noqa: B018

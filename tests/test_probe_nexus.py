@@ -8,6 +8,7 @@ import pytest
 from test_probe import checksums, run_psql
 
 from driftwatch import config as configmod
+from driftwatch.config import load as configload
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.probe import ProbeOptions, TableResult, run_probe
 from driftwatch.probe import merge as mergemod
@@ -15,7 +16,7 @@ from driftwatch.rules import audit
 
 # The Nexus DELETE policies also require app_metadata.org_role in ('owner','admin'):
 # tenant B acts as the owner of its organization, the strongest honest tenant.
-CFG = configmod.from_dict({"probe": {"claims": '{"app_metadata": {"org_role": "owner"}}'}})
+CFG = configload.from_dict({"probe": {"claims": '{"app_metadata": {"org_role": "owner"}}'}})
 
 EXPECTED_LEAKS = {
     # Holes 1 and 2 leak to anon too: Supabase's default privileges grant every table to it.

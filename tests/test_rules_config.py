@@ -9,8 +9,8 @@ import pytest
 from conftest import run_sql
 from rules_helpers import CLAIM, PRELUDE, snap
 
-from driftwatch import config as configmod
 from driftwatch import rules
+from driftwatch.config import load as configload
 from driftwatch.errors import ConfigError
 
 SCHEMA = (
@@ -34,7 +34,7 @@ def snapshot(fresh_db: str):  # type: ignore[no-untyped-def]
 
 
 def _audit(snapshot, data: dict, today: dt.date | None = None):  # type: ignore[no-untyped-def,type-arg]
-    return rules.audit(snapshot, configmod.from_dict(data), today=today)
+    return rules.audit(snapshot, configload.from_dict(data), today=today)
 
 
 def test_defaults(snapshot) -> None:  # type: ignore[no-untyped-def]
@@ -119,4 +119,4 @@ def test_bad_settings(snapshot, data: dict, needle: str) -> None:  # type: ignor
 
 def test_unknown_key_in_rules_section() -> None:
     with pytest.raises(ConfigError, match=r"rules\.selct"):
-        configmod.from_dict({"rules": {"selct": []}})
+        configload.from_dict({"rules": {"selct": []}})

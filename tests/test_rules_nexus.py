@@ -10,8 +10,8 @@ from collections import Counter
 import pytest
 from rules_helpers import NEXUS_CONFIG, audit, snap
 
-from driftwatch import config as configmod
 from driftwatch import rules
+from driftwatch.config import load as configload
 from driftwatch.rules._context import Context
 
 # (rule, object) of the 18 holes of driftwatch/demo/nexus_broken.sql
@@ -111,7 +111,7 @@ def test_broken_has_exactly_its_holes_at_warning_and_above(broken) -> None:  # t
 def test_sample_is_granted_as_supabase_grants(clean) -> None:  # type: ignore[no-untyped-def]
     """Every tenant table is reachable by anon and authenticated (the noise source the
     audit must cope with); the revoked view is not."""
-    ctx = Context(clean, configmod.from_dict(NEXUS_CONFIG))
+    ctx = Context(clean, configload.from_dict(NEXUS_CONFIG))
     assert all(ctx.reachable(k) == {"anon", "authenticated"} for k in ctx.tenant_tables)
     assert ctx.reachable("public.customer_directory") == frozenset()  # revoked view
     assert clean.objects.roles["anon"].inherit is False
@@ -139,5 +139,5 @@ _CACHE: dict[int, list] = {}  # type: ignore[type-arg]
 
 def _broken_findings(broken):  # type: ignore[no-untyped-def]
     if id(broken) not in _CACHE:
-        _CACHE[id(broken)] = audit(broken, configmod.from_dict(NEXUS_CONFIG))
+        _CACHE[id(broken)] = audit(broken, configload.from_dict(NEXUS_CONFIG))
     return _CACHE[id(broken)]

@@ -151,6 +151,7 @@ def test_membership_reaches_the_apps_own_grants(make_db) -> None:  # type: ignor
 def test_unexposed_schema_is_skipped_and_said(make_db) -> None:  # type: ignore[no-untyped-def]
     from driftwatch import config as configmod
     from driftwatch import rules
+    from driftwatch.config import load as configload
 
     dsn = make_db(
         API_ROLES + "create schema dns; set search_path = dns;" + APPS["pdns"][0] + ";"
@@ -162,7 +163,7 @@ def test_unexposed_schema_is_skipped_and_said(make_db) -> None:  # type: ignore[
     assert result.scope.audited_schemas == ("public",)
     assert result.scope.skipped_schemas == ("dns",)
     assert result.findings == []  # nothing in public; dns is not exposed
-    exposed = rules.run(s, configmod.from_dict({"tenancy": {"exposed_schemas": ["dns"]}}))
+    exposed = rules.run(s, configload.from_dict({"tenancy": {"exposed_schemas": ["dns"]}}))
     assert exposed.scope.audited_schemas == ("dns",)
     serious = {(f.rule, f.object) for f in exposed.findings if f.severity == "error"}
     assert serious == {("rls-disabled", "dns.records"), ("tenant-column-missing", "dns.records")}

@@ -23,6 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from test_serve_support import SlowProxy, free_port, http_get, wait_for
 
 from driftwatch import config
+from driftwatch.config import load as configload
 from driftwatch.service import Service
 from driftwatch.store import Store
 
@@ -47,7 +48,7 @@ def _dbname(dsn: str) -> str:
 
 def make_cfg(tmp: Path, targets: list[dict[str, Any]], **server: Any) -> config.Config:
     server.setdefault("listen", "127.0.0.1:0")
-    return config.from_dict(
+    return configload.from_dict(
         {
             "state_dir": str(tmp / "state"),
             "targets": targets,

@@ -14,7 +14,8 @@ from conftest import run_sql
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from driftwatch import config, pgserver
+from driftwatch import pgserver
+from driftwatch.config import load as configload
 from driftwatch.service import Service
 
 
@@ -63,7 +64,7 @@ def test_server_stopped_mid_life_then_restarted(
         "grant select on public.items to public;",  # reachable by the API roles: an error
     )
     svc = Service(
-        config.from_dict(
+        configload.from_dict(
             {
                 "state_dir": str(tmp_path / "state"),
                 "targets": [{"name": "db", "dsn": dsn + "?connect_timeout=3", "schedule": "1m"}],

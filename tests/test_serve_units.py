@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from driftwatch import config, logs
+from driftwatch.config import load as configload
 from driftwatch.errors import ConfigError
 from driftwatch.schedule import parse_duration, parse_schedule
 from driftwatch.service import Backoff, MetricsAuth, parse_listen, settings_from
@@ -155,7 +156,7 @@ def test_metrics_auth() -> None:
 
 def test_auth_settings_from_config_and_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DRIFTWATCH_METRICS_TOKEN", raising=False)
-    cfg = config.from_dict({"server": {"metrics_username": "u", "metrics_password": "p"}})
+    cfg = configload.from_dict({"server": {"metrics_username": "u", "metrics_password": "p"}})
     s = settings_from(cfg)
     assert s.auth.enabled and s.auth.username == "u"
     assert s.listen == "127.0.0.1:9187" and s.backoff_max_s == 3600
@@ -163,6 +164,6 @@ def test_auth_settings_from_config_and_env(monkeypatch: pytest.MonkeyPatch) -> N
     s = settings_from(config.Config(), listen="0.0.0.0:9999")
     assert s.auth.token == "from-env" and s.listen == "0.0.0.0:9999"
     with pytest.raises(ConfigError, match="together"):
-        settings_from(config.from_dict({"server": {"metrics_username": "u"}}))
+        settings_from(configload.from_dict({"server": {"metrics_username": "u"}}))
     with pytest.raises(ConfigError, match="shutdown_timeout"):
-        settings_from(config.from_dict({"server": {"shutdown_timeout": "a while"}}))
+        settings_from(configload.from_dict({"server": {"shutdown_timeout": "a while"}}))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,12 +10,12 @@ from typing import Any
 
 from driftwatch import config as configmod
 from driftwatch import model
-from driftwatch.dsn import resolve_dsn
+from driftwatch.config import derive
+from driftwatch.config.load import apply_limits, load
 from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
 from driftwatch.introspect import SnapshotOptions
-from driftwatch.snapshot_specs import target_options
 
 Subparsers = Any  # argparse._SubParsersAction is private
 
@@ -78,8 +77,8 @@ class LiveSource:
 
 
 def load_config(args: argparse.Namespace) -> configmod.Config:
-    cfg = configmod.load(getattr(args, "config", None))
-    configmod.apply_limits(cfg)
+    cfg = load(getattr(args, "config", None))
+    apply_limits(cfg)
     return cfg
 
 
@@ -87,16 +86,10 @@ def live_source(
     args: argparse.Namespace, cfg: configmod.Config, *, required: bool = True
 ) -> LiveSource | None:
     """The database named by --dsn / --target / environment, with its snapshot options."""
-    target = None
-    if getattr(args, "target", None):
-        target = cfg.target(args.target)
-        from driftwatch.fleet import resolve_dsn as target_dsn
-
-        dsn: str | None = target_dsn(target)
-        if not dsn:
-            raise UsageError(f"target {target.name!r} has no dsn in the config")
-    else:
-        dsn = resolve_dsn(getattr(args, "dsn", None))
+    target = cfg.target(args.target) if getattr(args, "target", None) else None
+    dsn = derive.resolve_dsn(target, explicit=getattr(args, "dsn", None))
+    if target is not None and not dsn:
+        raise UsageError(f"target {target.name!r} has no dsn in the config")
     if not dsn:
         if not required:
             return None
@@ -104,16 +97,14 @@ def live_source(
             "no database given: use --dsn, --target, or set DRIFTWATCH_DSN / DOCS_DB_URL"
         )
     validate_dsn(dsn)
-    base = target_options(target)
     return LiveSource(
         dsn=dsn,
         target=target.name if target else None,
-        options=dataclasses.replace(  # command-line flags on top of the target's settings
-            base,
-            include_schemas=tuple(args.schemas or base.include_schemas),
-            exclude_schemas=tuple(args.exclude_schemas or []) + base.exclude_schemas,
+        options=derive.snapshot_options(  # command-line flags on top of the target's settings
+            target,
+            schemas=args.schemas or (),
+            exclude_schemas=args.exclude_schemas or (),
             include_managed=bool(getattr(args, "include_managed", False)),
-            jobs=getattr(args, "jobs", None) or base.jobs,
         ),
     )
 

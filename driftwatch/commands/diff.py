@@ -14,9 +14,9 @@ import sys
 from driftwatch import api, snapshot_specs
 from driftwatch import config as configmod
 from driftwatch.commands._common import Subparsers, add_config_arg, emit, load_config
+from driftwatch.config import derive
 from driftwatch.diff import KINDS, DiffOptions
 from driftwatch.diff.render import FORMATS, render
-from driftwatch.errors import UsageError
 from driftwatch.migrations import direction as migrations_direction
 from driftwatch.migrations import major_of
 
@@ -79,18 +79,13 @@ def register(sub: Subparsers) -> None:
 
 
 def options_from(args: argparse.Namespace, cfg: configmod.Config) -> DiffOptions:
-    kinds = tuple(cfg.diff.ignore_kinds) + tuple(args.ignore_kind)
-    unknown = sorted(set(kinds) - set(KINDS))
-    if unknown:
-        raise UsageError(f"unknown change kind(s) {', '.join(unknown)} (known: {', '.join(KINDS)})")
-    return DiffOptions(
-        strict_order=args.strict_order or cfg.diff.strict_order,
-        app_roles=tuple(cfg.tenancy.app_roles),
+    return derive.diff_options(
+        cfg,
+        strict_order=args.strict_order,
         detect_renames=not args.no_renames,
-        ignore_schemas=tuple(cfg.diff.ignore_schemas) + tuple(args.ignore_schema),
-        ignore_objects=tuple(cfg.diff.ignore_objects) + tuple(args.ignore_object),
-        ignore_kinds=kinds,
-        config=cfg,
+        ignore_schemas=args.ignore_schema,
+        ignore_objects=args.ignore_object,
+        ignore_kinds=args.ignore_kind,
     )
 
 
@@ -105,7 +100,7 @@ def _use_color(choice: str, output: str | None) -> bool:
 def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     options = options_from(args, cfg)
-    snap_opts = snapshot_specs.target_options(cfg.target(args.target) if args.target else None)
+    snap_opts = derive.snapshot_options(cfg.target(args.target) if args.target else None)
     direction = migrations_direction(args.old, args.new)
     if direction is False:  # NEW is migrations:…: resolve OLD first, replay on its major
         old = snapshot_specs.resolve(

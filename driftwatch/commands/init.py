@@ -18,6 +18,7 @@ from pathlib import Path
 from driftwatch import api
 from driftwatch import config as configmod
 from driftwatch.commands._common import Subparsers, add_target_args, emit, live_source
+from driftwatch.config.load import check, from_dict
 from driftwatch.errors import UsageError
 from driftwatch.rules._infer import infer, render
 
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     assert src is not None
     snap = api.take(src.dsn, src.options)
     text = render(infer(snap), snap)
-    configmod.from_dict(tomllib.loads(text))  # what we write must load
+    check(from_dict(tomllib.loads(text)))  # what we write must load
     emit(text.encode(), out)
     if out != "-":
         print(f"driftwatch: wrote {out}; review it, then run `driftwatch check`", file=sys.stderr)

@@ -23,6 +23,8 @@ import psycopg
 
 from driftwatch import config as configmod
 from driftwatch import docs, model, pgserver, rules
+from driftwatch.config import derive
+from driftwatch.config.load import from_dict
 from driftwatch.demo import DEMO_DIR, NEXUS_SQL
 from driftwatch.diff import diff
 from driftwatch.diff.render import render_text
@@ -57,7 +59,7 @@ def demo_config(out: Path, dsn: str, listen: str) -> configmod.Config:
     }
     data["server"] = {"listen": listen}
     data["targets"] = [{"name": TARGET, "dsn": dsn, "schedule": "every 1m"}]
-    return configmod.from_dict(data, source="driftwatch demo")
+    return from_dict(data, source="driftwatch demo")
 
 
 class Demo:
@@ -148,7 +150,7 @@ class Demo:
         """``baseline`` is the snapshot the documented baseline file was written from."""
         live = take_snapshot(cfg.targets[0].dsn)
         self.step("diff baseline → live (driftwatch diff baseline <dsn>)")
-        self.say(render_text(diff(baseline, live)).rstrip())
+        self.say(render_text(diff(baseline, live, derive.diff_options(cfg))).rstrip())
 
         self.step("new findings (driftwatch check --fail-on error)")
         before = {f.fingerprint for f in baseline_findings}

@@ -1,7 +1,8 @@
 """Fleet mode: several ``serve`` replicas share the targets through the PostgreSQL store.
 
 - ``targets``: the target list = configured ``[[targets]]`` + rows of ``fleet.discover_sql``;
-  DSNs come from ``dsn`` / ``dsn_env`` / ``dsn_file`` (never from the store).
+  DSNs come from ``dsn`` / ``dsn_env`` / ``dsn_file`` (never from the store;
+  ``config.derive.resolve_dsn`` reads them).
 - ``lease``: the per-target lease (a row lock held for the run, in the store database).
 - ``coordinator``: what ``serve`` calls around each run when ``[fleet] enabled``.
 See docs/fleet.md.
@@ -9,7 +10,7 @@ See docs/fleet.md.
 
 from driftwatch.fleet.coordinator import Coordinator, coordinator_for
 from driftwatch.fleet.lease import Lease, LeaseManager
-from driftwatch.fleet.targets import discover, expand_targets, resolve_dsn
+from driftwatch.fleet.targets import discover, expand_targets
 
 __all__ = [
     "Coordinator",
@@ -18,5 +19,4 @@ __all__ = [
     "coordinator_for",
     "discover",
     "expand_targets",
-    "resolve_dsn",
 ]

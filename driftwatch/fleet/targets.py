@@ -10,7 +10,6 @@ Optional columns override the ``[fleet]`` defaults per target: ``schedule``, ``s
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,9 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from driftwatch import config as configmod
+from driftwatch.config.derive import resolve_dsn
 from driftwatch.dsn import redact
 from driftwatch.errors import ConfigError
-from driftwatch.fileio import read_input
 
 ROW_COLUMNS = frozenset(
     {
@@ -35,30 +34,6 @@ ROW_COLUMNS = frozenset(
     }
 )
 _SECRET_COLUMNS = frozenset({"dsn", "password", "url", "conninfo"})
-
-
-def resolve_dsn(target: configmod.Target) -> str:
-    """The DSN of ``target`` from exactly one of ``dsn``, ``dsn_env``, ``dsn_file``."""
-    given = [k for k in ("dsn", "dsn_env", "dsn_file") if getattr(target, k)]
-    where = f"target {target.name!r}"
-    if len(given) > 1:
-        raise ConfigError(f"{where}: set only one of {', '.join(given)}")
-    if target.dsn_env:
-        value = os.environ.get(target.dsn_env, "")
-        if not value.strip():
-            raise ConfigError(f"{where}: environment variable {target.dsn_env} is not set")
-        return value.strip()
-    if target.dsn_file:
-        path = Path(target.dsn_file)
-        raw = read_input(path, what=f"{where}: dsn_file", kind="dsn_file_size", error=ConfigError)
-        try:
-            value = raw.decode("utf-8").strip()
-        except UnicodeDecodeError:
-            raise ConfigError(f"{where}: dsn_file {path} is not UTF-8 text") from None
-        if not value:
-            raise ConfigError(f"{where}: dsn_file {path} is empty")
-        return value
-    return target.dsn
 
 
 def _globs(value: Any, where: str) -> list[str]:
@@ -160,5 +135,7 @@ def expand_targets(cfg: configmod.Config) -> configmod.Config:
     """``cfg`` with discovered targets added and every target's DSN resolved into ``dsn``."""
     configured = {t.name for t in cfg.targets}
     merged = list(cfg.targets) + [t for t in discover(cfg) if t.name not in configured]
-    resolved = [dataclasses.replace(t, dsn=resolve_dsn(t), dsn_env="", dsn_file="") for t in merged]
+    resolved = [
+        dataclasses.replace(t, dsn=resolve_dsn(t) or "", dsn_env="", dsn_file="") for t in merged
+    ]
     return dataclasses.replace(cfg, targets=resolved)

@@ -28,8 +28,19 @@ from driftwatch.errors import ConfigError
 from driftwatch.findings import Finding, Severity, is_severity, severity_rank
 from driftwatch.gctuning import collector_paused
 from driftwatch.rules._context import Context, glob_match
+from driftwatch.rules._policy import parse_settings
 
-__all__ = ["REGISTRY", "AuditResult", "Rule", "Scope", "all_rules", "audit", "get_rule", "run"]
+__all__ = [
+    "REGISTRY",
+    "AuditResult",
+    "Rule",
+    "Scope",
+    "all_rules",
+    "audit",
+    "check_config",
+    "get_rule",
+    "run",
+]
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,14 @@ def _validate(cfg: configmod.Config) -> tuple[list[Rule], dict[str, Severity]]:
         if glob_match(r.id, rc.enable) and not glob_match(r.id, rc.disable)
     ]
     return enabled, severities
+
+
+def check_config(cfg: configmod.Config) -> None:
+    """Refuse what the audit would refuse, without a snapshot: rule ids and severity
+    overrides unknown to the registry, waivers of unknown rules or with a bad expiry, and
+    ``[tenancy]`` claim/helper expressions that do not parse (``config.load`` calls it)."""
+    _validate(cfg)
+    parse_settings(cfg.tenancy)
 
 
 def _expiry(w: configmod.Waiver, index: int) -> dt.date:

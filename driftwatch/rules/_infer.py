@@ -163,8 +163,8 @@ def infer(snapshot: model.Snapshot) -> Inference:
         return Inference(
             exposed=exposed, exposed_from_setting=bool(db_schemas), unexposed=unexposed
         )
-    cfg = configmod.from_dict(
-        {"tenancy": {"column": column, "root_table": root, "exposed_schemas": list(exposed)}}
+    cfg = configmod.Config(
+        tenancy=configmod.Tenancy(column=column, root_table=root, exposed_schemas=list(exposed))
     )
     ctx = Context(snapshot, cfg)
     an = ctx.analyser
@@ -189,15 +189,10 @@ def infer(snapshot: model.Snapshot) -> Inference:
     else:  # maybe another claim: prove the policies with the one they use
         other, _n = _claim_candidate(ctx, column)
         if other is not None:
-            cfg = configmod.from_dict(
-                {
-                    "tenancy": {
-                        "column": column,
-                        "root_table": root,
-                        "claim": other,
-                        "exposed_schemas": list(exposed),
-                    }
-                }
+            cfg = configmod.Config(
+                tenancy=configmod.Tenancy(
+                    column=column, root_table=root, claim=other, exposed_schemas=list(exposed)
+                )
             )
             ctx = Context(snapshot, cfg)
             an = ctx.analyser

@@ -35,6 +35,7 @@ from typing import Any
 
 from pglast import ast, enums
 
+from driftwatch import config as configmod
 from driftwatch import idents, model
 from driftwatch.errors import ConfigError
 from driftwatch.rules._helpers import Helper, Helpers
@@ -156,39 +157,57 @@ def _unwrap_value(node: Any) -> Any:
             return node
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The ``[tenancy]`` expressions the analyser compares with, parsed once."""
+
+    claim: Any  # normalised tenant claim
+    claim_functions: frozenset[str]
+    trusted: tuple[_Trusted, ...]
+    role_claim: Any  # normalised role claim of delete_role_check
+
+
+def parse_settings(tenancy: configmod.Tenancy) -> Settings:
+    """Parse the claim, trusted helpers and role claim of ``tenancy`` (ConfigError naming
+    the setting when one is not valid SQL). Needs no snapshot: ``config.load`` calls it."""
+    claim = _parse_setting(tenancy.claim, "tenancy.claim")
+    claim_functions = frozenset(func_name(n) for n in walk(claim) if isinstance(n, ast.FuncCall))
+    trusted: list[_Trusted] = []
+    for i, text in enumerate(tenancy.trusted_functions):
+        where = f"tenancy.trusted_functions[{i}]"
+        if "(" not in text:
+            if not _FUNC_NAME.fullmatch(text.strip()):
+                raise ConfigError(f"{where}: expected a function name or call, got {text!r}")
+            trusted.append(_Trusted(text.strip(), None))
+            continue
+        node = _parse_setting(text, where)
+        if not isinstance(node, ast.FuncCall):
+            raise ConfigError(f"{where}: expected a function call, got {text!r}")
+        args = tuple(
+            _TENANT
+            if isinstance(a, ast.ColumnRef) and column_fields(a) == (tenancy.column,)
+            else normalise(a)
+            for a in attr(node, "args") or ()
+        )
+        trusted.append(_Trusted(func_name(node), args))
+    drc = tenancy.delete_role_check
+    role_claim = normalise(_parse_setting(drc.claim, "tenancy.delete_role_check.claim"))
+    return Settings(normalise(claim), claim_functions, tuple(trusted), role_claim)
+
+
 class Analyser:
     def __init__(self, ctx: TenancyFacts) -> None:
         self.ctx = ctx
         tenancy = ctx.tenancy
-        self.claim = normalise(_parse_setting(tenancy.claim, "tenancy.claim"))
-        self.claim_functions = frozenset(
-            func_name(n)
-            for n in walk(_parse_setting(tenancy.claim, "tenancy.claim"))
-            if isinstance(n, ast.FuncCall)
-        )
+        settings = parse_settings(tenancy)
+        self.claim = settings.claim
+        self.claim_functions = settings.claim_functions
         self.callers = frozenset(
             {self.claim} | {normalise(parse_expr(t)) for t in CALLER_EXPRESSIONS}
         )
-        self.trusted: list[_Trusted] = []
-        for i, text in enumerate(tenancy.trusted_functions):
-            where = f"tenancy.trusted_functions[{i}]"
-            if "(" not in text:
-                if not _FUNC_NAME.fullmatch(text.strip()):
-                    raise ConfigError(f"{where}: expected a function name or call, got {text!r}")
-                self.trusted.append(_Trusted(text.strip(), None))
-                continue
-            node = _parse_setting(text, where)
-            if not isinstance(node, ast.FuncCall):
-                raise ConfigError(f"{where}: expected a function call, got {text!r}")
-            args = tuple(
-                _TENANT
-                if isinstance(a, ast.ColumnRef) and column_fields(a) == (tenancy.column,)
-                else normalise(a)
-                for a in attr(node, "args") or ()
-            )
-            self.trusted.append(_Trusted(func_name(node), args))
+        self.trusted: list[_Trusted] = list(settings.trusted)
         drc = tenancy.delete_role_check
-        self.role_claim = normalise(_parse_setting(drc.claim, "tenancy.delete_role_check.claim"))
+        self.role_claim = settings.role_claim
         self.allowed_roles = frozenset(drc.roles)
         self.helpers = Helpers(ctx.objects.functions)
         self._memo: dict[tuple[Any, ...], Verdict] = {}

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from driftwatch import __version__, gctuning, model, rules
 from driftwatch import config as configmod
-from driftwatch import snapshot as snapmod
+from driftwatch import gctuning
+from driftwatch.config import load as configload
 from driftwatch.dsn import validate as validate_dsn
-from driftwatch.errors import ConfigError, DriftwatchError, UsageError
+from driftwatch.errors import ConfigError, UsageError
 from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
@@ -105,7 +105,7 @@ class Service:
         self.registry, self.metrics = build_registry(
             self.results, self.settings.finding_info_severity
         )
-        _check_rules_config(cfg)
+        configload.check(cfg)  # [rules]/[tenancy] errors at start-up (exit 2), not each run
         if stages is None:
             stages = DefaultStages(cfg)
         self.stages = stages
@@ -248,20 +248,3 @@ class Service:
             if self.fleet is not None:
                 self.fleet.close()
         return finished
-
-
-def _check_rules_config(cfg: configmod.Config) -> None:
-    """Surface [rules]/[tenancy] config errors at start-up (exit 2), not at the first run."""
-    meta = model.Meta(
-        taken_at="1970-01-01T00:00:00Z",
-        target=None,
-        database="",
-        server_version="",
-        driftwatch_version=__version__,
-    )
-    try:
-        rules.audit(snapmod.make(meta, model.Objects()), cfg)
-    except DriftwatchError:
-        raise
-    except Exception:  # not a config problem: each run reports it as a stage error
-        pass
