@@ -282,7 +282,7 @@ class Worker:
 
         self._last = snap
         now = self.clock()
-        counts = Counter(ch.severity for ch in changes)
+        counts: Counter[str] = Counter(ch.severity for ch in changes)
         counts["total"] = len(changes)
         self._stage(
             "store",
