@@ -3,7 +3,8 @@
 A :class:`Change` says *what kind* of object changed (``table``, ``column``, ``policy`` …),
 *which* object (qualified; objects attached to a table are ``schema.table.name``), *how*
 (``added`` / ``removed`` / ``modified`` / ``renamed``), what it looked like before and after
-(JSON-native data; for ``modified`` only the fields that changed) and how much it matters
+(JSON-native data; for ``modified`` only the fields that changed, and ``fields()``: the
+leaves that changed inside those that are lists or maps) and how much it matters
 (``breaking`` / ``security`` / ``info``, see ``docs/diff.md``).
 """
 
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import orjson
+
+from driftwatch.diff.fields import FieldChange, field_changes, has_nested
 
 FORMAT = "driftwatch.diff/1"
 
@@ -94,7 +97,17 @@ class Change:
         if self.verdict is not None:
             out["verdict"] = self.verdict
             out["why"] = list(self.why)
+        detail = self.fields()
+        if detail:
+            out["fields"] = [fc.to_data() for fc in detail]
         return out
+
+    def fields(self) -> tuple[FieldChange, ...]:
+        """What changed inside a ``modified`` object whose changed fields hold a list or a
+        map (``fields.field_changes``), leaf by leaf; empty for any other change."""
+        if self.change != MODIFIED or not has_nested(self.before, self.after):
+            return ()
+        return field_changes(self.before, self.after)
 
     def sort_key(self) -> tuple[str, int, str, int, bytes, bytes]:
         return (
