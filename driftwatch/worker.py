@@ -31,7 +31,6 @@ from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
 from driftwatch.logs import log_event
 from driftwatch.metrics import ProcessMetrics, ResultsRegistry, TargetResult
-from driftwatch.migrations import major_of
 from driftwatch.rules import _cache as auditcache
 from driftwatch.store import Store
 
@@ -509,7 +508,7 @@ class DefaultStages:
     def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
         """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
         target's snapshot options on the live server's major version (and cached)."""
-        major = major_of(live)
+        major = live.server_major
         key = (_source_key(spec), major, options)
         with self._baseline_lock:
             hit = self._baselines.get(spec)

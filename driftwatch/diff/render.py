@@ -18,6 +18,7 @@ from driftwatch.diff.changes import (
     DiffResult,
 )
 from driftwatch.diff.fields import FieldChange, is_nested, path_text
+from driftwatch.diff.wording import describe
 
 FORMATS = ("text", "json", "markdown")
 
@@ -141,11 +142,9 @@ def summary_line(result: DiffResult) -> str:
 
 def _word(ch: Change, direction: bool | None) -> str:
     """The change word; reviewer words when one side is migrations:… (``direction`` =
-    old side is the migrations, see ``driftwatch.migrations.wording``)."""
+    old side is the migrations, see ``wording``)."""
     if direction is None:
         return ch.change
-    from driftwatch.migrations.wording import describe
-
     return describe(ch, direction)
 
 
