@@ -49,7 +49,7 @@ def _sort_key(fc: FieldChange) -> tuple[tuple[int, int, str], ...]:
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     """The leaves that differ between two JSON-native field deltas, sorted by path."""
-    from deepdiff import DeepDiff  # 80 ms to import: only when a detail is rendered
+    from deepdiff import DeepDiff  # slow to import (bench/README.md): only when rendered
     from deepdiff.helper import notpresent
 
     tree = DeepDiff(dict(before), dict(after), view="tree", threshold_to_diff_deeper=0)
