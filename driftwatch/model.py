@@ -497,6 +497,13 @@ class Snapshot:
         return self._objects
 
     @property
+    def server_major(self) -> int | None:
+        """The server major version the snapshot was taken on (a migrations replay for
+        comparison runs on the same one), None when ``meta.server_version`` has none."""
+        head = self.meta.server_version.split(".")[0]
+        return int(head) if head.isdigit() else None
+
+    @property
     def data(self) -> Mapping[str, Any]:
         if self._data is None:
             object.__setattr__(self, "_data", to_data(self._objects))

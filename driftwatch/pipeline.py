@@ -32,7 +32,6 @@ from driftwatch.errors import DriftwatchError
 from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions, take_snapshot
-from driftwatch.migrations import major_of
 from driftwatch.rules import _cache as auditcache
 from driftwatch.store import Store
 
@@ -195,7 +194,7 @@ class DefaultStages(StoreHistory):
     def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
         """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
         target's snapshot options on the live server's major version (and cached)."""
-        major = major_of(live)
+        major = live.server_major
         key = (_source_key(spec), major, options)
         with self._baseline_lock:
             hit = self._baselines.get(spec)
@@ -285,7 +284,7 @@ def finish_run(
 ) -> Recorded:
     """Record the run of a stored snapshot, with the counts of its changes."""
     found = stored.changes.value if isinstance(stored.changes, Ok) else ()
-    counts = Counter(ch.severity for ch in found)
+    counts: Counter[str] = Counter(ch.severity for ch in found)
     counts["total"] = len(found)
     finished = clock()
     run = run_stage(

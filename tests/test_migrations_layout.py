@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from driftwatch.migrations import layout, sqltext, stubs, wording
+from driftwatch.diff import wording
+from driftwatch.migrations import layout, spec, sqltext, stubs
 from driftwatch.migrations.errors import MigrationLayoutError
 
 
@@ -149,8 +150,8 @@ def test_reviewer_wording(change: str, old_is_migrations: bool, words: str) -> N
 
 
 def test_direction_of_specs() -> None:
-    assert wording.direction("migrations:supabase/migrations", "postgresql://x/db") is True
-    assert wording.direction("postgresql://x/db", "migrations:m") is False
-    assert wording.direction("a.json", "b.json") is None
+    assert spec.direction("migrations:supabase/migrations", "postgresql://x/db") is True
+    assert spec.direction("postgresql://x/db", "migrations:m") is False
+    assert spec.direction("a.json", "b.json") is None
     with pytest.raises(ValueError):
         wording.describe({"change": "exploded"}, True)

@@ -18,7 +18,6 @@ from driftwatch.config import derive
 from driftwatch.diff import KINDS, DiffOptions
 from driftwatch.diff.render import FORMATS, render
 from driftwatch.migrations import direction as migrations_direction
-from driftwatch.migrations import major_of
 
 
 def register(sub: Subparsers) -> None:
@@ -107,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
             args.old, cfg, options=snap_opts, target=args.target, strict=args.strict
         )
         new = snapshot_specs.resolve(
-            args.new, cfg, options=snap_opts, target=args.target, target_major=major_of(old),
+            args.new, cfg, options=snap_opts, target=args.target, target_major=old.server_major,
             strict=args.strict,
         )  # fmt: skip
     else:
@@ -116,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
         )
         old = snapshot_specs.resolve(
             args.old, cfg, options=snap_opts, target=args.target,
-            target_major=major_of(new) if direction else None, strict=args.strict,
+            target_major=new.server_major if direction else None, strict=args.strict,
         )  # fmt: skip
     if direction is None and old.meta.database != new.meta.database:
         # Not an error (comparing staging with production is a real use), but never silent.

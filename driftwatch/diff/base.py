@@ -1,11 +1,23 @@
-"""The comparator protocol: one subclass per top-level object kind (``Objects`` field)."""
+"""The comparator of a top-level object kind (an ``Objects`` field): one subclass per kind,
+one signature for all (``name, object(s), Context``). Members of tables and views have
+their own level: ``members.MemberComparator``."""
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Generic, TypeVar
 
 from driftwatch import snapshot as snapmod
-from driftwatch.diff.changes import ADDED, INFO, MODIFIED, REMOVED, RENAMED, Change
+from driftwatch.diff.changes import (
+    ADDED,
+    INFO,
+    MODIFIED,
+    REMOVED,
+    RENAMED,
+    Change,
+    ChangeType,
+    Kind,
+    Severity,
+)
 from driftwatch.diff.common import Context, data, delta
 
 T = TypeVar("T")
@@ -18,10 +30,10 @@ class Comparator(Generic[T]):
     when a renamed object can be told apart from drop + add).
     """
 
-    kind: ClassVar[str] = ""
-    added_severity: ClassVar[str] = INFO
-    removed_severity: ClassVar[str] = INFO
-    renamed_severity: ClassVar[str] = INFO
+    kind: ClassVar[Kind]
+    added_severity: ClassVar[Severity] = INFO
+    removed_severity: ClassVar[Severity] = INFO
+    renamed_severity: ClassVar[Severity] = INFO
     skip_fields: ClassVar[tuple[str, ...]] = ()  # compared elsewhere (grants, sub-objects)
 
     def added(self, name: str, obj: T, ctx: Context) -> list[Change]:
@@ -46,14 +58,16 @@ class Comparator(Generic[T]):
             self.change(name, MODIFIED, self.modified_severity(old, new, before), before, after)
         ]
 
-    def modified_severity(self, old: T, new: T, before: dict[str, Any]) -> str:
+    def modified_severity(self, old: T, new: T, before: dict[str, Any]) -> Severity:
         return INFO
 
     def shape(self, name: str, obj: T) -> bytes | None:
         """A rename-detection key (equal for a renamed object), or None to never detect."""
         return None
 
-    def change(self, name: str, change: str, severity: str, before: Any, after: Any) -> Change:
+    def change(
+        self, name: str, change: ChangeType, severity: Severity, before: Any, after: Any
+    ) -> Change:
         return Change(self.kind, name, change, severity, before, after, group=name)
 
 

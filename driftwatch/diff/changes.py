@@ -3,33 +3,44 @@
 A :class:`Change` says *what kind* of object changed (``table``, ``column``, ``policy`` …),
 *which* object (qualified; objects attached to a table are ``schema.table.name``), *how*
 (``added`` / ``removed`` / ``modified`` / ``renamed``), what it looked like before and after
-(JSON-native data; for ``modified`` only the fields that changed) and how much it matters
+(JSON-native data; for ``modified`` only the fields that changed, and ``fields()``: the
+leaves that changed inside those that are lists or maps) and how much it matters
 (``breaking`` / ``security`` / ``info``, see ``docs/diff.md``).
 """
 
 from __future__ import annotations
 
+import typing
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final, Literal
 
 import orjson
 
+from driftwatch.diff.fields import FieldChange, field_changes, has_nested
+
 FORMAT = "driftwatch.diff/1"
 
-ADDED = "added"
-REMOVED = "removed"
-MODIFIED = "modified"
-RENAMED = "renamed"
-CHANGE_TYPES = (ADDED, REMOVED, MODIFIED, RENAMED)
+ChangeType = Literal["added", "removed", "modified", "renamed"]
+ADDED: Final = "added"
+REMOVED: Final = "removed"
+MODIFIED: Final = "modified"
+RENAMED: Final = "renamed"
+CHANGE_TYPES: tuple[ChangeType, ...] = typing.get_args(ChangeType)
 
-BREAKING = "breaking"
-SECURITY = "security"
-INFO = "info"
-SEVERITIES = (SECURITY, BREAKING, INFO)  # most urgent first
+Severity = Literal["security", "breaking", "info"]
+BREAKING: Final = "breaking"
+SECURITY: Final = "security"
+INFO: Final = "info"
+SEVERITIES: tuple[Severity, ...] = (SECURITY, BREAKING, INFO)  # most urgent first
 
-KINDS = (
+# What a policy change does to access (``verdicts``), in report order.
+PolicyVerdict = Literal["loosened", "changed", "tightened", "equivalent"]
+VERDICTS: tuple[PolicyVerdict, ...] = typing.get_args(PolicyVerdict)
+
+# The kinds of changed object, in the order changes of one group are listed.
+Kind = Literal[
     "role",
     "schema",
     "extension",
@@ -56,19 +67,22 @@ KINDS = (
     "statistics",
     "publication",
     "event_trigger",
-)
+]
+KINDS: tuple[Kind, ...] = typing.get_args(Kind)
+_KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+_CHANGE_RANK = {change: rank for rank, change in enumerate(CHANGE_TYPES)}
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    kind: str
+    kind: Kind
     object: str
-    change: str
-    severity: str
+    change: ChangeType
+    severity: Severity
     before: Any = None
     after: Any = None
     group: str = ""  # the table (or top-level object) the change belongs to, for grouping
-    verdict: str | None = None  # policies: loosened / tightened / equivalent / changed
+    verdict: PolicyVerdict | None = None  # policies: loosened / tightened / equivalent / changed
     why: tuple[str, ...] = ()  # policies: what made the verdict
 
     def to_data(self) -> dict[str, Any]:
@@ -83,15 +97,24 @@ class Change:
         if self.verdict is not None:
             out["verdict"] = self.verdict
             out["why"] = list(self.why)
+        detail = self.fields()
+        if detail:
+            out["fields"] = [fc.to_data() for fc in detail]
         return out
 
+    def fields(self) -> tuple[FieldChange, ...]:
+        """What changed inside a ``modified`` object whose changed fields hold a list or a
+        map (``fields.field_changes``), leaf by leaf; empty for any other change."""
+        if self.change != MODIFIED or not has_nested(self.before, self.after):
+            return ()
+        return field_changes(self.before, self.after)
+
     def sort_key(self) -> tuple[str, int, str, int, bytes, bytes]:
-        kind_rank = KINDS.index(self.kind) if self.kind in KINDS else len(KINDS)
         return (
             self.group or self.object,
-            kind_rank,
+            _KIND_RANK[self.kind],
             self.object,
-            CHANGE_TYPES.index(self.change),
+            _CHANGE_RANK[self.change],
             orjson.dumps(self.before, option=orjson.OPT_SORT_KEYS),
             orjson.dumps(self.after, option=orjson.OPT_SORT_KEYS),
         )
@@ -118,14 +141,14 @@ class DiffResult:
     def counts(self) -> dict[str, int]:
         """Change count by severity, plus ``total`` (every key always present)."""
         c = Counter(ch.severity for ch in self.changes)
-        out = {sev: c.get(sev, 0) for sev in SEVERITIES}
+        out: dict[str, int] = {sev: c.get(sev, 0) for sev in SEVERITIES}
         out["total"] = len(self.changes)
         return out
 
     def policy_verdicts(self) -> dict[str, int]:
         """Policy changes by verdict (loosened / changed / tightened / equivalent)."""
         c = Counter(ch.verdict for ch in self.changes if ch.verdict is not None)
-        return {v: c.get(v, 0) for v in ("loosened", "changed", "tightened", "equivalent")}
+        return {v: c.get(v, 0) for v in VERDICTS}
 
     def to_data(self) -> dict[str, Any]:
         return {

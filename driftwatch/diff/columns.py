@@ -2,59 +2,50 @@
 
 Column order (``position``) is not drift unless ``strict_order``. A column that left one
 name and appeared under another at the same position with everything else equal is one
-``renamed`` change (``breaking``); the returned map lets the table comparator read the
-old side's indexes, constraints and policies with the new column names.
+``renamed`` change (``breaking``); the table comparator reads those renames
+(``members.renames_of``) to see the old side's indexes, constraints and policies with the
+new column names. Column privileges are grant changes on the column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
+from typing import Any
 
-from driftwatch import model, snapshot
+from driftwatch import model
 from driftwatch.diff import grants
-from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import Context, data, delta, member, split_keys, unique_pairs
+from driftwatch.diff.changes import BREAKING, INFO, Change, Severity
+from driftwatch.diff.common import member
+from driftwatch.diff.members import MemberComparator, Owner
 
 
-def compare(
-    table: str,
-    old: Mapping[str, model.Column],
-    new: Mapping[str, model.Column],
-    ctx: Context,
-) -> tuple[list[Change], dict[str, str]]:
-    """(changes, renames old→new)."""
-    if old == new:
-        return [], {}
-    out: list[Change] = []
-    added, removed, common = split_keys(old, new)
-    renames: dict[str, str] = {}
+class ColumnComparator(MemberComparator[model.Column]):
+    kind = "column"
+    renamed_severity = BREAKING
 
-    def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("column", member(table, name), change, severity, before, after, group=table)
+    def skipped(self, owner: Owner) -> Iterable[str]:
+        return ("grants",) if owner.ctx.options.strict_order else ("grants", "position")
 
-    if ctx.options.detect_renames and added and removed:
-        olds = {n: snapshot.canonical(data(old[n])) for n in removed}
-        news = {n: snapshot.canonical(data(new[n])) for n in added}
-        renames = unique_pairs(olds, news)
-        for was, now in sorted(renames.items()):
-            out.append(c(now, RENAMED, BREAKING, {"name": was}, {"name": now}))
-            added.remove(now)
-            removed.remove(was)
-    for n in added:
-        col = new[n]
-        required = (
-            not col.nullable and col.default is None and col.identity is None and not col.generated
+    def modified(
+        self, owner: Owner, name: str, old: model.Column, new: model.Column
+    ) -> list[Change]:
+        return super().modified(owner, name, old, new) + grants.compare(
+            member(owner.name, name), old.grants, new.grants, owner.ctx, group=owner.name
         )
-        out.append(c(n, ADDED, BREAKING if required else INFO, None, data(col)))
-    out += [c(n, REMOVED, BREAKING, data(old[n]), None) for n in removed]
-    skip = ("grants",) if ctx.options.strict_order else ("grants", "position")
-    for n in common:
-        o, w = old[n], new[n]
-        if o == w:
-            continue
-        before, after = delta(o, w, skip=skip)
-        if before:
-            breaking = "type" in before or (o.nullable and not w.nullable)
-            out.append(c(n, MODIFIED, BREAKING if breaking else INFO, before, after))
-        out += grants.compare(member(table, n), o.grants, w.grants, ctx, group=table)
-    return out, renames
+
+    def added_severity(self, owner: Owner, obj: model.Column) -> Severity:
+        required = (
+            not obj.nullable and obj.default is None and obj.identity is None and not obj.generated
+        )
+        return BREAKING if required else INFO
+
+    def removed_severity(self, owner: Owner, obj: model.Column) -> Severity:
+        return BREAKING
+
+    def modified_severity(
+        self, owner: Owner, old: model.Column, new: model.Column, before: dict[str, Any]
+    ) -> Severity:
+        return BREAKING if "type" in before or (old.nullable and not new.nullable) else INFO
+
+
+COLUMNS = ColumnComparator()

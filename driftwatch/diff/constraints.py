@@ -8,56 +8,34 @@ the new name, so a table rename is not also reported as a change to every refere
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from typing import Any
 
 from driftwatch import model
-from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, RENAMED, Change
-from driftwatch.diff.common import Context, data, delta, member, split_keys, unique_pairs
+from driftwatch.diff.changes import BREAKING, Severity
+from driftwatch.diff.members import MemberComparator, Owner
 
 
-def compare(
-    table: str,
-    old: Mapping[str, model.Constraint],
-    new: Mapping[str, model.Constraint],
-    ctx: Context,
-    *,
-    subst: Callable[[str], str] = lambda s: s,
-) -> list[Change]:
-    if old == new:
-        return []
-    out: list[Change] = []
-    added, removed, common = split_keys(old, new)
+class ConstraintComparator(MemberComparator[model.Constraint]):
+    kind = "constraint"
 
-    def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change(
-            "constraint", member(table, name), change, severity, before, after, group=table
-        )
-
-    def fixed(con: model.Constraint) -> model.Constraint:
-        ref = con.references
+    def fixed(self, owner: Owner, obj: model.Constraint) -> model.Constraint:
+        ref = obj.references
         if ref is not None:
-            ref = dataclasses.replace(ref, table=ctx.renamed_table(ref.table))
+            ref = dataclasses.replace(ref, table=owner.ctx.renamed_table(ref.table))
         return dataclasses.replace(
-            con,
-            definition=subst(con.definition),
-            columns=tuple(subst(col) for col in con.columns),
+            obj,
+            definition=owner.subst(obj.definition),
+            columns=tuple(owner.subst(col) for col in obj.columns),
             references=ref,
         )
 
-    if ctx.options.detect_renames and added and removed:
-        olds = {n: repr(fixed(old[n])) for n in removed}
-        news = {n: repr(new[n]) for n in added}
-        for was, now in unique_pairs(olds, news).items():
-            out.append(c(now, RENAMED, INFO, {"name": was}, {"name": now}))
-            added.remove(now)
-            removed.remove(was)
-    out += [c(n, ADDED, BREAKING, None, data(new[n])) for n in added]
-    out += [c(n, REMOVED, INFO, data(old[n]), None) for n in removed]
-    for n in common:
-        o, w = old[n], new[n]
-        if o == w:
-            continue
-        before, after = delta(fixed(o), w)
-        if before:
-            out.append(c(n, MODIFIED, BREAKING, before, after))
-    return out
+    def added_severity(self, owner: Owner, obj: model.Constraint) -> Severity:
+        return BREAKING
+
+    def modified_severity(
+        self, owner: Owner, old: model.Constraint, new: model.Constraint, before: dict[str, Any]
+    ) -> Severity:
+        return BREAKING
+
+
+CONSTRAINTS = ConstraintComparator()

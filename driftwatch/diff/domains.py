@@ -6,7 +6,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch.diff.base import Comparator, plain_shape
-from driftwatch.diff.changes import BREAKING, INFO
+from driftwatch.diff.changes import BREAKING, INFO, Severity
 
 
 class DomainComparator(Comparator[model.Domain]):
@@ -16,7 +16,7 @@ class DomainComparator(Comparator[model.Domain]):
 
     def modified_severity(
         self, old: model.Domain, new: model.Domain, before: dict[str, Any]
-    ) -> str:
+    ) -> Severity:
         stricter_checks = any(old.constraints.get(k) != v for k, v in new.constraints.items())
         if old.base_type != new.base_type or (old.nullable and not new.nullable) or stricter_checks:
             return BREAKING

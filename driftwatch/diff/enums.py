@@ -6,7 +6,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch.diff.base import Comparator, plain_shape
-from driftwatch.diff.changes import BREAKING, INFO
+from driftwatch.diff.changes import BREAKING, INFO, Severity
 
 
 class EnumComparator(Comparator[model.Enum]):
@@ -14,7 +14,9 @@ class EnumComparator(Comparator[model.Enum]):
     removed_severity = BREAKING
     renamed_severity = BREAKING
 
-    def modified_severity(self, old: model.Enum, new: model.Enum, before: dict[str, Any]) -> str:
+    def modified_severity(
+        self, old: model.Enum, new: model.Enum, before: dict[str, Any]
+    ) -> Severity:
         return BREAKING if set(old.labels) - set(new.labels) else INFO
 
     def shape(self, name: str, obj: model.Enum) -> bytes | None:

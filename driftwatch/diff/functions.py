@@ -12,7 +12,7 @@ from typing import Any
 from driftwatch import model
 from driftwatch.diff import grants
 from driftwatch.diff.base import Comparator, plain_shape
-from driftwatch.diff.changes import ADDED, BREAKING, INFO, SECURITY, Change
+from driftwatch.diff.changes import ADDED, BREAKING, INFO, SECURITY, Change, Severity
 from driftwatch.diff.common import Context, data
 
 
@@ -23,7 +23,7 @@ class FunctionComparator(Comparator[model.Function]):
     skip_fields = ("grants", "body_digest")
 
     def added(self, name: str, obj: model.Function, ctx: Context) -> list[Change]:
-        severity = SECURITY if obj.security_definer else INFO
+        severity: Severity = SECURITY if obj.security_definer else INFO
         return [self.change(name, ADDED, severity, None, data(obj))]
 
     def modified(
@@ -35,7 +35,7 @@ class FunctionComparator(Comparator[model.Function]):
 
     def modified_severity(
         self, old: model.Function, new: model.Function, before: dict[str, Any]
-    ) -> str:
+    ) -> Severity:
         if new.security_definer and not old.security_definer:
             return SECURITY
         if old.returns != new.returns or old.kind != new.kind:

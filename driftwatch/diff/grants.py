@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from driftwatch.diff.changes import ADDED, INFO, MODIFIED, REMOVED, SECURITY, Change
+from driftwatch.diff.changes import (
+    ADDED,
+    INFO,
+    MODIFIED,
+    REMOVED,
+    SECURITY,
+    Change,
+    ChangeType,
+    Severity,
+)
 from driftwatch.diff.common import Context
 from driftwatch.model import Grants
 
@@ -26,8 +35,8 @@ def compare(name: str, old: Grants, new: Grants, ctx: Context, *, group: str) ->
             continue
         gained = {_base(p) for p in after} - {_base(p) for p in before}
         gained_option = {p for p in after if p.endswith("*")} - set(before)
-        severity = SECURITY if role in app and (gained or gained_option) else INFO
-        change = ADDED if not before else REMOVED if not after else MODIFIED
+        severity: Severity = SECURITY if role in app and (gained or gained_option) else INFO
+        change: ChangeType = ADDED if not before else REMOVED if not after else MODIFIED
         out.append(
             Change(
                 kind="grant",

@@ -3,58 +3,40 @@
 Dropping a policy, changing its ``USING`` / ``WITH CHECK`` / roles / command / mode, or
 adding a *permissive* policy widens (or may widen) what a role can see: ``security``.
 A new restrictive policy only narrows access: ``info``. A rename, or a change of the
-comment alone, is ``info``.
+comment alone, is ``info``. (``verdicts`` then refines each policy change.)
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from typing import Any
 
 from driftwatch import model
-from driftwatch.diff.changes import ADDED, INFO, MODIFIED, REMOVED, RENAMED, SECURITY, Change
-from driftwatch.diff.common import data, delta, member, split_keys, unique_pairs
+from driftwatch.diff.changes import INFO, SECURITY, Severity
+from driftwatch.diff.members import MemberComparator, Owner
 
 
-def compare(
-    table: str,
-    old: Mapping[str, model.Policy],
-    new: Mapping[str, model.Policy],
-    *,
-    subst: Callable[[str], str] = lambda s: s,
-    detect_renames: bool = True,
-) -> list[Change]:
-    if old == new:
-        return []
-    out: list[Change] = []
-    added, removed, common = split_keys(old, new)
+class PolicyComparator(MemberComparator[model.Policy]):
+    kind = "policy"
 
-    def c(name: str, change: str, severity: str, before: object, after: object) -> Change:
-        return Change("policy", member(table, name), change, severity, before, after, group=table)
-
-    def fixed(p: model.Policy) -> model.Policy:
+    def fixed(self, owner: Owner, obj: model.Policy) -> model.Policy:
+        subst = owner.subst
         return dataclasses.replace(
-            p,
-            using=subst(p.using) if p.using else p.using,
-            with_check=subst(p.with_check) if p.with_check else p.with_check,
+            obj,
+            using=subst(obj.using) if obj.using else obj.using,
+            with_check=subst(obj.with_check) if obj.with_check else obj.with_check,
         )
 
-    if detect_renames and added and removed:
-        olds = {n: repr(fixed(old[n])) for n in removed}
-        news = {n: repr(new[n]) for n in added}
-        for was, now in unique_pairs(olds, news).items():
-            out.append(c(now, RENAMED, INFO, {"name": was}, {"name": now}))
-            added.remove(now)
-            removed.remove(was)
-    for n in added:
-        out.append(c(n, ADDED, SECURITY if new[n].permissive else INFO, None, data(new[n])))
-    out += [c(n, REMOVED, SECURITY, data(old[n]), None) for n in removed]
-    for n in common:
-        o, w = old[n], new[n]
-        if o == w:
-            continue
-        before, after = delta(fixed(o), w)
-        if before:
-            severity = INFO if set(before) == {"comment"} else SECURITY  # words only
-            out.append(c(n, MODIFIED, severity, before, after))
-    return out
+    def added_severity(self, owner: Owner, obj: model.Policy) -> Severity:
+        return SECURITY if obj.permissive else INFO
+
+    def removed_severity(self, owner: Owner, obj: model.Policy) -> Severity:
+        return SECURITY
+
+    def modified_severity(
+        self, owner: Owner, old: model.Policy, new: model.Policy, before: dict[str, Any]
+    ) -> Severity:
+        return INFO if set(before) == {"comment"} else SECURITY  # words only
+
+
+POLICIES = PolicyComparator()

@@ -12,7 +12,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch.diff.base import Comparator
-from driftwatch.diff.changes import BREAKING, INFO, SECURITY
+from driftwatch.diff.changes import BREAKING, INFO, SECURITY, Severity
 
 
 def streams_more(old: model.Publication, new: model.Publication) -> bool:
@@ -40,5 +40,5 @@ class PublicationComparator(Comparator[model.Publication]):
 
     def modified_severity(
         self, old: model.Publication, new: model.Publication, before: dict[str, Any]
-    ) -> str:
+    ) -> Severity:
         return SECURITY if streams_more(old, new) else INFO

@@ -17,6 +17,8 @@ from driftwatch.diff.changes import (
     Change,
     DiffResult,
 )
+from driftwatch.diff.fields import FieldChange, is_nested, path_text
+from driftwatch.diff.wording import describe
 
 FORMATS = ("text", "json", "markdown")
 
@@ -35,18 +37,47 @@ _RESET = "\033[0m"
 _MAX = 160
 
 
-def _one_line(value: Any) -> str:
+def _flat(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        text = " ".join(value.split())
-    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-        text = "[" + ", ".join(value) + "]"
-    else:
-        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+        return " ".join(value.split())
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "[" + ", ".join(value) + "]"
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _cut(text: str) -> str:
     return text if len(text) <= _MAX else text[: _MAX - 1] + "…"
+
+
+def _one_line(value: Any) -> str:
+    return _cut(_flat(value))
+
+
+def _modified_fields(before: dict[str, Any], after: dict[str, Any], ch: Change) -> str:
+    """``field: before → after`` per changed field; a list or map too long for one line is
+    spelled by the leaves that changed inside it (``Change.fields``) instead."""
+    parts = []
+    leaves: tuple[FieldChange, ...] | None = None
+    for k in sorted(before.keys() | after.keys()):
+        b, a = before.get(k), after.get(k)
+        if b == a:
+            continue
+        b_text, a_text = _flat(b), _flat(a)
+        if (is_nested(b) or is_nested(a)) and max(len(b_text), len(a_text)) > _MAX:
+            leaves = ch.fields() if leaves is None else leaves
+            inside = [fc for fc in leaves if fc.path[0] == k]
+            if inside:
+                parts += [
+                    f"{path_text(fc.path)}: {_one_line(fc.before)} → {_one_line(fc.after)}"
+                    for fc in inside
+                ]
+                continue
+        parts.append(f"{k}: {_cut(b_text)} → {_cut(a_text)}")
+    return "; ".join(parts)
 
 
 def _brief(data: Any) -> str:
@@ -83,11 +114,7 @@ def details(ch: Change) -> str:
     if ch.kind == "grant":
         return f"{ch.after['role']}: {', '.join(ch.before['privileges'])} → {', '.join(ch.after['privileges'])}"
     if isinstance(ch.before, dict) and isinstance(ch.after, dict):
-        return "; ".join(
-            f"{k}: {_one_line(ch.before.get(k))} → {_one_line(ch.after.get(k))}"
-            for k in sorted(ch.before.keys() | ch.after.keys())
-            if ch.before.get(k) != ch.after.get(k)
-        )
+        return _modified_fields(ch.before, ch.after, ch)
     return f"{_one_line(ch.before)} → {_one_line(ch.after)}"
 
 
@@ -115,11 +142,9 @@ def summary_line(result: DiffResult) -> str:
 
 def _word(ch: Change, direction: bool | None) -> str:
     """The change word; reviewer words when one side is migrations:… (``direction`` =
-    old side is the migrations, see ``driftwatch.migrations.wording``)."""
+    old side is the migrations, see ``wording``)."""
     if direction is None:
         return ch.change
-    from driftwatch.migrations.wording import describe
-
     return describe(ch, direction)
 
 

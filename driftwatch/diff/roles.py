@@ -13,7 +13,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch.diff.base import Comparator
-from driftwatch.diff.changes import INFO, SECURITY, Change
+from driftwatch.diff.changes import INFO, SECURITY, Change, Severity
 from driftwatch.diff.common import Context
 
 _SECURITY_FIELDS = frozenset({"superuser", "bypassrls", "login", "inherit", "member_of"})
@@ -34,7 +34,9 @@ class RoleComparator(Comparator[model.Role]):
     def removed(self, name: str, obj: model.Role, ctx: Context) -> list[Change]:
         return []
 
-    def modified_severity(self, old: model.Role, new: model.Role, before: dict[str, Any]) -> str:
+    def modified_severity(
+        self, old: model.Role, new: model.Role, before: dict[str, Any]
+    ) -> Severity:
         if _SECURITY_FIELDS & before.keys():
             return SECURITY
         if "settings" in before and any(

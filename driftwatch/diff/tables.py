@@ -8,11 +8,20 @@ index and trigger definitions are compared with the old name replaced by the new
 
 from __future__ import annotations
 
+import dataclasses
+
 from driftwatch import model, snapshot
-from driftwatch.diff import columns, constraints, grants, indexes, policies, rules, triggers
+from driftwatch.diff import grants
 from driftwatch.diff.base import Comparator
 from driftwatch.diff.changes import BREAKING, INFO, MODIFIED, SECURITY, Change
+from driftwatch.diff.columns import COLUMNS
 from driftwatch.diff.common import Context, data, ident_substituter
+from driftwatch.diff.constraints import CONSTRAINTS
+from driftwatch.diff.indexes import INDEXES
+from driftwatch.diff.members import Owner, renames_of
+from driftwatch.diff.policies import POLICIES
+from driftwatch.diff.rules import RULES
+from driftwatch.diff.triggers import TRIGGERS
 
 _SUB_OBJECTS = (
     "rls",
@@ -52,20 +61,16 @@ class TableComparator(Comparator[model.Table]):
     def modified(self, name: str, old: model.Table, new: model.Table, ctx: Context) -> list[Change]:
         out = super().modified(name, old, new, ctx)
         out += compare_rls(name, old.rls, new.rls)
-        col_changes, col_renames = columns.compare(name, old.columns, new.columns, ctx)
+        owner = Owner(name, ctx, rls=new.rls.enabled)
+        col_changes = COLUMNS.compare(owner, old.columns, new.columns)
         out += col_changes
-        mapping = {**ctx.table_renames, **col_renames}
-        subst = ident_substituter(mapping)
-        renames = ctx.options.detect_renames
-        out += constraints.compare(name, old.constraints, new.constraints, ctx, subst=subst)
-        out += indexes.compare(name, old.indexes, new.indexes, subst=subst, detect_renames=renames)
-        out += policies.compare(
-            name, old.policies, new.policies, subst=subst, detect_renames=renames
-        )
-        out += triggers.compare(
-            name, old.triggers, new.triggers, subst=subst, detect_renames=renames
-        )
-        out += rules.compare(name, old.rules, new.rules, rls=new.rls.enabled, subst=subst)
+        mapping = {**ctx.table_renames, **renames_of(col_changes, "column")}
+        owner = dataclasses.replace(owner, subst=ident_substituter(mapping))
+        out += CONSTRAINTS.compare(owner, old.constraints, new.constraints)
+        out += INDEXES.compare(owner, old.indexes, new.indexes)
+        out += POLICIES.compare(owner, old.policies, new.policies)
+        out += TRIGGERS.compare(owner, old.triggers, new.triggers)
+        out += RULES.compare(owner, old.rules, new.rules)
         out += grants.compare(name, old.grants, new.grants, ctx, group=name)
         return out
 

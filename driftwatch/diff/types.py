@@ -8,7 +8,7 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch.diff.base import Comparator, plain_shape
-from driftwatch.diff.changes import BREAKING, INFO
+from driftwatch.diff.changes import BREAKING, INFO, Severity
 
 
 class CompositeTypeComparator(Comparator[model.CompositeType]):
@@ -18,7 +18,7 @@ class CompositeTypeComparator(Comparator[model.CompositeType]):
 
     def modified_severity(
         self, old: model.CompositeType, new: model.CompositeType, before: dict[str, Any]
-    ) -> str:
+    ) -> Severity:
         for name, attribute in old.attributes.items():
             now = new.attributes.get(name)
             if now is None or now.type != attribute.type:
@@ -36,5 +36,5 @@ class RangeTypeComparator(Comparator[model.RangeType]):
 
     def modified_severity(
         self, old: model.RangeType, new: model.RangeType, before: dict[str, Any]
-    ) -> str:
+    ) -> Severity:
         return BREAKING if "subtype" in before else INFO

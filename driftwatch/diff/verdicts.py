@@ -26,13 +26,23 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from pglast import ast, enums
 
 from driftwatch import config as configmod
 from driftwatch import idents, model
-from driftwatch.diff.changes import ADDED, BREAKING, INFO, MODIFIED, REMOVED, SECURITY, Change
+from driftwatch.diff.changes import (
+    ADDED,
+    BREAKING,
+    INFO,
+    MODIFIED,
+    REMOVED,
+    SECURITY,
+    Change,
+    PolicyVerdict,
+    Severity,
+)
 from driftwatch.rules._context import Context
 from driftwatch.sqlexpr import (
     SqlSyntaxError,
@@ -44,13 +54,17 @@ from driftwatch.sqlexpr import (
     scalar_select_value,
 )
 
-LOOSENED = "loosened"
-TIGHTENED = "tightened"
-EQUIVALENT = "equivalent"
-CHANGED = "changed"
-VERDICTS = (LOOSENED, CHANGED, TIGHTENED, EQUIVALENT)
+LOOSENED: Final = "loosened"
+TIGHTENED: Final = "tightened"
+EQUIVALENT: Final = "equivalent"
+CHANGED: Final = "changed"
 
-_SEVERITY = {LOOSENED: SECURITY, CHANGED: SECURITY, TIGHTENED: INFO, EQUIVALENT: INFO}
+_SEVERITY: dict[PolicyVerdict, Severity] = {
+    LOOSENED: SECURITY,
+    CHANGED: SECURITY,
+    TIGHTENED: INFO,
+    EQUIVALENT: INFO,
+}
 _ALL = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE"})
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
 _COMMUTATIVE = frozenset({"=", "<>", "!=", "+", "*", "&&"})
@@ -168,7 +182,7 @@ _TRUE = ("const", "Boolean", "True")
 _FALSE = ("const", "Boolean", "False")
 
 
-def _order(old: Any, new: Any) -> str | None:
+def _order(old: Any, new: Any) -> PolicyVerdict | None:
     """LOOSENED / TIGHTENED / EQUIVALENT for two canonical expressions, None if unknown."""
     if old == new:
         return EQUIVALENT
@@ -204,7 +218,7 @@ def _form(text: str | None) -> Any:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Verdict:
-    verdict: str
+    verdict: PolicyVerdict
     why: tuple[str, ...]
 
 
@@ -221,7 +235,7 @@ def compare_policies(
     new: model.Policy,
 ) -> Verdict:
     """The verdict of a modified policy (see module doc)."""
-    steps: list[tuple[str, str]] = []
+    steps: list[tuple[PolicyVerdict, str]] = []
     roles_old, roles_new = set(old.roles), set(new.roles)
     if "public" in roles_new and "public" not in roles_old:
         steps.append((LOOSENED, "now applies to every role (public)"))
@@ -301,7 +315,7 @@ def classify(
                 if n.permissive
                 else Verdict(TIGHTENED, ("restrictive policy added",))
             )
-            severity = _SEVERITY[v.verdict]
+            severity: Severity = _SEVERITY[v.verdict]
         elif ch.change == REMOVED and o is not None:
             v = (
                 Verdict(TIGHTENED, ("permissive policy dropped: what it admitted is refused",))

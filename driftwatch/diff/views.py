@@ -12,10 +12,14 @@ import dataclasses
 from typing import Any
 
 from driftwatch import model
-from driftwatch.diff import grants, indexes, rules, triggers
+from driftwatch.diff import grants
 from driftwatch.diff.base import Comparator, plain_shape
-from driftwatch.diff.changes import BREAKING, INFO, SECURITY, Change
+from driftwatch.diff.changes import BREAKING, INFO, SECURITY, Change, Severity
 from driftwatch.diff.common import Context, ident_substituter
+from driftwatch.diff.indexes import INDEXES
+from driftwatch.diff.members import Owner
+from driftwatch.diff.rules import RULES
+from driftwatch.diff.triggers import TRIGGERS
 
 
 class ViewComparator(Comparator[model.View]):
@@ -28,16 +32,17 @@ class ViewComparator(Comparator[model.View]):
         if ctx.table_renames:  # read the old body with renamed tables' new names
             subst = ident_substituter(ctx.table_renames)
             old = dataclasses.replace(old, definition=subst(old.definition))
+        owner = Owner(name, ctx)
         return (
             super().modified(name, old, new, ctx)
             + grants.compare(name, old.grants, new.grants, ctx, group=name)
-            + triggers.compare(
-                name, old.triggers, new.triggers, detect_renames=ctx.options.detect_renames
-            )
-            + rules.compare(name, old.rules, new.rules)
+            + TRIGGERS.compare(owner, old.triggers, new.triggers)
+            + RULES.compare(owner, old.rules, new.rules)
         )
 
-    def modified_severity(self, old: model.View, new: model.View, before: dict[str, Any]) -> str:
+    def modified_severity(
+        self, old: model.View, new: model.View, before: dict[str, Any]
+    ) -> Severity:
         return SECURITY if old.security_invoker and not new.security_invoker else INFO
 
     def shape(self, name: str, obj: model.View) -> bytes | None:
@@ -56,7 +61,5 @@ class MaterializedViewComparator(Comparator[model.MaterializedView]):
         return (
             super().modified(name, old, new, ctx)
             + grants.compare(name, old.grants, new.grants, ctx, group=name)
-            + indexes.compare(
-                name, old.indexes, new.indexes, detect_renames=ctx.options.detect_renames
-            )
+            + INDEXES.compare(Owner(name, ctx), old.indexes, new.indexes)
         )

@@ -16,7 +16,7 @@ from driftwatch.introspect import SnapshotOptions
 from driftwatch.migrations.errors import MigrationFailed, MigrationLayoutError
 from driftwatch.migrations.layout import Plan, detect
 from driftwatch.migrations.replay import Warn, replay
-from driftwatch.migrations.wording import PREFIX, describe, direction, is_migrations_spec
+from driftwatch.migrations.spec import PREFIX, direction, is_migrations_spec
 
 __all__ = [
     "PREFIX",
@@ -25,11 +25,9 @@ __all__ = [
     "Plan",
     "baseline_snapshot",
     "cache_dir_of",
-    "describe",
     "detect",
     "direction",
     "is_migrations_spec",
-    "major_of",
     "replay",
     "resolve_spec",
 ]
@@ -37,12 +35,6 @@ __all__ = [
 
 def cache_dir_of(cfg: configmod.Config) -> Path | None:
     return cfg.state_path / "migrations" if cfg.migrations.cache else None
-
-
-def major_of(snap: model.Snapshot) -> int | None:
-    """The server major version a snapshot was taken on (to replay on the same one)."""
-    head = snap.meta.server_version.split(".")[0]
-    return int(head) if head.isdigit() else None
 
 
 def resolve_spec(
@@ -80,7 +72,7 @@ def baseline_snapshot(
 ) -> model.Snapshot:
     """A target's ``baseline = "migrations:…"`` for ``serve``: cached, so cheap on every tick.
 
-    Pass the live snapshot's major (``major_of(live)``) so the replay runs on the same
+    Pass the live snapshot's major (``live.server_major``) so the replay runs on the same
     PostgreSQL major when one is available, and the target's snapshot options so both
     sides cover the same schemas.
     """
