@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from driftwatch.migrations import replay  # noqa: E402
+from driftwatch.migrations.replay import replay  # noqa: E402
 
 NEXUS = REPO / "tests" / "fixtures" / "migrations" / "nexus"
 

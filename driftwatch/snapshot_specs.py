@@ -23,9 +23,9 @@ from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import InputError
-from driftwatch.introspect import SnapshotOptions, take_snapshot
 
 if TYPE_CHECKING:
+    from driftwatch.introspect import SnapshotOptions
     from driftwatch.store import Store
 
 _KEYWORD_DSN = re.compile(r"^\s*\w+\s*=")
@@ -97,6 +97,8 @@ def resolve(
         return resolve_spec(spec, cfg, options=options, target_major=target_major)
     if is_dsn(spec):
         validate_dsn(spec)
+        from driftwatch.introspect import take_snapshot  # psycopg: only for a live side
+
         return take_snapshot(spec, options)
     path = Path(spec)
     if not path.exists():

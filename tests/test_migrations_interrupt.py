@@ -21,7 +21,7 @@ from driftwatch.migrations.replay import DB_PREFIX
 SCRIPT = """
 import logging, sys
 logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
-from driftwatch.migrations import replay
+from driftwatch.migrations.replay import replay
 try:
     replay(sys.argv[1], scratch_url=sys.argv[2] or None, server="embedded", cache_dir=None)
 except KeyboardInterrupt:

@@ -13,7 +13,7 @@ from conftest import NEXUS_SQL, REPO, PgServer, run_sql
 from driftwatch.diff import diff
 from driftwatch.diff.wording import describe
 from driftwatch.introspect import take_snapshot
-from driftwatch.migrations import replay
+from driftwatch.migrations.replay import replay
 
 NEXUS_MIGRATIONS = REPO / "tests" / "fixtures" / "migrations" / "nexus"
 REGENERATE = "regenerate it: .venv/bin/python tests/fixtures/migrations/split_nexus.py"

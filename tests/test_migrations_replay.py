@@ -14,8 +14,8 @@ from driftwatch import config as configmod
 from driftwatch import snapshot_specs
 from driftwatch.config import load as configload
 from driftwatch.introspect import take_snapshot
-from driftwatch.migrations import MigrationFailed, replay
-from driftwatch.migrations.replay import DB_PREFIX
+from driftwatch.migrations import MigrationFailed
+from driftwatch.migrations.replay import DB_PREFIX, replay
 
 SCHEMA = """\
 create table public.accounts (id bigint generated always as identity primary key, name text not null);

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftwatch import config as configmod
 from driftwatch import model
@@ -15,7 +15,9 @@ from driftwatch.config.load import apply_limits, load
 from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
-from driftwatch.introspect import SnapshotOptions
+
+if TYPE_CHECKING:
+    from driftwatch.introspect import SnapshotOptions
 
 Subparsers = Any  # argparse._SubParsersAction is private
 

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 from driftwatch.config.model import Config, Target
 from driftwatch.errors import ConfigError, UsageError
 from driftwatch.fileio import read_input
-from driftwatch.introspect import SnapshotOptions
 
 if TYPE_CHECKING:
     from driftwatch.diff import DiffOptions
+    from driftwatch.introspect import SnapshotOptions
 
 # Where a DSN comes from when neither a target nor --dsn names one (DOCS_DB_URL: the seed's).
 DSN_ENV_VARS = ("DRIFTWATCH_DSN", "DOCS_DB_URL")
@@ -34,6 +34,8 @@ def snapshot_options(
 ) -> SnapshotOptions:
     """The snapshot options of ``target`` (defaults without one), with a command's flags:
     ``schemas`` replaces the target's include globs, ``exclude_schemas`` adds to its own."""
+    from driftwatch.introspect import SnapshotOptions  # psycopg: not for file-only commands
+
     include = tuple(target.schemas) if target is not None else SnapshotOptions().include_schemas
     exclude = tuple(target.exclude_schemas) if target is not None else ()
     return SnapshotOptions(

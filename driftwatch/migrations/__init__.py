@@ -3,20 +3,26 @@
 ``replay()`` applies a migrations folder (Supabase, Flyway, numbered, or one schema file)
 to a scratch PostgreSQL and snapshots it; ``resolve_spec()`` / ``baseline_snapshot()``
 do that for a ``migrations:…`` spelling with the settings of the config.
+
+The package itself stays light (``driftwatch diff a.json b.json`` imports it for
+``direction``): the replay machinery, psycopg included, loads with the first replay.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import model
 from driftwatch.errors import InputError
-from driftwatch.introspect import SnapshotOptions
 from driftwatch.migrations.errors import MigrationFailed, MigrationLayoutError
 from driftwatch.migrations.layout import Plan, detect
-from driftwatch.migrations.replay import Warn, replay
 from driftwatch.migrations.spec import PREFIX, direction, is_migrations_spec
+
+if TYPE_CHECKING:
+    from driftwatch.introspect import SnapshotOptions
+    from driftwatch.migrations.replay import Warn
 
 __all__ = [
     "PREFIX",
@@ -28,7 +34,6 @@ __all__ = [
     "detect",
     "direction",
     "is_migrations_spec",
-    "replay",
     "resolve_spec",
 ]
 
@@ -51,6 +56,8 @@ def resolve_spec(
     path = spec[len(PREFIX) :]
     if not path:
         raise InputError("migrations: needs a folder or file, e.g. migrations:supabase/migrations")
+    from driftwatch.migrations.replay import replay
+
     return replay(
         path,
         scratch_url=cfg.migrations.scratch_url,
