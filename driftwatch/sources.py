@@ -34,14 +34,13 @@ _KEYWORD_DSN = re.compile(r"^\s*\w+\s*=")
 def target_options(target: configmod.Target | None) -> SnapshotOptions:
     """The snapshot options a configured target asks for (defaults without a target).
 
-    The one place ``schemas``, ``exclude_schemas`` and ``snapshot_jobs`` become options, for
+    The one place ``schemas`` and ``exclude_schemas`` become options, for
     the CLI, ``diff`` and the ``serve`` worker alike."""
     if target is None:
         return SnapshotOptions()
     return SnapshotOptions(
         include_schemas=tuple(target.schemas),
         exclude_schemas=tuple(target.exclude_schemas),
-        jobs=target.snapshot_jobs,
         target=target.name,
     )
 

@@ -54,15 +54,6 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         help="exclude schemas matching GLOB (repeatable)",
     )
     p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        choices=(1, 2),
-        default=None,
-        help="connections sharing one exported snapshot (default 1; with 2, constraints and"
-        " policies are read on a second one: slower on a 2-core machine, see bench/README.md)",
-    )
-    p.add_argument(
         "--include-managed",
         action="store_true",
         help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)",
@@ -113,7 +104,6 @@ def live_source(
             include_schemas=tuple(args.schemas or base.include_schemas),
             exclude_schemas=tuple(args.exclude_schemas or []) + base.exclude_schemas,
             include_managed=bool(getattr(args, "include_managed", False)),
-            jobs=getattr(args, "jobs", None) or base.jobs,
         ),
     )
 
