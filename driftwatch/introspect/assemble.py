@@ -17,7 +17,7 @@ import hashlib
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from driftwatch.introspect import queries
@@ -77,6 +77,9 @@ class Assembler:
 
     ORDER: tuple[str, ...] = queries.KINDS  # the order of queries.PLAN
 
+    # The kinds whose objects are relations (what an incremental read re-reads or keeps).
+    RELATION_KINDS: tuple[str, ...] = ("tables", "views", "materialized_views", "sequences")
+
     def __init__(self, server: R.Server | None = None) -> None:
         # Tests give a partial row or none: every key is read with .get.
         server = server if server is not None else cast(R.Server, {})
@@ -132,6 +135,7 @@ class Assembler:
             "views": {},
         }
         self._seen: list[str] = []
+        self._base: Mapping[str, Mapping[str, Any]] = {}
         self._all_roles: dict[str, Data] = {}
         self._pinned_roles: set[str] = set()
         # object key → why it is incomplete (see the module docstring)
@@ -164,12 +168,23 @@ class Assembler:
             for key, table in self._out["tables"].items():
                 table[kind] = _sorted(members.pop(key, None))
 
+    def keep(self, base: Mapping[str, Mapping[str, Any]]) -> None:
+        """Relations of an earlier snapshot that this read does not re-read (kind of
+        ``RELATION_KINDS`` → key → object): ``result`` has them as they are, beside the
+        relations read now (which win). They are shared, never modified."""
+        self._base = base
+
     def result(self) -> Data:
         """The objects tree; expressions registered in ``exprs`` must be resolved first.
         Incomplete objects are marked and listed in ``warnings`` (also logged)."""
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
         out = self._out
+        for kind, kept in self._base.items():
+            read_now = out[kind]
+            merged = {key: kept[key] for key in kept if key not in read_now}
+            merged.update(read_now)
+            out[kind] = _sorted(merged)
         out["tables"] = _sorted(out["tables"])  # rows arrive unordered
         for kind in ("statistics", "operators", "collations", "composite_types", "range_types"):
             out[kind] = _sorted(out[kind])

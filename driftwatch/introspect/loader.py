@@ -10,10 +10,10 @@ identical whichever role runs driftwatch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
-from typing import Any, cast
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
@@ -68,6 +68,100 @@ def _runner(cur: psycopg.Cursor[DictRow], major: int) -> Run:
     return run
 
 
+@dataclass(frozen=True)
+class Opened:
+    """What the snapshot's transaction learns first: the server, the schemas, the meta."""
+
+    server: rows.Server
+    major: int
+    schemas: list[str]
+    meta: model.Meta
+
+
+def open_read(cur: psycopg.Cursor[DictRow], opts: SnapshotOptions, *, fingerprint: bool) -> Opened:
+    """Settings, the server row and the meta (its catalog fingerprint read now only when
+    ``fingerprint``: otherwise at the end, while the client hashes the tree)."""
+    session.apply_settings(cur, opts)
+    cur.execute(queries.query("server"))
+    server = cast(rows.Server | None, cur.fetchone())
+    assert server is not None
+    schemas = select_schemas(server["schemas"], opts)
+    meta = model.Meta(
+        taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        target=opts.target,
+        database=server["database"],
+        server_version=server["server_version"].split()[0],
+        driftwatch_version=__version__,
+        schemas=tuple(schemas),
+        catalog_fingerprint=session.fingerprint(cur) if fingerprint else "",
+    )
+    return Opened(server, server["server_version_num"] // 10000, schemas, meta)
+
+
+def params_of(opened: Opened, oids: Sequence[int] | None = None) -> Params:
+    """The catalog queries' parameters; ``oids`` limits the relation queries to those."""
+    return {"schemas": opened.schemas, "oids": None if oids is None else list(oids)}
+
+
+def read(
+    conn: Connection,
+    cur: psycopg.Cursor[DictRow],
+    opened: Opened,
+    params: Params,
+    bar: progress.Bar,
+    base: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[Assembler, int]:
+    """Run the plan into an assembler (``base``: relations kept from an earlier snapshot,
+    see ``Assembler.keep``) and resolve its expressions; returns it and the queries sent."""
+    plan = queries.PLAN
+    assembler = Assembler(opened.server)
+    if base is not None:
+        assembler.keep(base)
+
+    def consume(q: queries.Query, rows: driver.Rows) -> None:
+        assembler.add(q.kind, rows)
+        bar.update()
+
+    driver.run_plan(conn, plan, opened.major, params, consume)
+    sent = len(plan) + assembler.exprs.resolve(_runner(cur, opened.major))
+    return assembler, sent
+
+
+T = TypeVar("T")
+
+
+def finish(
+    conn: Connection,
+    cur: psycopg.Cursor[DictRow],
+    meta: model.Meta,
+    params: Params,
+    assembler: Assembler,
+    hasher: Hasher,
+    also: Callable[[], T],
+) -> tuple[model.Snapshot, T]:
+    """The snapshot: the server reads the catalog fingerprint (unless the meta has it),
+    runs ``also`` and checks for DDL committed meanwhile while the client assembles and
+    hashes the tree. DDL committed meanwhile raises ``ConcurrentDDL`` (a retry)."""
+
+    def server_side() -> tuple[str, T, bool]:
+        # Without parallel workers: the client keeps a core busy meanwhile, and a
+        # worker would take turns with it on a 2-core machine rather than finish sooner.
+        cur.execute("set local max_parallel_workers_per_gather = 0")
+        fingerprint = meta.catalog_fingerprint or session.fingerprint(cur)
+        extra = also()
+        return fingerprint, extra, session.changed_during_snapshot(conn, cur, params)
+
+    with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-finish") as pool:
+        finished = pool.submit(server_side)
+        data = assembler.result()
+        digest = hasher(data)
+        fingerprint, extra, changed = finished.result()
+    if changed:
+        raise session.ConcurrentDDL("the schema changed while the snapshot was taken")
+    snap = model.Snapshot(replace(meta, catalog_fingerprint=fingerprint), digest=digest, data=data)
+    return snap, extra
+
+
 def _snapshot(
     conn: Connection,
     opts: SnapshotOptions,
@@ -77,74 +171,39 @@ def _snapshot(
     hasher: Hasher,
 ) -> model.Snapshot:
     session.begin(conn)
-    plan = queries.PLAN
     with (
         collector_paused(),
         conn.transaction(),
         conn.cursor(row_factory=dict_row) as cur,
-        progress.bar("snapshot", total=len(plan), unit="query") as bar,
+        progress.bar("snapshot", total=len(queries.PLAN), unit="query") as bar,
     ):
-        session.apply_settings(cur, opts)
-        cur.execute(queries.query("server"))
-        server = cast(rows.Server | None, cur.fetchone())
-        assert server is not None
-        major = server["server_version_num"] // 10000
-        schemas = select_schemas(server["schemas"], opts)
-        params: Params = {"schemas": schemas}
+        # Without an earlier snapshot to reuse, the fingerprint is only recorded: it is
+        # read at the end (same snapshot, same result) while the client hashes the tree.
+        opened = open_read(cur, opts, fingerprint=reuse is not None)
+        meta = opened.meta
         sent = 3  # the settings, the server and the fingerprint query
-        meta = model.Meta(
-            taken_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            target=opts.target,
-            database=server["database"],
-            server_version=server["server_version"].split()[0],
-            driftwatch_version=__version__,
-            schemas=tuple(schemas),
-            # Without an earlier snapshot to reuse, the fingerprint is only recorded: it is
-            # read at the end (same snapshot, same result) while the client hashes the tree.
-            catalog_fingerprint=session.fingerprint(cur) if reuse is not None else "",
-        )
-        if (
-            reuse is not None
-            and reuse.meta.catalog_fingerprint == meta.catalog_fingerprint
-            and reuse.meta.schemas == meta.schemas
-            and reuse.meta.database == meta.database
-            and reuse.meta.driftwatch_version == meta.driftwatch_version
-        ):
+        if reuse is not None and reusable(reuse, meta):
             if stats is not None:
                 stats.update(queries=sent, reused=1)
             if observer is not None:
                 observer(cur)
             return model.Snapshot(meta, digest=reuse.digest, data=reuse.data)
-        assembler = Assembler(server)
-
-        def consume(q: queries.Query, rows: driver.Rows) -> None:
-            assembler.add(q.kind, rows)
-            bar.update()
-
-        driver.run_plan(conn, plan, major, params, consume)
-        sent += len(plan) + 1
-        sent += assembler.exprs.resolve(_runner(cur, major))
-
-        def finish() -> tuple[str, bool]:
-            # Without parallel workers: the client keeps a core busy meanwhile, and a
-            # worker would take turns with it on a 2-core machine rather than finish sooner.
-            cur.execute("set local max_parallel_workers_per_gather = 0")
-            fingerprint = meta.catalog_fingerprint or session.fingerprint(cur)
-            return fingerprint, session.changed_during_snapshot(conn, cur, params)
-
-        # The server reads the fingerprint and checks for DDL committed meanwhile while the
-        # client assembles and hashes the tree.
-        sent += 1
-        with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-finish") as pool:
-            finished = pool.submit(finish)
-            data = assembler.result()
-            digest = hasher(data)
-            fingerprint, changed = finished.result()
-        if changed:
-            raise session.ConcurrentDDL("the schema changed while the snapshot was taken")
-        meta = replace(meta, catalog_fingerprint=fingerprint)
+        params = params_of(opened)
+        assembler, n = read(conn, cur, opened, params, bar)
+        snap, _ = finish(conn, cur, meta, params, assembler, hasher, lambda: None)
+        sent += n + 2  # the expressions' queries, the DDL check
         if stats is not None:
             stats.update(queries=sent, reused=0)
         if observer is not None:
             observer(cur)
-    return model.Snapshot(meta, digest=digest, data=data)
+    return snap
+
+
+def reusable(earlier: model.Snapshot, meta: model.Meta) -> bool:
+    """``earlier`` is still the catalog ``meta`` describes (same fingerprint and scope)."""
+    return (
+        earlier.meta.catalog_fingerprint == meta.catalog_fingerprint
+        and earlier.meta.schemas == meta.schemas
+        and earlier.meta.database == meta.database
+        and earlier.meta.driftwatch_version == meta.driftwatch_version
+    )

@@ -269,3 +269,14 @@ class Expr(NamedTuple):
     source: str
     ref: int
     text: str | None
+
+
+class RelationFingerprint(NamedTuple):
+    """sql/relation_fingerprints.sql: one user relation (oid 0: everything shared, with
+    ``fingerprint`` alone set)."""
+
+    oid: int
+    schema: str | None
+    name: str | None
+    relkind: str | None
+    fingerprint: str
