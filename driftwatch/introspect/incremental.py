@@ -14,6 +14,7 @@ full. Nothing about OIDs enters the snapshot itself.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -74,22 +75,26 @@ class IncrementalStats:
     reason: str = ""  # why a full read
 
 
-# (DSN, snapshot digest) → the fingerprints read with that snapshot, newest last.
+# (DSN, snapshot digest) → the fingerprints read with that snapshot, newest last; the
+# serve workers of several targets take snapshots in parallel threads.
 _states: OrderedDict[tuple[str, str], CatalogState] = OrderedDict()
+_states_lock = threading.Lock()
 
 
 def state_of(dsn: str, snapshot: model.Snapshot) -> CatalogState | None:
     """The fingerprints kept for ``snapshot`` of ``dsn`` (taken by ``take_incremental`` in
     this process), if any."""
-    return _states.get((dsn, snapshot.digest))
+    with _states_lock:
+        return _states.get((dsn, snapshot.digest))
 
 
 def _remember(snapshot: model.Snapshot, state: CatalogState) -> None:
     key = (state.dsn, snapshot.digest)
-    _states[key] = state
-    _states.move_to_end(key)
-    while len(_states) > KEPT_STATES:
-        _states.popitem(last=False)
+    with _states_lock:
+        _states[key] = state
+        _states.move_to_end(key)
+        while len(_states) > KEPT_STATES:
+            _states.popitem(last=False)
 
 
 def take_incremental(
