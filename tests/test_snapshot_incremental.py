@@ -149,3 +149,32 @@ def test_a_snapshot_not_taken_incrementally_reads_in_full(tenants: str) -> None:
     snap, stats = take_incremental(tenants, previous=plain)
     assert stats.mode == "full" and "no fingerprints" in stats.reason
     assert snap.digest == plain.digest
+
+
+def test_ddl_committed_mid_read_is_all_in_or_all_out(
+    tenants: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A change committed while an incremental read runs (here: when its columns query is
+    sent) gives the schema before or after it, never a mix, and the fingerprints kept with
+    the result serve the next read correctly."""
+    from driftwatch.introspect import driver
+
+    first, _ = take_incremental(tenants)
+    run_sql(tenants, "alter table public.call_t00005 add column one text")
+    before = take_snapshot(tenants)
+    real_query = driver.query
+    fired: list[str] = []
+
+    def query(kind: str, major: int = 999) -> str:
+        if kind == "columns" and not fired:
+            fired.append(kind)
+            run_sql(tenants, "alter table public.ai_t00007 add column two text")
+        return real_query(kind, major)
+
+    monkeypatch.setattr(driver, "query", query)
+    got, _ = take_incremental(tenants, previous=first)
+    monkeypatch.setattr(driver, "query", real_query)
+    assert fired == ["columns"]
+    after = take_snapshot(tenants)
+    assert got.digest in (before.digest, after.digest)
+    _same_as_full(tenants, got)
