@@ -79,10 +79,8 @@ shared (part) as (
   -- types but the row types of relations and their arrays (renamed with their relation)
   union all select 'type:' || count(*) || ':' || coalesce(sum(t.xmin::text::bigint), 0)
   from pg_type t
-  left join pg_class c on c.oid = t.typrelid
-  left join pg_type e on e.oid = t.typelem and e.typarray = t.oid
-  left join pg_class ec on ec.oid = e.typrelid
-  where coalesce(c.relkind, 'c') = 'c' and coalesce(ec.relkind, 'c') = 'c'
+  where t.oid not in (select reltype from pg_class where reltype <> 0 and relkind <> 'c')
+    and t.typelem not in (select reltype from pg_class where reltype <> 0 and relkind <> 'c')
   union all select 'description:' || count(*) || ':' || coalesce(sum(xmin::text::bigint), 0)
   from pg_description
   where classoid not in ('pg_class'::regclass, 'pg_constraint'::regclass, 'pg_policy'::regclass,
