@@ -57,15 +57,8 @@ def main() -> int:
     ap.add_argument("--server", default="postgresql://postgres@127.0.0.1:5432")
     ap.add_argument("--db", action="append", required=True)
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--jobs", type=int, default=1, help="driftwatch --jobs")
     args = ap.parse_args()
-    driftwatch = [
-        sys.executable,
-        "-m",
-        "driftwatch",
-        "snapshot",
-        *(["--jobs", str(args.jobs)] if args.jobs > 1 else []),
-    ]
+    driftwatch = [sys.executable, "-m", "driftwatch", "snapshot"]
     # Bytecode compiled first, as an installed driftwatch has it (pip compiles on install):
     # a source checkout run with PYTHONDONTWRITEBYTECODE=1 would otherwise compile every
     # module at every start (about 20 ms).

@@ -29,7 +29,7 @@ from conftest import REPO, generated_schema
 from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.errors import IntrospectionError, TargetUnreachable
-from driftwatch.introspect import SnapshotOptions, loader, take_snapshot
+from driftwatch.introspect import SnapshotOptions, driver, queries, take_snapshot
 from driftwatch.pgserver import LocalCluster, ServerUnavailable, find_local_bindir, wait_ready
 
 BIG_TABLES = 1000  # incl. organizations; ~1 s snapshot: wide enough to hit mid-flight
@@ -359,9 +359,9 @@ def test_ddl_committed_mid_snapshot_is_all_in_or_all_out(
     _sql(dsn, CONCURRENT_DDL[ddl])
     after = _objects(take_snapshot(dsn))
     assert before != after
-    real_query = loader.query
+    real_query = driver.query
     outcomes: dict[str, str] = {}
-    for kind in loader.QUERY_KINDS:
+    for kind in queries.KINDS:
         _sql(dsn, reset)
         fired: list[str] = []
 
@@ -371,9 +371,9 @@ def test_ddl_committed_mid_snapshot_is_all_in_or_all_out(
                 _sql(dsn, CONCURRENT_DDL[ddl])
             return real_query(k, major)
 
-        monkeypatch.setattr(loader, "query", query)
+        monkeypatch.setattr(driver, "query", query)
         got = _objects(take_snapshot(dsn))
-        monkeypatch.setattr(loader, "query", real_query)
+        monkeypatch.setattr(driver, "query", real_query)
         assert fired == [kind]
         outcomes[kind] = "before" if got == before else "after" if got == after else "MIXED"
     assert "MIXED" not in outcomes.values(), outcomes

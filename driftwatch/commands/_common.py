@@ -55,15 +55,6 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
         help="exclude schemas matching GLOB (repeatable)",
     )
     p.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        choices=(1, 2),
-        default=None,
-        help="connections sharing one exported snapshot (default 1; with 2, constraints and"
-        " policies are read on a second one: slower on a 2-core machine, see bench/README.md)",
-    )
-    p.add_argument(
         "--include-managed",
         action="store_true",
         help="also snapshot Supabase-managed schemas (auth, storage, realtime, ...)",

@@ -17,15 +17,16 @@ import hashlib
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, cast
 
+from driftwatch.introspect import queries
+from driftwatch.introspect import rows as R
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
 from driftwatch.introspect.exprs import Expressions
 
 log = logging.getLogger("driftwatch.snapshot")
 
-Row = dict[str, Any]
 Data = dict[str, Any]
 Attr = tuple[str, int, int, Data]  # a column: name, type OID, collation OID, its entry
 
@@ -67,131 +68,21 @@ def _tgtype(tgtype: int) -> tuple[str, list[str], str]:
 
 class Assembler:
     """Consumes each query's rows as they arrive (``add``), so only one query's rows are
-    alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``:
-    grants before the objects they belong to, columns before the indexes and constraints
-    that name them by number, everything a view collects before the views. Tables get
-    their members (columns, indexes, ...) as each kind's rows are in, so they come early:
-    the server has only cheap queries to run first, and the costly ones run while the
-    client is busy with the rows before them (the queries are pipelined, see ``loader``).
+    alive at a time; ``result()`` gives the objects tree. Kinds must arrive in ``ORDER``,
+    the order of ``queries.PLAN`` (which says why). Tables get their members (columns,
+    indexes, ...) as each kind's rows are in, while the server produces the next rows.
 
     ``server`` is the row of ``sql/server.sql`` (keywords for quoting, default operator
     classes)."""
 
-    ORDER: tuple[str, ...] = (
-        "grants",
-        "tables",
-        "columns",
-        "indexes",
-        "constraints",
-        "triggers",
-        "policies",
-        "functions",
-        "sequences",
-        "types",
-        "extensions",
-        "roles",
-        "schemas",
-        "others",  # the small kinds (queries.COMBINED); rules before the views they belong to
-        "views",
-    )
+    ORDER: tuple[str, ...] = queries.KINDS  # the order of queries.PLAN
 
-    # Kinds whose rows arrive as tuples (the big ones: a dict per row costs more than the
-    # rest of the work), with the column names their queries must return, in order.
-    TUPLE_FIELDS: ClassVar[dict[str, tuple[str, ...]]] = {
-        "grants": ("kind", "key", "grantee", "privilege", "grantable"),
-        "others": ("kind", "key", "rel", "data"),
-        "columns": (
-            "rel",
-            "relkind",
-            "name",
-            "attnum",
-            "typid",
-            "collid",
-            "type",
-            "nullable",
-            "ref",
-            "tree",
-            "is_generated",
-            "identity",
-            "collation",
-            "comment",
-            "identity_sequence",
-            "grants",
-        ),
-        "policies": (
-            "rel",
-            "name",
-            "command",
-            "permissive",
-            "roles",
-            "ref",
-            "using_tree",
-            "check_tree",
-            "comment",
-        ),
-        "constraints": (
-            "schema",
-            "relation",
-            "name",
-            "contype",
-            "definition",
-            "ref",
-            "tree",
-            "flags",
-            "conkey",
-            "include",
-            "ref_schema",
-            "ref_relation",
-            "confkey",
-            "ref_columns",
-            "on_update",
-            "on_delete",
-            "match",
-            "deferrable",
-            "deferred",
-            "validated",
-            "inherited",
-        ),
-        "indexes": (
-            "schema",
-            "relation",
-            "name",
-            "definition",
-            "ref",
-            "tree",
-            "indkey",
-            "indclass",
-            "indcollation",
-            "indoption",
-            "nkeyatts",
-            "expression_columns",
-            "is_unique",
-            "is_primary",
-            "method",
-            "constraint_name",
-            "valid",
-        ),
-        "tables": (
-            "schema",
-            "name",
-            "relkind",
-            "owner",
-            "rls_enabled",
-            "rls_forced",
-            "comment",
-            "is_partition",
-            "parents",
-            "partition_bound",
-            "partition_key",
-            "persistence",
-            "options",
-            "of_type",
-            "foreign_table",
-        ),
-    }
+    # The kinds whose objects are relations (what an incremental read re-reads or keeps).
+    RELATION_KINDS: tuple[str, ...] = ("tables", "views", "materialized_views", "sequences")
 
-    def __init__(self, server: Row | None = None) -> None:
-        server = server or {}
+    def __init__(self, server: R.Server | None = None) -> None:
+        # Tests give a partial row or none: every key is read with .get.
+        server = server if server is not None else cast(R.Server, {})
         # relation → attnum → Attr, for every column read
         self._attrs: dict[str, dict[int, Attr]] = defaultdict(dict)
         self.exprs = Expressions(self._attrs)
@@ -244,7 +135,7 @@ class Assembler:
             "views": {},
         }
         self._seen: list[str] = []
-        self.on_kind: Callable[[str], object] | None = None  # progress: a kind is in
+        self._base: Mapping[str, Mapping[str, Any]] = {}
         self._all_roles: dict[str, Data] = {}
         self._pinned_roles: set[str] = set()
         # object key → why it is incomplete (see the module docstring)
@@ -257,17 +148,13 @@ class Assembler:
         quote = self._quote
         return sys.intern(quote[schema] + "." + quote[name])
 
-    def _q(self, row: Row, name_key: str = "name") -> str:
-        """``_key`` of a dict row."""
-        return self._key(row["schema"], row[name_key])
-
     def _broken(self, key: str, what: str, exc: BaseException) -> None:
         """A row of ``key`` (``what``: "constraint x", "function", ...) that could not be
         read: recorded, never raised."""
         self._problems[key].append(f"{what}: not read ({type(exc).__name__}: {exc})")
 
     def add(self, kind: str, rows: Iterable[Any]) -> None:
-        """Rows of ``kind``: tuples in ``TUPLE_FIELDS`` order for those kinds, else dicts."""
+        """Rows of ``kind``, as its ``queries.PLAN`` entry declares them (``rows``)."""
         expected = self.ORDER[len(self._seen)] if len(self._seen) < len(self.ORDER) else None
         if kind != expected:
             raise ValueError(f"rows of {kind!r} arrived out of order (expected {expected!r})")
@@ -280,8 +167,12 @@ class Assembler:
             # Members of views and materialized views (triggers, indexes) stay for them.
             for key, table in self._out["tables"].items():
                 table[kind] = _sorted(members.pop(key, None))
-        if self.on_kind is not None:
-            self.on_kind(kind)
+
+    def keep(self, base: Mapping[str, Mapping[str, Any]]) -> None:
+        """Relations of an earlier snapshot that this read does not re-read (kind of
+        ``RELATION_KINDS`` → key → object): ``result`` has them as they are, beside the
+        relations read now (which win). They are shared, never modified."""
+        self._base = base
 
     def result(self) -> Data:
         """The objects tree; expressions registered in ``exprs`` must be resolved first.
@@ -289,6 +180,11 @@ class Assembler:
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
         out = self._out
+        for kind, kept in self._base.items():
+            read_now = out[kind]
+            merged = {key: kept[key] for key in kept if key not in read_now}
+            merged.update(read_now)
+            out[kind] = _sorted(merged)
         out["tables"] = _sorted(out["tables"])  # rows arrive unordered
         for kind in ("statistics", "operators", "collations", "composite_types", "range_types"):
             out[kind] = _sorted(out[kind])
@@ -350,12 +246,12 @@ class Assembler:
         entries = self._grants.pop((kind, key), None)
         return _grant_map(entries) if entries else {}
 
-    def _add_grants(self, rows: Iterable[Any]) -> None:
+    def _add_grants(self, rows: Iterable[R.Grant]) -> None:
         grants = self._grants
         for kind, key, grantee, privilege, grantable in rows:
             grants[(kind, key)].append((grantee, privilege, grantable))
 
-    def _add_columns(self, rows: Iterable[Any]) -> None:
+    def _add_columns(self, rows: Iterable[R.Column]) -> None:
         exprs, attrs, intern = self.exprs, self._attrs, sys.intern
         table_columns, view_columns = self._columns, self._view_columns
         shared = _SHARED_INTS.setdefault
@@ -400,7 +296,7 @@ class Assembler:
                 "type": intern(type_),
             }
             attrs[rel][attnum] = (name, shared(typid, typid), shared(collid, collid), column)
-            if tree is not None:
+            if tree is not None and ref is not None:  # both from the column's pg_attrdef row
                 exprs.add(
                     "default", ref, tree, rel, column, "generated" if is_generated else "default"
                 )
@@ -410,7 +306,7 @@ class Assembler:
             for position, attnum in enumerate(sorted(columns), 1):
                 columns[attnum][3]["position"] = position
 
-    def _add_constraints(self, rows: Iterable[Any]) -> None:
+    def _add_constraints(self, rows: Iterable[R.Constraint]) -> None:
         exprs, quote, attrs, key = self.exprs, self._quote, self._attrs, self._key
         for (
             schema,
@@ -445,6 +341,7 @@ class Assembler:
                     columns = _known_names(attrs[rel], conkey)
                     self._problems[rel].append(f"constraint {name}: a column number is unknown")
                 if contype == "f":
+                    assert ref_schema is not None and ref_relation is not None  # an FK's table
                     ref_table = key(ref_schema, ref_relation)
                     if ref_columns is None:
                         ref_columns = _names(attrs[ref_table], confkey)
@@ -486,12 +383,12 @@ class Assembler:
                     "type": _CONTYPES.get(contype) or str(contype),
                     "validated": validated,
                 }
-                if definition is None:
+                if definition is None and tree is not None:  # a CHECK: its conbin
                     exprs.add("check", ref, tree, rel, con, "definition", extra=flags)
             except Exception as exc:  # one odd row never fails the run
                 self._broken(self._key(schema, relation), f"constraint {name}", exc)
 
-    def _add_indexes(self, rows: Iterable[Any]) -> None:
+    def _add_indexes(self, rows: Iterable[R.Index]) -> None:
         exprs, quote, attrs, key = self.exprs, self._quote, self._attrs, self._key
         for (
             schema,
@@ -504,7 +401,7 @@ class Assembler:
             indclass,
             indcollation,
             indoption,
-            nkey,
+            nkeyatts,
             expression_columns,
             is_unique,
             is_primary,
@@ -516,13 +413,13 @@ class Assembler:
                 rel = key(schema, relation)
                 columns = attrs[rel]
                 try:
-                    keys = expression_columns or [quote[columns[n][0]] for n in indkey[:nkey]]
-                    include = [quote[columns[n][0]] for n in indkey[nkey:]]
+                    keys = expression_columns or [quote[columns[n][0]] for n in indkey[:nkeyatts]]
+                    include = [quote[columns[n][0]] for n in indkey[nkeyatts:]]
                 except KeyError:  # a column the columns query did not return
                     keys = expression_columns or [
-                        quote[c[0]] for c in _attrs_of(columns, indkey[:nkey])
+                        quote[c[0]] for c in _attrs_of(columns, indkey[:nkeyatts])
                     ]
-                    include = [quote[c[0]] for c in _attrs_of(columns, indkey[nkey:])]
+                    include = [quote[c[0]] for c in _attrs_of(columns, indkey[nkeyatts:])]
                     self._problems[rel].append(f"index {name}: a column number is unknown")
                     if definition is None:
                         definition = ""  # and not spelled by the client from partial keys
@@ -596,21 +493,21 @@ class Assembler:
         names = self._role_names
         return tuple(sorted(sys.intern(names.get(oid) or f"unknown (OID={oid})") for oid in oids))
 
-    def _add_policies(self, rows: Iterable[Any]) -> None:
+    def _add_policies(self, rows: Iterable[R.Policy]) -> None:
         exprs, policies, intern = self.exprs, self._policies, sys.intern
         role_lists: dict[tuple[int, ...], tuple[str, ...]] = {}
-        for rel, name, command, permissive, role_oids, ref, using_tree, check_tree, comment in rows:
+        for rel, name, command, permissive, roles, ref, using_tree, check_tree, comment in rows:
             try:
                 rel = intern(rel)
-                key = tuple(role_oids)
-                roles = role_lists.get(key)
-                if roles is None:
-                    roles = role_lists[key] = self._role_list(key)
+                key = tuple(roles)  # role OIDs
+                names = role_lists.get(key)
+                if names is None:
+                    names = role_lists[key] = self._role_list(key)
                 policy = policies[rel][name] = {
                     "command": _POLCMD.get(command) or str(command),
                     "comment": comment,
                     "permissive": permissive,
-                    "roles": list(roles),
+                    "roles": list(names),
                     "using": None,
                     "with_check": None,
                 }
@@ -621,11 +518,11 @@ class Assembler:
             except Exception as exc:  # one odd row never fails the run
                 self._broken(rel, f"policy {name}", exc)
 
-    def _add_triggers(self, rows: Iterable[Row]) -> None:
+    def _add_triggers(self, rows: Iterable[R.Trigger]) -> None:
         for r in rows:
             try:
                 timing, events, level = _tgtype(r["tgtype"])
-                self._triggers[self._q(r, "relation")][r["name"]] = {
+                self._triggers[self._key(r["schema"], r["relation"])][r["name"]] = {
                     "definition": r["definition"],
                     "enabled": _TRIGGER_ENABLED.get(r["enabled"]) or str(r["enabled"]),
                     "events": events,
@@ -634,9 +531,9 @@ class Assembler:
                     "timing": timing,
                 }
             except Exception as exc:  # one odd row never fails the run
-                self._broken(self._q(r, "relation"), f"trigger {r['name']}", exc)
+                self._broken(self._key(r["schema"], r["relation"]), f"trigger {r['name']}", exc)
 
-    def _add_tables(self, rows: Iterable[Any]) -> None:
+    def _add_tables(self, rows: Iterable[R.Table]) -> None:
         tables = self._out["tables"]
         for (
             schema,
@@ -689,11 +586,11 @@ class Assembler:
             except Exception as exc:  # one odd row never fails the run
                 self._broken(self._key(schema, name), "table", exc)
 
-    def _add_views(self, rows: Iterable[Row]) -> None:
+    def _add_views(self, rows: Iterable[R.View]) -> None:
         views, matviews = self._out["views"], self._out["materialized_views"]
         for r in rows:
             try:
-                key = self._q(r)
+                key = self._key(r["schema"], r["name"])
                 if r["relkind"] == "m":
                     matviews[key] = {
                         "columns": _sorted(self._view_columns.pop(key, None)),
@@ -725,13 +622,13 @@ class Assembler:
                 if r["definition"] is None:
                     self._problems[key].append("definition not deparsed")
             except Exception as exc:  # one odd row never fails the run
-                self._broken(self._q(r), "view", exc)
+                self._broken(self._key(r["schema"], r["name"]), "view", exc)
 
-    def _add_functions(self, rows: Iterable[Row]) -> None:
+    def _add_functions(self, rows: Iterable[R.Function]) -> None:
         functions = self._out["functions"]
         for r in rows:
             try:
-                key = f"{self._q(r)}({r['identity_arguments']})"
+                key = self._key(r["schema"], r["name"]) + f"({r['identity_arguments']})"
                 aggregate = r["aggregate"]
                 # An aggregate's prosrc is the placeholder "aggregate_dummy": its definition
                 # is in ``aggregate``.
@@ -756,13 +653,17 @@ class Assembler:
                     "volatility": _VOLATILITY.get(r["volatility"]) or str(r["volatility"]),
                 }
             except Exception as exc:  # one odd row never fails the run
-                self._broken(f"{self._q(r)}({r['identity_arguments']})", "function", exc)
+                self._broken(
+                    self._key(r["schema"], r["name"]) + f"({r['identity_arguments']})",
+                    "function",
+                    exc,
+                )
 
-    def _add_sequences(self, rows: Iterable[Row]) -> None:
+    def _add_sequences(self, rows: Iterable[R.Sequence]) -> None:
         sequences = self._out["sequences"]
         for r in rows:
             try:
-                key = self._q(r)
+                key = self._key(r["schema"], r["name"])
                 sequences[key] = {
                     "cache": r["cache"],
                     "comment": r["comment"],
@@ -778,21 +679,21 @@ class Assembler:
                     "type": r["type"],
                 }
             except Exception as exc:  # one odd row never fails the run
-                self._broken(self._q(r), "sequence", exc)
+                self._broken(self._key(r["schema"], r["name"]), "sequence", exc)
 
-    def _add_types(self, rows: Iterable[Row]) -> None:
+    def _add_types(self, rows: Iterable[R.Type]) -> None:
         enums, domains = self._out["enums"], self._out["domains"]
         for r in rows:
             try:
                 if r["typtype"] == "e":
-                    enums[self._q(r)] = {
+                    enums[self._key(r["schema"], r["name"])] = {
                         "comment": r["comment"],
                         "incomplete": [],
                         "labels": r["labels"],
                         "owner": _i(r["owner"]),
                     }
                     continue
-                domains[self._q(r)] = {
+                domains[self._key(r["schema"], r["name"])] = {
                     "base_type": r["base_type"],
                     "collation": r["collation"],
                     "comment": r["comment"],
@@ -803,9 +704,9 @@ class Assembler:
                     "owner": _i(r["owner"]),
                 }
             except Exception as exc:  # one odd row never fails the run
-                self._broken(self._q(r), "type", exc)
+                self._broken(self._key(r["schema"], r["name"]), "type", exc)
 
-    def _add_extensions(self, rows: Iterable[Row]) -> None:
+    def _add_extensions(self, rows: Iterable[R.Extension]) -> None:
         self._out["extensions"] = {
             r["name"]: {
                 "members": list(r["members"] or ()),
@@ -815,7 +716,7 @@ class Assembler:
             for r in rows
         }
 
-    def _add_roles(self, rows: Iterable[Row]) -> None:
+    def _add_roles(self, rows: Iterable[R.Role]) -> None:
         for r in rows:
             self._all_roles[r["name"]] = {
                 "bypassrls": r["bypassrls"],
@@ -868,13 +769,14 @@ class Assembler:
                     todo.append(parent)
         return {name: roles[name] for name in sorted(keep)}
 
-    def _add_others(self, rows: Iterable[Any]) -> None:
+    def _add_others(self, rows: Iterable[R.Other]) -> None:
         """The small kinds (``queries.COMBINED``): ``data`` has the model's fields but
         ``incomplete``; rules go to their table (or, later, view)."""
         out, tables = self._out, self._out["tables"]
         for kind, key, rel, data in rows:
             try:
                 if kind == "rules":
+                    assert rel is not None  # a rule's relation
                     table = tables.get(rel)
                     if table is not None:
                         table["rules"][key] = data
@@ -893,7 +795,7 @@ class Assembler:
         for kind in ("event_triggers", "publications"):
             out[kind] = _sorted(out[kind])
 
-    def _add_schemas(self, rows: Iterable[Row]) -> None:
+    def _add_schemas(self, rows: Iterable[R.Schema]) -> None:
         self._out["schemas"] = {
             r["name"]: {
                 "comment": r["comment"],

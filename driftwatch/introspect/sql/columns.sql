@@ -61,3 +61,4 @@ where a.attnum > 0
   and not a.attisdropped
   and c.relkind in ('r', 'p', 'f', 'v', 'm')
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations

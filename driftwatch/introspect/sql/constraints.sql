@@ -45,8 +45,12 @@ select n.nspname as schema,
        fc.relname as ref_relation,
        con.confkey::int2[] as confkey,
        -- Column names come from the columns query's rows; a referenced table outside the
-       -- snapshot's schemas (auth.users, say) is not among them.
-       case when con.contype = 'f' and not fn.nspname = any(%(schemas)s::text[]) then array(
+       -- snapshot's schemas (auth.users, say) is not among them, nor one an incremental
+       -- read does not re-read.
+       case when con.contype = 'f'
+                 and (not fn.nspname = any(%(schemas)s::text[])
+                      or not con.confrelid = any(coalesce(%(oids)s::oid[], array[con.confrelid])))
+            then array(
          select a.attname::text
          from unnest(con.confkey) with ordinality k(attnum, ord)
          join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum
@@ -68,3 +72,4 @@ left join pg_namespace fn on fn.oid = fc.relnamespace
 where con.contype in ('p', 'f', 'u', 'c', 'x')
   and c.relkind in ('r', 'p', 'f')
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations

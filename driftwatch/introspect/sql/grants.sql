@@ -11,6 +11,7 @@ cross join lateral aclexplode(coalesce(
   c.relacl, acldefault(case when c.relkind = 'S' then 's' else 'r' end::"char", c.relowner))) x
 where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S')
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations
   and x.grantee <> c.relowner
 union all
 select 'function',

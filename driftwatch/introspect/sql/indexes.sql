@@ -51,3 +51,4 @@ left join pg_constraint con
   on con.conindid = x.indexrelid and con.conrelid = x.indrelid and con.contype in ('p', 'u', 'x')
 where c.relkind in ('r', 'p', 'm')
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations

@@ -16,3 +16,4 @@ join pg_namespace n on n.oid = c.relnamespace
 left join pg_description d
   on d.objoid = p.oid and d.classoid = 'pg_policy'::regclass and d.objsubid = 0
 where n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations

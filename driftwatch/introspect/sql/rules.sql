@@ -19,3 +19,4 @@ join pg_class c on c.oid = r.ev_class
 join pg_namespace n on n.oid = c.relnamespace
 where r.rulename <> '_RETURN'
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations

@@ -36,6 +36,7 @@ from pg_class c
 join pg_namespace n on n.oid = c.relnamespace
 where c.relkind in ('r', 'p', 'f')
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations
   and not exists (
     select 1 from pg_depend e
     where e.classid = 'pg_class'::regclass and e.objid = c.oid and e.deptype = 'e')

@@ -16,3 +16,4 @@ join pg_namespace fn on fn.oid = p.pronamespace
 where not t.tgisinternal
   and t.tgparentid = 0
   and n.nspname = any(%(schemas)s::text[])
+  and (%(oids)s::oid[] is null or c.oid = any(%(oids)s::oid[]))  -- an incremental read's relations
