@@ -15,7 +15,7 @@ through ``fetch`` (digests → canonical bytes, in one batch).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -63,6 +63,31 @@ class ObjectGroup(Mapping[str, Any]):
         self._sizes: dict[str, int] = dict(sizes or {})
         self._fetch = fetch
         self._order: tuple[dict[str, int], list[str]] | None = None  # for batched reads
+
+    @classmethod
+    def spliced(
+        cls, kept: Mapping[str, Any], drop: Collection[str], new: Mapping[str, Any]
+    ) -> ObjectGroup:
+        """``kept``'s objects but those in ``drop`` or ``new``, as ``kept`` holds them
+        (canonical bytes, digests, or by digest to fetch: nothing decoded or encoded),
+        and ``new``'s decoded objects; keys sorted (an incremental snapshot's relations)."""
+        keys = sorted({k for k in kept if k not in drop} | new.keys())
+        if not isinstance(kept, ObjectGroup):
+            values = {k: new[k] if k in new else kept[k] for k in keys}
+            return cls(keys, values=values)
+        old = [k for k in keys if k not in new]
+
+        def pick(held: Mapping[str, Any]) -> dict[str, Any]:
+            return {k: held[k] for k in old if k in held}
+
+        return cls(
+            keys,
+            values={**pick(kept._values), **new},
+            canon=pick(kept._canon),
+            digests=pick(kept._digests),
+            sizes=pick(kept._sizes),
+            fetch=kept._fetch,
+        )
 
     @classmethod
     def of(
@@ -152,6 +177,47 @@ class ObjectGroup(Mapping[str, Any]):
             if raw is None:
                 raise LookupError(f"object {k!r} ({self._digests[k][:19]}…) is missing")
             self._canon[k] = raw
+
+    def canonicals(self, keys: Iterable[str], batch: int = 1000) -> Iterator[tuple[str, bytes]]:
+        """(key, canonical JSON) of ``keys`` in order; objects held by digest only are read
+        from the store ``batch`` at a time and not kept (hashing a whole snapshot then
+        holds one batch of their bytes, not all of them)."""
+        pending: list[str] = []
+
+        def flush() -> Iterator[tuple[str, bytes]]:
+            missing = [k for k in pending if k not in self._canon and k not in self._values]
+            got: Mapping[str, bytes] = {}
+            if missing:
+                if self._fetch is None:
+                    raise KeyError(f"object {missing[0]!r} has neither content nor a store")
+                got = self._fetch(sorted({self._digests[k] for k in missing}))
+            for k in pending:
+                raw = self._canon.get(k)
+                if raw is None and k in self._values:
+                    raw = orjson.dumps(self._values[k], option=_OPTS)
+                elif raw is None:
+                    raw = got.get(self._digests[k])
+                    if raw is None:
+                        raise LookupError(f"object {k!r} ({self._digests[k][:19]}…) is missing")
+                yield k, raw
+            pending.clear()
+
+        for key in keys:
+            if key not in self._keys:
+                raise KeyError(key)
+            pending.append(key)
+            if len(pending) >= batch:
+                yield from flush()
+        yield from flush()
+
+    def known_digest(self, key: str) -> str | None:
+        """The object's digest if already known (nothing read, encoded or hashed)."""
+        return self._digests.get(key)
+
+    def learn(self, key: str, digest: str, size: int) -> None:
+        """Record the digest and size of an object just encoded (``snapshot.hashed``)."""
+        self._digests[key] = digest
+        self._sizes[key] = size
 
     def decoded(self) -> int:
         """How many objects were decoded (for tests and the tick's counters)."""

@@ -31,7 +31,7 @@ from driftwatch.dsn import redact
 from driftwatch.errors import DriftwatchError
 from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
-from driftwatch.introspect import SnapshotOptions, take_snapshot
+from driftwatch.introspect import IncrementalStats, SnapshotOptions, catalog_state, take_incremental
 from driftwatch.rules import _cache as auditcache
 from driftwatch.store import Store
 
@@ -332,29 +332,39 @@ def record_failure(
 
 @dataclass(frozen=True)
 class Taken:
-    """A snapshot and how many relations it read from the catalog (0: the catalog was
-    unchanged and the previous snapshot came back with fresh meta)."""
+    """A snapshot, how many relations it read from the catalog (0: the catalog was
+    unchanged and the previous snapshot came back with fresh meta) and how it was read."""
 
     snap: model.Snapshot
     reread: int
+    stats: IncrementalStats | None = None
 
 
-def take(dsn: str, options: SnapshotOptions, previous: model.Snapshot | None) -> Taken:
-    """Snapshot ``dsn``, reusing ``previous`` when the catalog fingerprint is unchanged."""
-    stats: dict[str, int] = {}
+def take(
+    dsn: str,
+    options: SnapshotOptions,
+    previous: model.Snapshot | None,
+    earlier: catalog_state.CatalogState | None = None,
+) -> Taken:
+    """Snapshot ``dsn``: ``previous`` back with fresh meta when the catalog fingerprint is
+    unchanged, else the relations changed since it re-read and spliced into it (with the
+    fingerprints this process kept for it, or ``earlier``), else a full read."""
     fresh: dict[str, Any] = {}
 
     def hasher(data: dict[str, Any]) -> str:
-        # one encoding of each object gives the digest and the per-object digests the
-        # store, the diff and the audit cache compare
+        # one encoding of each object read gives the digest and the per-object digests
+        # the store, the diff and the audit cache compare; kept objects are not encoded
         digest, groups = snapmod.hashed(data)
         fresh.update(data=data, groups=groups)
         return digest
 
-    snap = take_snapshot(dsn, options, reuse=previous, hasher=hasher, stats=stats)
+    snap, stats = take_incremental(
+        dsn, options, previous=previous, hasher=hasher, earlier=earlier, reuse_unknown=True
+    )
     if fresh and snap.data is fresh["data"]:
         snap = model.Snapshot(snap.meta, digest=snap.digest, data=fresh["groups"])
-    return Taken(snap, 0 if stats.get("reused") else relations(snap))
+    reread = {"reused": 0, "full": relations(snap)}.get(stats.mode, stats.reread)
+    return Taken(snap, reread, stats)
 
 
 def relations(snap: model.Snapshot) -> int:
@@ -412,6 +422,9 @@ class Pipeline:
         self._docs_key = _read_text(self._docs_marker)
         # The findings of the last audit per object, also kept across restarts.
         self._audit_file = self._docs_marker.with_suffix(".audit")
+        # The catalog fingerprints of the last snapshot (introspect/catalog_state.py), so
+        # that a new process re-reads only the relations changed since the stored one.
+        self._catalog_file = self._docs_marker.with_suffix(".catalog")
         self._audit_cache: auditcache.AuditCache | None = None
         self._audit_loaded = False
 
@@ -431,7 +444,9 @@ class Pipeline:
             read = run("store", lambda: self.stages.latest(self.name))
             prev = read.value if isinstance(read, Ok) else None  # failed: no previous
         reuse = prev
-        taken = run_stage("snapshot", lambda: take(self.target.dsn, self.options, reuse))
+        dsn = self.target.dsn
+        earlier = self._catalog_state(dsn, prev)
+        taken = run_stage("snapshot", lambda: take(dsn, self.options, reuse, earlier))
         if not isinstance(taken, Ok):
             return Tick(prev, taken)
         snap = taken.value.snap
@@ -439,6 +454,7 @@ class Pipeline:
         for step in (stored.saved, stored.changes):
             if step is not None:
                 report(step)
+        self._keep_catalog_state(dsn, taken.value, run)
         baseline, drift = self._drift(snap, run)
         previous_audit = self._previous_audit()
         audit = run("rules", lambda: self.stages.audit(snap, previous_audit))
@@ -488,6 +504,31 @@ class Pipeline:
         self._docs_key = key
         run("docs", lambda: atomic_write(self._docs_marker, key.encode(), parents=True))
         return rendered, docs_at
+
+    def _catalog_state(
+        self, dsn: str, prev: model.Snapshot | None
+    ) -> catalog_state.CatalogState | None:
+        """The fingerprints ``prev`` was read with: this process's, else those a previous
+        life wrote for it (None: none for that snapshot, or the file is unreadable)."""
+        if prev is None or prev is self.last:
+            return None  # this process's own state, if any, is looked up by take
+        if catalog_state.state_of(dsn, prev) is not None:
+            return None
+        try:
+            raw = self._catalog_file.read_bytes()
+        except OSError:
+            return None
+        return catalog_state.loads(raw, dsn, prev.digest)
+
+    def _keep_catalog_state(self, dsn: str, taken: Taken, run: _Runner) -> None:
+        """Write the fingerprints of a snapshot just read (a reused one has the file's)."""
+        if taken.stats is None or taken.stats.mode == "reused":
+            return
+        state = catalog_state.state_of(dsn, taken.snap)
+        if state is None:
+            return
+        body = catalog_state.dumps(taken.snap.digest, state)
+        run("store", lambda: atomic_write(self._catalog_file, body, parents=True))
 
     def _previous_audit(self) -> auditcache.AuditCache | None:
         """The last audit's cache: this process's, else the one a previous life left."""

@@ -17,13 +17,14 @@ import hashlib
 import logging
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, cast
 
 from driftwatch.introspect import queries
 from driftwatch.introspect import rows as R
 from driftwatch.introspect.definitions import Quoter, constraint_definition, index_definition
 from driftwatch.introspect.exprs import Expressions
+from driftwatch.objectgroup import ObjectGroup
 
 log = logging.getLogger("driftwatch.snapshot")
 
@@ -136,6 +137,8 @@ class Assembler:
         }
         self._seen: list[str] = []
         self._base: Mapping[str, Mapping[str, Any]] = {}
+        self._base_drop: Collection[str] = ()
+        self._base_roles: set[str] = set()
         self._all_roles: dict[str, Data] = {}
         self._pinned_roles: set[str] = set()
         # object key → why it is incomplete (see the module docstring)
@@ -168,11 +171,20 @@ class Assembler:
             for key, table in self._out["tables"].items():
                 table[kind] = _sorted(members.pop(key, None))
 
-    def keep(self, base: Mapping[str, Mapping[str, Any]]) -> None:
+    def keep(
+        self,
+        base: Mapping[str, Mapping[str, Any]],
+        drop: Collection[str] = (),
+        roles: Iterable[str] = (),
+    ) -> None:
         """Relations of an earlier snapshot that this read does not re-read (kind of
-        ``RELATION_KINDS`` → key → object): ``result`` has them as they are, beside the
-        relations read now (which win). They are shared, never modified."""
+        ``RELATION_KINDS`` → key → object, but the keys in ``drop``): ``result`` has them
+        as they are, beside the relations read now (which win), never decoded nor
+        modified. ``roles``: the roles they name (``roles_named``), which the snapshot's
+        roles then include without looking into them."""
         self._base = base
+        self._base_drop = drop
+        self._base_roles = set(roles)
 
     def result(self) -> Data:
         """The objects tree; expressions registered in ``exprs`` must be resolved first.
@@ -180,11 +192,6 @@ class Assembler:
         if len(self._seen) != len(self.ORDER):
             raise ValueError(f"missing rows for {self.ORDER[len(self._seen)]!r}")
         out = self._out
-        for kind, kept in self._base.items():
-            read_now = out[kind]
-            merged = {key: kept[key] for key in kept if key not in read_now}
-            merged.update(read_now)
-            out[kind] = _sorted(merged)
         out["tables"] = _sorted(out["tables"])  # rows arrive unordered
         for kind in ("statistics", "operators", "collations", "composite_types", "range_types"):
             out[kind] = _sorted(out[kind])
@@ -208,6 +215,8 @@ class Assembler:
             log.warning("snapshot: %s", line)
         self._problems.clear()
         out["roles"] = self._relevant_roles()
+        for kind, kept in self._base.items():
+            out[kind] = ObjectGroup.spliced(kept, self._base_drop, out[kind])
         return out
 
     _OWNER_KINDS = (
@@ -736,8 +745,11 @@ class Assembler:
         (transitively), plus the pinned ones (``sql/roles.sql``). Roles are cluster-wide:
         the others belong to other databases and would make the snapshot change with them."""
         out = self._out
-        used: set[str] = set(self._pinned_roles)
-        for kind in ("tables", "views", "materialized_views", "functions", "sequences", "schemas"):
+        used: set[str] = set(self._pinned_roles) | self._base_roles
+        for kind in self.RELATION_KINDS:
+            for obj in out[kind].values():
+                used.update(roles_named(kind, obj))
+        for kind in ("functions", "schemas"):
             for obj in out[kind].values():
                 used.add(obj["owner"])
                 used.update(obj["grants"])
@@ -753,12 +765,6 @@ class Assembler:
             "event_triggers",
         ):
             used.update(o["owner"] for o in out.get(kind, {}).values() if o.get("owner"))
-        for table in out["tables"].values():
-            for col in table["columns"].values():
-                if col["grants"]:
-                    used.update(col["grants"])
-            for pol in table["policies"].values():
-                used.update(pol["roles"])
         roles = self._all_roles
         keep = {r for r in used if r in roles}
         todo = list(keep)
@@ -804,6 +810,19 @@ class Assembler:
             }
             for r in rows
         }
+
+
+def roles_named(kind: str, obj: Mapping[str, Any]) -> set[str]:
+    """The roles a relation (of ``Assembler.RELATION_KINDS``) names: its owner, its and
+    its columns' grantees, its policies' roles."""
+    used = {obj["owner"], *obj["grants"]}
+    if kind == "tables":
+        for col in obj["columns"].values():
+            if col["grants"]:
+                used.update(col["grants"])
+        for pol in obj["policies"].values():
+            used.update(pol["roles"])
+    return used
 
 
 def _sorted(members: Data | None) -> Data:

@@ -3,21 +3,21 @@ earlier snapshot of the same database, and keep the rest of that snapshot as it 
 
 Each read through ``take_incremental`` also reads a fingerprint of every user relation
 (the catalog rows that define it and its members) and one of everything shared
-(sql/relation_fingerprints.sql), and keeps them in this process beside the snapshot's
-digest. The next read compares: when only relation fingerprints changed, it re-reads those
+(sql/relation_fingerprints.sql), and keeps them beside the snapshot's digest
+(``catalog_state``: in this process, and in a file for the next one). The next read
+compares: when only relation fingerprints changed, it re-reads those
 relations and the ones whose data names them (sql/relation_dependents.sql: views, foreign
 keys, policies, defaults, partitions) with the usual bulk queries filtered by OID, inside
-the same kind of REPEATABLE READ transaction, and splices them into the earlier objects;
+the same kind of REPEATABLE READ transaction, and splices them into the earlier objects
+(kept as the earlier snapshot holds them: by canonical bytes or digest, not decoded);
 when shared objects changed, or there is no earlier state for that snapshot, it reads in
 full. Nothing about OIDs enters the snapshot itself.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import psycopg
@@ -26,7 +26,8 @@ from psycopg.rows import DictRow, dict_row
 from driftwatch import model, progress
 from driftwatch.gctuning import collector_paused
 from driftwatch.introspect import loader, queries, rows, session
-from driftwatch.introspect.assemble import Assembler
+from driftwatch.introspect.assemble import Assembler, roles_named
+from driftwatch.introspect.catalog_state import CatalogState, Relation, remember, state_of
 from driftwatch.introspect.definitions import Quoter
 from driftwatch.introspect.options import SnapshotOptions
 from driftwatch.introspect.session import Connection
@@ -43,27 +44,8 @@ _KIND_OF_RELKIND = {
 
 # Above this share of the relations re-read, a full read costs no more and is simpler.
 FULL_READ_SHARE = 0.5
-# Earlier snapshots whose fingerprints are kept (one per target a worker snapshots).
-KEPT_STATES = 64
 
 Mode = Literal["full", "incremental", "reused"]
-
-
-@dataclass(frozen=True)
-class Relation:
-    kind: str  # a RELATION_KINDS entry
-    key: str
-    fingerprint: str
-
-
-@dataclass(frozen=True)
-class CatalogState:
-    """The fingerprints read with one snapshot, and what they were read for."""
-
-    dsn: str
-    meta: model.Meta
-    shared: str
-    relations: dict[int, Relation]  # by OID
 
 
 @dataclass(frozen=True)
@@ -75,46 +57,32 @@ class IncrementalStats:
     reason: str = ""  # why a full read
 
 
-# (DSN, snapshot digest) → the fingerprints read with that snapshot, newest last; the
-# serve workers of several targets take snapshots in parallel threads.
-_states: OrderedDict[tuple[str, str], CatalogState] = OrderedDict()
-_states_lock = threading.Lock()
-
-
-def state_of(dsn: str, snapshot: model.Snapshot) -> CatalogState | None:
-    """The fingerprints kept for ``snapshot`` of ``dsn`` (taken by ``take_incremental`` in
-    this process), if any."""
-    with _states_lock:
-        return _states.get((dsn, snapshot.digest))
-
-
-def _remember(snapshot: model.Snapshot, state: CatalogState) -> None:
-    key = (state.dsn, snapshot.digest)
-    with _states_lock:
-        _states[key] = state
-        _states.move_to_end(key)
-        while len(_states) > KEPT_STATES:
-            _states.popitem(last=False)
-
-
 def take_incremental(
     dsn: str,
     opts: SnapshotOptions | None = None,
     *,
     previous: model.Snapshot | None = None,
     hasher: loader.Hasher = digest_of,
+    earlier: CatalogState | None = None,
+    reuse_unknown: bool = False,
 ) -> tuple[model.Snapshot, IncrementalStats]:
     """Snapshot ``dsn``, re-reading only what changed since ``previous`` (an earlier
-    snapshot of the same target and options taken by this function in this process);
-    anything else reads in full. The result equals a full snapshot's, digest included."""
+    snapshot of the same target and options taken by this function, whose fingerprints
+    this process kept or ``earlier`` gives: ``catalog_state.loads`` of a file a previous
+    process wrote); anything else reads in full. The result equals a full snapshot's,
+    digest included; ``catalog_state.state_of(dsn, result)`` gives its fingerprints.
+    ``reuse_unknown``: a ``previous`` without fingerprints still comes back (with fresh
+    meta, no fingerprints) when the catalog fingerprint says nothing changed."""
     options = opts or SnapshotOptions()
+    if earlier is None and previous is not None:
+        earlier = state_of(dsn, previous)
 
     def attempt() -> tuple[model.Snapshot, IncrementalStats]:
         with (
             session.connect(dsn, connect_timeout_s=options.connect_timeout_s) as conn,
             session.translated_errors(dsn, options),
         ):
-            return _take(conn, dsn, options, previous, hasher)
+            return _take(conn, dsn, options, previous, earlier, hasher, reuse_unknown)
 
     return session.retrying(dsn, attempt)
 
@@ -145,26 +113,29 @@ def _take(
     dsn: str,
     opts: SnapshotOptions,
     previous: model.Snapshot | None,
+    earlier: CatalogState | None,
     hasher: loader.Hasher,
+    reuse_unknown: bool,
 ) -> tuple[model.Snapshot, IncrementalStats]:
     session.begin(conn)
-    earlier = state_of(dsn, previous) if previous is not None else None
     with (
         collector_paused(),
         conn.transaction(),
         conn.cursor(row_factory=dict_row) as cur,
         progress.bar("snapshot", total=len(queries.PLAN), unit="query") as bar,
     ):
-        opened = loader.open_read(cur, opts, fingerprint=earlier is not None)
+        unknown = reuse_unknown and earlier is None  # reusable by catalog fingerprint alone
+        opened = loader.open_read(cur, opts, fingerprint=earlier is not None or unknown)
         meta, major = opened.meta, opened.major
         quote = Quoter(opened.server["keywords"])
         sent = 3
         reason = _unusable(earlier, previous, meta)
-        if reason is None and previous is not None and loader.reusable(previous, meta):
-            assert earlier is not None
+        if (reason is None or unknown) and previous is not None and loader.reusable(previous, meta):
             snap = model.Snapshot(meta, digest=previous.digest, data=previous.data)
-            _remember(snap, earlier)
-            n = len(earlier.relations)
+            n = 0
+            if earlier is not None:
+                remember(snap.digest, replace(earlier, dsn=dsn))
+                n = len(earlier.relations)
             return snap, IncrementalStats("reused", n, 0, sent)
         shared: str | None = None
         relations: dict[int, Relation] = {}
@@ -186,7 +157,9 @@ def _take(
                 reread &= relations.keys()
                 if len(reread) > FULL_READ_SHARE * max(len(relations), 1):
                     reason, reread = "most relations changed", None
-        base: dict[str, dict[str, Any]] | None = None
+        base: dict[str, Mapping[str, Any]] | None = None
+        gone: set[str] = set()
+        kept_roles: set[str] = set()
         if reread is not None:
             assert earlier is not None and previous is not None
             gone = {
@@ -194,9 +167,11 @@ def _take(
                 for oid in (reread | (earlier.relations.keys() - relations.keys()))
                 if oid in earlier.relations
             }
-            base = _kept(previous.data, gone)
+            base = {kind: previous.data.get(kind) or {} for kind in Assembler.RELATION_KINDS}
+            for oid in earlier.relations.keys() & relations.keys() - reread:
+                kept_roles.update(earlier.roles.get(oid, ()))
         params = loader.params_of(opened, None if reread is None else sorted(reread))
-        assembler, n = loader.read(conn, cur, opened, params, bar, base)
+        assembler, n = loader.read(conn, cur, opened, params, bar, base, gone, kept_roles)
         sent += n + 2
 
         def read_fingerprints() -> tuple[str, dict[int, Relation]]:
@@ -209,7 +184,9 @@ def _take(
         )
     if shared is None:
         sent += 1
-    _remember(snap, CatalogState(dsn, snap.meta, shared_now, relations_now))
+    kept = earlier.roles if earlier is not None and reread is not None else {}
+    roles = _roles(snap.data, relations_now, kept, reread or set())
+    remember(snap.digest, CatalogState(dsn, snap.meta, shared_now, relations_now, roles))
     total = len(relations_now)
     if reread is None:
         return snap, IncrementalStats("full", total, total, sent, reason or "")
@@ -236,10 +213,20 @@ def _unusable(
     return None
 
 
-def _kept(data: Mapping[str, Any], gone: set[str]) -> dict[str, dict[str, Any]]:
-    """The relations of an earlier snapshot's objects, but those re-read or dropped."""
-    out: dict[str, dict[str, Any]] = {}
-    for kind in Assembler.RELATION_KINDS:
-        objects: Mapping[str, Any] = data.get(kind) or {}
-        out[kind] = {key: objects[key] for key in objects if key not in gone}
+def _roles(
+    data: Mapping[str, Any],
+    relations: Mapping[int, Relation],
+    kept: Mapping[int, tuple[str, ...]],
+    reread: set[int],
+) -> dict[int, tuple[str, ...]]:
+    """The roles each relation names: a kept relation's as before, the others' from the
+    objects just read (held decoded: nothing is decoded for this)."""
+    out: dict[int, tuple[str, ...]] = {}
+    for oid, rel in relations.items():
+        named = kept.get(oid) if oid not in reread else None
+        if named is None:
+            group: Mapping[str, Any] = data.get(rel.kind) or {}
+            obj = group.get(rel.key)
+            named = tuple(sorted(roles_named(rel.kind, obj))) if obj is not None else ()
+        out[oid] = named
     return out

@@ -10,7 +10,7 @@ identical whichever role runs driftwatch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
@@ -110,13 +110,16 @@ def read(
     params: Params,
     bar: progress.Bar,
     base: Mapping[str, Mapping[str, Any]] | None = None,
+    drop: Collection[str] = (),
+    roles: Iterable[str] = (),
 ) -> tuple[Assembler, int]:
-    """Run the plan into an assembler (``base``: relations kept from an earlier snapshot,
-    see ``Assembler.keep``) and resolve its expressions; returns it and the queries sent."""
+    """Run the plan into an assembler (``base`` but ``drop``: relations kept from an
+    earlier snapshot, naming ``roles``, see ``Assembler.keep``) and resolve its
+    expressions; returns it and the queries sent."""
     plan = queries.PLAN
     assembler = Assembler(opened.server)
     if base is not None:
-        assembler.keep(base)
+        assembler.keep(base, drop, roles)
 
     def consume(q: queries.Query, rows: driver.Rows) -> None:
         assembler.add(q.kind, rows)
