@@ -205,6 +205,8 @@ def test_full_run_never_shows_the_password(scram: LocalCluster, tmp_path: Path, 
         out, err = serve.communicate(timeout=60)
         outputs.extend([out, err])
     assert (tmp_path / "state").is_dir() and any((tmp_path / "state").rglob("*"))
+    # the catalog fingerprints a new process reads incrementally from are scanned too
+    assert any((tmp_path / "state").rglob("*.catalog"))
     assert (tmp_path / "docs").is_dir()
     assert _scan(tmp_path, outputs) == []
 

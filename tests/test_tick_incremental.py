@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from conftest import run_sql
 from test_serve import SCHEMA, make_cfg_service, value
 
 from driftwatch import pipeline, rules
-from driftwatch.introspect import catalog_state, take_snapshot
+from driftwatch.introspect import catalog_state, take_incremental, take_snapshot
 from driftwatch.objectgroup import ObjectGroup
 from driftwatch.store import Store
 
@@ -189,3 +190,17 @@ def test_a_running_service_rereads_only_the_altered_table(
         assert svc.results.get("app").digest == _full(db)  # type: ignore[union-attr]
     finally:
         svc.stop(timeout_s=5)
+
+
+def test_the_state_file_names_the_dsn_by_a_hash_without_its_password(db: str) -> None:
+    snap, _ = take_incremental(db)
+    state = catalog_state.state_of(db, snap)
+    assert state is not None
+    url = "postgresql://dw:Sup3rSecretPw@db.example:5433/app?sslmode=require"
+    raw = catalog_state.dumps(snap.digest, replace(state, dsn=url))
+    assert b"Sup3rSecretPw" not in raw and b"db.example" not in raw and b"dw:" not in raw
+    # the same database with another password (rotated): the state still applies
+    other_pw = url.replace("Sup3rSecretPw", "rotated")
+    assert catalog_state.loads(raw, other_pw, snap.digest) is not None
+    assert catalog_state.loads(raw, url.replace("/app", "/other"), snap.digest) is None
+    assert catalog_state.loads(raw, url, "sha256:" + "0" * 64) is None
