@@ -106,6 +106,11 @@ class ObjectGroup(Mapping[str, Any]):
                 raise
         value = orjson.loads(self.canonical(key))
         self._values[key] = value
+        if self._fetch is not None and key in self._digests:
+            # bytes read from the store are not kept beside the decoded object (a command
+            # decoding every object would hold both): its digest and size stay known, and
+            # encoding the object gives the same canonical bytes again
+            self._canon.pop(key, None)
         return value
 
     def __iter__(self) -> Iterator[str]:

@@ -240,3 +240,37 @@ def test_reading_every_object_of_a_stored_snapshot_reads_in_batches(url: str) ->
         tables._fetch = lambda digests: reads.append(len(digests)) or fetch(digests)
         assert got.objects == snap.objects  # decodes all 600 tables
         assert 1 < len(reads) <= 3  # in batches, not one read per table
+
+
+def test_a_stored_snapshot_spliced_and_hashed_reads_its_kept_objects_in_batches(
+    url: str,
+) -> None:
+    """What an incremental tick does with the stored snapshot: one object replaced, the
+    others kept by digest; hashing the result reads their bytes in a few batches, keeps
+    none of them and decodes none, and gives the digest of the same snapshot made whole."""
+    snap = make_distinct(2500)
+    with Store(url, retention=KEEP_ALL) as store:
+        store.save_snapshot("prod", snap)
+        got = store.latest_snapshot("prod")
+        assert got is not None
+        tables = got.data["tables"]
+        assert isinstance(tables, ObjectGroup)
+        reads: list[int] = []
+        fetch = tables._fetch
+        assert fetch is not None
+        tables._fetch = lambda digests: reads.append(len(digests)) or fetch(digests)
+        first = next(iter(snap.data["tables"]))
+        changed = {first: {**snap.data["tables"][first], "comment": "changed"}}
+        spliced = ObjectGroup.spliced(tables, {"public.gone"}, changed)
+        data = {**got.data, "tables": spliced}
+        digest, groups = snapmod.hashed(data)
+        whole = {kind: dict(group) for kind, group in snap.data.items()}
+        whole["tables"] = {**whole["tables"], **changed}
+        assert digest == snapmod.digest_of(whole)
+        assert len(reads) == 3 and sum(reads) == 2499  # 1,000 at a time
+        assert tables.decoded() == 0 and spliced.decoded() == 1 and not spliced._canon
+        assert groups["tables"].digest(first) == snapmod.digest_of(changed[first])
+        # decoding an object read from the store does not keep its bytes beside it
+        other = list(spliced)[1]
+        assert spliced[other] == whole["tables"][other] and other not in spliced._canon
+        assert spliced.canonical(other) == snapmod.canonical(whole["tables"][other])

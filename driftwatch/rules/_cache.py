@@ -46,6 +46,10 @@ Subject = tuple[str, str]  # (kind, key)
 _IDENT = re.compile(r'"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*')
 
 
+# a finding's fields in order (its row in the file; dataclasses.astuple would deep-copy)
+_FINDING_FIELDS = tuple(f.name for f in dataclasses.fields(Finding))
+
+
 @dataclass
 class AuditCache:
     """The raw findings of one audited snapshot, by subject, with what they were read from."""
@@ -63,7 +67,7 @@ class AuditCache:
                 "key": self.key,
                 "digests": self.digests,
                 "findings": [
-                    [k, n, [dataclasses.astuple(f) for f in fs]]
+                    [k, n, [[getattr(f, name) for name in _FINDING_FIELDS] for f in fs]]
                     for (k, n), fs in sorted(self.findings.items())
                 ],
                 "deps": _pairs(self.deps),
