@@ -66,11 +66,16 @@ class ObjectGroup(Mapping[str, Any]):
 
     @classmethod
     def spliced(
-        cls, kept: Mapping[str, Any], drop: Collection[str], new: Mapping[str, Any]
+        cls,
+        kept: Mapping[str, Any],
+        drop: Collection[str],
+        new: Mapping[str, Any],
+        canon: Mapping[str, bytes] | None = None,
     ) -> ObjectGroup:
         """``kept``'s objects but those in ``drop`` or ``new``, as ``kept`` holds them
-        (canonical bytes, digests, or by digest to fetch: nothing decoded or encoded),
-        and ``new``'s decoded objects; keys sorted (an incremental snapshot's relations)."""
+        (canonical bytes, digests, or by digest to fetch: nothing decoded or encoded) or
+        as ``canon`` gives their bytes (``fetch_missing``), and ``new``'s decoded objects;
+        keys sorted (an incremental snapshot's relations)."""
         keys = sorted({k for k in kept if k not in drop} | new.keys())
         if not isinstance(kept, ObjectGroup):
             values = {k: new[k] if k in new else kept[k] for k in keys}
@@ -83,7 +88,7 @@ class ObjectGroup(Mapping[str, Any]):
         return cls(
             keys,
             values={**pick(kept._values), **new},
-            canon=pick(kept._canon),
+            canon={**pick(kept._canon), **pick(canon or {})},
             digests=pick(kept._digests),
             sizes=pick(kept._sizes),
             fetch=kept._fetch,
@@ -214,6 +219,22 @@ class ObjectGroup(Mapping[str, Any]):
             if len(pending) >= batch:
                 yield from flush()
         yield from flush()
+
+    def fetch_missing(self) -> dict[str, bytes]:
+        """The canonical JSON of every object held by digest only, read from the store in
+        one go and returned, not kept: it changes nothing in the group, so another thread
+        may read ahead while this one works on something else."""
+        missing = [k for k in self._keys if k not in self._canon and k not in self._values]
+        if not missing or self._fetch is None:
+            return {}
+        got = self._fetch(sorted({self._digests[k] for k in missing}))
+        return {k: got[self._digests[k]] for k in missing if self._digests[k] in got}
+
+    def release(self) -> None:
+        """Drop the bytes of objects the store can give again (their digests stay known)."""
+        if self._fetch is not None:
+            for key in [k for k in self._canon if k in self._digests]:
+                del self._canon[key]
 
     def known_digest(self, key: str) -> str | None:
         """The object's digest if already known (nothing read, encoded or hashed)."""

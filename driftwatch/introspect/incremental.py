@@ -17,6 +17,7 @@ full. Nothing about OIDs enters the snapshot itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
@@ -31,6 +32,7 @@ from driftwatch.introspect.catalog_state import CatalogState, Relation, remember
 from driftwatch.introspect.definitions import Quoter
 from driftwatch.introspect.options import SnapshotOptions
 from driftwatch.introspect.session import Connection
+from driftwatch.objectgroup import ObjectGroup
 from driftwatch.snapshot import digest_of
 
 _KIND_OF_RELKIND = {
@@ -140,23 +142,30 @@ def _take(
         shared: str | None = None
         relations: dict[int, Relation] = {}
         reread: set[int] | None = None  # None: everything
+        fetched: dict[str, dict[str, bytes]] = {}
         if reason is None:
             assert earlier is not None and previous is not None
-            shared, relations = _fingerprints(conn, major, quote)
-            sent += 1
-            if shared != earlier.shared:
-                reason = "shared objects changed"
-            else:
-                changed = {
-                    oid
-                    for oid in relations.keys() | earlier.relations.keys()
-                    if relations.get(oid) != earlier.relations.get(oid)
-                }
-                reread = changed | _dependents(cur, major, changed) if changed else set()
-                sent += 1 if changed else 0
-                reread &= relations.keys()
-                if len(reread) > FULL_READ_SHARE * max(len(relations), 1):
-                    reason, reread = "most relations changed", None
+            with ThreadPoolExecutor(1, thread_name_prefix="driftwatch-read-ahead") as pool:
+                # the earlier relations' bytes (to hash those kept) are read from the store
+                # meanwhile, when the earlier snapshot came from there
+                ahead = pool.submit(_read_ahead, previous.data)
+                shared, relations = _fingerprints(conn, major, quote)
+                sent += 1
+                if shared != earlier.shared:
+                    reason = "shared objects changed"
+                else:
+                    changed = {
+                        oid
+                        for oid in relations.keys() | earlier.relations.keys()
+                        if relations.get(oid) != earlier.relations.get(oid)
+                    }
+                    reread = changed | _dependents(cur, major, changed) if changed else set()
+                    sent += 1 if changed else 0
+                    reread &= relations.keys()
+                    if len(reread) > FULL_READ_SHARE * max(len(relations), 1):
+                        reason, reread = "most relations changed", None
+                if reread is not None:
+                    fetched = ahead.result()
         base: dict[str, Mapping[str, Any]] | None = None
         gone: set[str] = set()
         kept_roles: set[str] = set()
@@ -167,7 +176,10 @@ def _take(
                 for oid in (reread | (earlier.relations.keys() - relations.keys()))
                 if oid in earlier.relations
             }
-            base = {kind: previous.data.get(kind) or {} for kind in Assembler.RELATION_KINDS}
+            base = {}
+            for kind in Assembler.RELATION_KINDS:
+                group: Mapping[str, Any] = previous.data.get(kind) or {}
+                base[kind] = ObjectGroup.spliced(group, gone, {}, fetched.get(kind))
             for oid in earlier.relations.keys() & relations.keys() - reread:
                 kept_roles.update(earlier.roles.get(oid, ()))
         params = loader.params_of(opened, None if reread is None else sorted(reread))
@@ -211,6 +223,16 @@ def _unusable(
     if was.server_version != meta.server_version:
         return "another server version"
     return None
+
+
+def _read_ahead(data: Mapping[str, Any]) -> dict[str, dict[str, bytes]]:
+    """Kind → key → canonical bytes of the relations held by digest only (from the store)."""
+    out: dict[str, dict[str, bytes]] = {}
+    for kind in Assembler.RELATION_KINDS:
+        group = data.get(kind)
+        if isinstance(group, ObjectGroup):
+            out[kind] = group.fetch_missing()
+    return out
 
 
 def _roles(
