@@ -350,9 +350,9 @@ def _read_layout(raw: bytes) -> tuple[dict[str, Any], dict[str, ObjectGroup], st
             update(key)
             update(b":")
             update(value)
-            try:
-                canon[loads(key)] = value
-            except orjson.JSONDecodeError:
+            try:  # a key without escapes is its UTF-8 text between the quotes
+                canon[key[1:-1].decode() if b"\\" not in key else loads(key)] = value
+            except (orjson.JSONDecodeError, UnicodeDecodeError):
                 return None
             pos = eol + 1
             continue

@@ -188,6 +188,15 @@ def const_value(node: Any) -> str | int | float | None:
     return None
 
 
+def const_text(node: ast.A_Const) -> tuple[str, str]:
+    """A non-NULL constant as (its node type, its text): ``('Integer', '1')``."""
+    val = node.val
+    for name in ("sval", "ival", "fval", "boolval", "bsval"):
+        if hasattr(val, name):
+            return type(val).__name__, str(getattr(val, name))
+    return type(val).__name__, repr(val)  # pragma: no cover
+
+
 def normalise(node: Any) -> Any:
     """A hashable form of an expression in which casts, parentheses and a ``(select …)``
     wrapper do not matter. Two expressions denote the same value when these are equal."""
@@ -199,11 +208,7 @@ def normalise(node: Any) -> Any:
     if isinstance(node, ast.A_Const):
         if node.isnull:
             return ("null",)
-        val = node.val
-        for name in ("sval", "ival", "fval", "boolval", "bsval"):
-            if hasattr(val, name):
-                return ("const", str(getattr(val, name)))
-        return ("const", repr(val))  # pragma: no cover
+        return ("const", const_text(node)[1])
     if isinstance(node, ast.ColumnRef):
         return ("col", column_fields(node))
     if isinstance(node, ast.BoolExpr):

@@ -23,7 +23,6 @@ from driftwatch.errors import DriftwatchError, IntrospectionError
 from driftwatch.logs import log_event
 from driftwatch.metrics import ProcessMetrics
 from driftwatch.pipeline import (
-    DefaultStages,
     Failed,
     Ok,
     Pipeline,
@@ -33,7 +32,7 @@ from driftwatch.pipeline import (
 )
 from driftwatch.service.state import ResultsRegistry, TargetResult
 
-__all__ = ["DefaultStages", "RunOutcome", "Stages", "Worker", "tables_by_schema"]
+__all__ = ["RunOutcome", "Worker", "tables_by_schema"]
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from driftwatch import api, model
 from driftwatch import config as configmod
-from driftwatch import model
 from driftwatch.config import derive
-from driftwatch.config.load import apply_limits, load
 from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import OutputError, UsageError
 from driftwatch.fileio import atomic_write
@@ -70,9 +69,7 @@ class LiveSource:
 
 
 def load_config(args: argparse.Namespace) -> configmod.Config:
-    cfg = load(getattr(args, "config", None))
-    apply_limits(cfg)
-    return cfg
+    return api.load_config(getattr(args, "config", None))
 
 
 def live_source(
@@ -113,7 +110,7 @@ def add_snapshot_arg(p: argparse.ArgumentParser, verb: str) -> None:
 
 def audited_snapshot(args: argparse.Namespace, cfg: configmod.Config) -> model.Snapshot:
     """The snapshot ``--snapshot SPEC`` names, else a live one of --dsn / --target."""
-    from driftwatch import api, snapshot_specs
+    from driftwatch import snapshot_specs
 
     if args.snapshot:
         if args.dsn or args.target:

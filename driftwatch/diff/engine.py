@@ -21,7 +21,6 @@ from typing import Any
 
 from driftwatch import model
 from driftwatch import snapshot as snapmod
-from driftwatch.diff import verdicts
 from driftwatch.diff.base import Comparator
 from driftwatch.diff.catalog import CollationComparator, OperatorComparator, StatisticsComparator
 from driftwatch.diff.changes import Change, DiffResult, sort_changes
@@ -140,6 +139,10 @@ def diff_data(
             a: Any = model.from_data(cls, old_map[n])
             b: Any = model.from_data(cls, new_map[n])
             changes += comparator.modified(n, a, b, ctx)
+    if not any(ch.kind == "policy" for ch in changes):
+        return changes  # the verdicts need the policy analyser (pglast, the rules): not here
+    from driftwatch.diff import verdicts
+
     return verdicts.classify(changes, old, new, ctx.table_renames, ctx.options.config)
 
 

@@ -49,6 +49,7 @@ from driftwatch.sqlexpr import (
     attr,
     children,
     column_fields,
+    const_text,
     op_name,
     parse_expr,
     scalar_select_value,
@@ -141,13 +142,7 @@ def canon(node: Any) -> Any:
     if isinstance(node, ast.ColumnRef):
         return ("col", column_fields(node))
     if isinstance(node, ast.A_Const):
-        if node.isnull:
-            return ("null",)
-        val = node.val
-        for name in ("sval", "ival", "fval", "boolval", "bsval"):
-            if hasattr(val, name):
-                return ("const", type(val).__name__, str(getattr(val, name)))
-        return ("const", repr(val))  # pragma: no cover
+        return ("null",) if node.isnull else ("const", *const_text(node))
     if isinstance(node, ast.Node):
         fields = tuple(
             (name, _scalar(getattr(node, name, None)))

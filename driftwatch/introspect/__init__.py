@@ -1,8 +1,19 @@
-"""Catalog introspection: one read-only transaction, one bulk query per object kind."""
+"""Catalog introspection: one read-only transaction, one bulk query per object kind.
 
-from driftwatch.introspect.incremental import IncrementalStats, take_incremental
-from driftwatch.introspect.loader import take_snapshot
+The readers (and psycopg with them) load on first use, so that importing the options
+(``driftwatch.introspect.options``) stays cheap for commands that read only files.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from driftwatch.introspect.options import DEFAULT_EXCLUDED_SCHEMAS, SnapshotOptions
+
+if TYPE_CHECKING:
+    from driftwatch.introspect.incremental import IncrementalStats, take_incremental
+    from driftwatch.introspect.loader import take_snapshot
 
 __all__ = [
     "DEFAULT_EXCLUDED_SCHEMAS",
@@ -11,3 +22,18 @@ __all__ = [
     "take_incremental",
     "take_snapshot",
 ]
+
+_LAZY = {
+    "IncrementalStats": "driftwatch.introspect.incremental",
+    "take_incremental": "driftwatch.introspect.incremental",
+    "take_snapshot": "driftwatch.introspect.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -21,11 +21,12 @@ from driftwatch.findings import SEVERITIES
 from driftwatch.fleet import coordinator_for, expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import build_registry
+from driftwatch.pipeline import DefaultStages, Stages
 from driftwatch.schedule import Schedule, parse_duration, parse_schedule
 from driftwatch.service.backoff import Backoff
 from driftwatch.service.http import HttpEndpoints, HttpLimits, MetricsAuth, parse_listen
 from driftwatch.service.state import ResultsRegistry
-from driftwatch.worker import DefaultStages, RunOutcome, Stages, Worker
+from driftwatch.worker import RunOutcome, Worker
 
 MAX_PARALLEL_RUNS = 8
 
