@@ -508,11 +508,10 @@ class Pipeline:
     def _catalog_state(
         self, dsn: str, prev: model.Snapshot | None
     ) -> catalog_state.CatalogState | None:
-        """The fingerprints ``prev`` was read with: this process's, else those a previous
-        life wrote for it (None: none for that snapshot, or the file is unreadable)."""
-        if prev is None or prev is self.last:
-            return None  # this process's own state, if any, is looked up by take
-        if catalog_state.state_of(dsn, prev) is not None:
+        """The fingerprints ``prev`` was read with, from the file when this process keeps
+        none (a new process, or one whose kept states went to other targets); None when
+        this process has them (``take`` finds them) or the file does not fit ``prev``."""
+        if prev is None or catalog_state.state_of(dsn, prev) is not None:
             return None
         try:
             raw = self._catalog_file.read_bytes()

@@ -204,3 +204,21 @@ def test_the_state_file_names_the_dsn_by_a_hash_without_its_password(db: str) ->
     assert catalog_state.loads(raw, other_pw, snap.digest) is not None
     assert catalog_state.loads(raw, url.replace("/app", "/other"), snap.digest) is None
     assert catalog_state.loads(raw, url, "sha256:" + "0" * 64) is None
+
+
+def test_a_running_service_that_forgot_its_fingerprints_reads_them_from_its_file(
+    tmp_path: Path, db: str, new_process: Callable[[], None]
+) -> None:
+    """The fingerprints a process keeps are bounded (catalog_state.KEPT_STATES, shared by
+    every target): a target whose state was dropped reads the file it wrote last."""
+    svc = make_cfg_service(tmp_path, [{"name": "app", "dsn": db, "schedule": "1h"}])
+    try:
+        worker = svc.workers["app"]
+        assert worker.run().ok
+        new_process()  # as if the other targets' snapshots had pushed it out
+        run_sql(db, "alter table public.other_4 add column extra int")
+        taken = worker.pipeline.tick(started=0.0, findings=(), report=lambda _: None).snapshot
+        assert isinstance(taken, pipeline.Ok) and taken.value.reread == 1
+        assert taken.value.snap.digest == _full(db)
+    finally:
+        svc.stop(timeout_s=5)
