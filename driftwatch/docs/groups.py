@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,11 @@ def _compiled(patterns: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
 
-def classify(keys: Iterable[str], groups: tuple[TableGroup, ...]) -> dict[str, str]:
+def classify(
+    keys: Iterable[str],
+    groups: tuple[TableGroup, ...],
+    split: Callable[[str], tuple[str, str]] = idents.split_key,
+) -> dict[str, str]:
     """``group_of`` of every key, with each group's patterns compiled to one expression
     per form (bare name, ``schema.table``) and each key split once."""
     compiled = [
@@ -110,7 +114,7 @@ def classify(keys: Iterable[str], groups: tuple[TableGroup, ...]) -> dict[str, s
     ]
     out: dict[str, str] = {}
     for key in keys:
-        bare = idents.split_key(key)[1] or key
+        bare = split(key)[1] or key
         out[key] = next(
             (
                 name

@@ -34,7 +34,7 @@ from typing import Any
 import orjson
 
 from driftwatch import config as configmod
-from driftwatch import idents, model, progress
+from driftwatch import model, progress
 from driftwatch import snapshot as snapmod
 from driftwatch.docs import assets
 from driftwatch.docs import facts as factsmod
@@ -49,11 +49,12 @@ from driftwatch.docs.pages import (
     table_page,
     view_page,
 )
-from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site
+from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site, split_qualified
 from driftwatch.docs.templating import Templates
 from driftwatch.errors import ConfigError, DriftwatchError, OutputError
 from driftwatch.fileio import atomic_write, read_input
 from driftwatch.findings import Finding
+from driftwatch.gcpause import collector_paused
 from driftwatch.rules import REGISTRY
 from driftwatch.rules import _docs as rule_docs
 
@@ -132,7 +133,8 @@ def read_manifest(out: Path) -> Manifest:
 def manifest_bytes(
     files: dict[str, Entry], snapshot_digest: str, objects: dict[str, Any] | None = None
 ) -> bytes:
-    """The manifest; ``objects`` (one line per kind) only when the facts are known."""
+    """The manifest, indented, with ``objects`` (when the facts are known) compact: they
+    are most of its bytes and nobody reads them but the next render."""
     doc: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "snapshot_digest": snapshot_digest,
@@ -142,8 +144,16 @@ def manifest_bytes(
     }
     if objects is not None:
         doc["objects_format"] = FACTS_VERSION
-        doc["objects"] = objects
-    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+        doc["objects"] = None
+    body = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    if objects is None:
+        return body
+    at = body.index(_OBJECTS_SLOT)  # keys are sorted: the only top-level "objects" line
+    compact = orjson.dumps(objects, option=orjson.OPT_SORT_KEYS)
+    return body[: at + len(_OBJECTS_SLOT) - 4] + compact + body[at + len(_OBJECTS_SLOT) :]
+
+
+_OBJECTS_SLOT = b'\n  "objects": null'
 
 
 # --------------------------------------------------------------------------- keys
@@ -154,7 +164,7 @@ def _h(*parts: Any) -> str:
 
 
 def _schema_dir(site: Site, key: str) -> str:
-    return site.schema_dirs[idents.split_key(key)[0]]
+    return site.schema_dirs[split_qualified(key, set())[0]]
 
 
 def table_key(site: Site, base: str, key: str) -> str:
@@ -219,7 +229,7 @@ class _Writer:
         if e is None or e.key != key:
             return False
         try:
-            st = os.stat(self.out / path)
+            st = os.stat(os.path.join(self.out, path))
         except OSError:
             return False
         if st.st_size != e.size:
@@ -379,10 +389,13 @@ def render(
         raise OutputError(f"docs output {out} exists and is not a directory")
     with_mkdocs = mkdocs if mkdocs is not None else cfg.docs.mkdocs
     groups = load_groups(cfg.docs.groups)
-    manifest = read_manifest(out)
-    old, old_digest = manifest.files, manifest.snapshot_digest
-    facts, digests, decoded = factsmod.collect(snap.data, manifest.objects)
-    site = build_site(snap, groups, sorted(findings), (facts, digests))
+    # The planning builds tens of thousands of small acyclic objects next to a big live
+    # snapshot: without the collector's full passes over both (0.3 s at 10k tables).
+    with collector_paused():
+        manifest = read_manifest(out)
+        old, old_digest = manifest.files, manifest.snapshot_digest
+        facts, digests, decoded = factsmod.collect(snap.data, manifest.objects)
+        site = build_site(snap, groups, sorted(findings), (facts, digests))
     templates = Templates(cfg.docs.templates)
     opts = page_options(cfg)
     mermaid = assets.mermaid_js(cfg) if with_mkdocs else None
@@ -444,7 +457,8 @@ def render(
             for f in site.unplaced_findings
         ]
         rules_href = f"{RULES_DIR}/README.md" if not opts.rule_docs else None
-        ipages = index_pages(site, common, other, rules_href)
+        with collector_paused():
+            ipages = index_pages(site, common, other, rules_href)
         for page in ipages:
             k = _h(base, page.path, page.context)
             if not w.still_valid(page.path, k):
@@ -470,8 +484,9 @@ def render(
             else:
                 w.unchanged += 1
 
-        objects = factsmod.stored(facts, digests)
-        if old != w.new or old_digest != snap.digest or objects != manifest.objects:
-            body = manifest_bytes(w.new, snap.digest, objects)
-            atomic_write(out / MANIFEST, body, parents=True)
+        with collector_paused():
+            objects = factsmod.stored(facts, digests)
+            if old != w.new or old_digest != snap.digest or objects != manifest.objects:
+                body = manifest_bytes(w.new, snap.digest, objects)
+                atomic_write(out / MANIFEST, body, parents=True)
     return RenderResult(tuple(written), tuple(removed), w.unchanged, w.rendered, decoded)

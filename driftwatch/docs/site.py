@@ -9,6 +9,7 @@ object of a page is decoded when its page is rendered (``Site.obj``), not before
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,7 +96,11 @@ class Site:
 def split_qualified(key: str, schemas: set[str]) -> tuple[str, str]:
     """``schema.name`` → (schema, name), both raw: keys quote their identifiers as
     ``quote_ident`` does (``"a.b".c``), so the split is exact (``schemas`` is unused)."""
-    return idents.split_key(key)
+    return _split(key)
+
+
+# A render splits each key several times (paths, listings, page keys, groups, mkdocs).
+_split = functools.lru_cache(maxsize=1 << 15)(idents.split_key)
 
 
 def function_name(rest: str) -> str:
@@ -151,7 +156,7 @@ def build_site(
     for lst in incoming.values():
         lst.sort(key=lambda f: (f.source, f.name))
 
-    table_group = classify(facts["tables"], groups)
+    table_group = classify(facts["tables"], groups, _split)
     by_page, unplaced = place_findings(findings, paths)
     return Site(
         snap,
