@@ -150,7 +150,7 @@ def manifest_bytes(
         return body
     at = body.index(_OBJECTS_SLOT)  # keys are sorted: the only top-level "objects" line
     compact = orjson.dumps(objects, option=orjson.OPT_SORT_KEYS)
-    return body[: at + len(_OBJECTS_SLOT) - 4] + compact + body[at + len(_OBJECTS_SLOT) :]
+    return b"".join((body[: at + len(_OBJECTS_SLOT) - 4], compact, body[at + len(_OBJECTS_SLOT) :]))
 
 
 _OBJECTS_SLOT = b'\n  "objects": null'
@@ -483,6 +483,8 @@ def render(
                 written.append(str(target))
             else:
                 w.unchanged += 1
+            del extras
+        del ipages  # the listings' rows, before the manifest is encoded
 
         with collector_paused():
             objects = factsmod.stored(facts, digests)
