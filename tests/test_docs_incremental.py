@@ -146,3 +146,26 @@ def test_schema_file_rewritten_from_its_previous_version(make_db) -> None:  # ty
     assert b"".join(snapmod.chunks_from(io.BytesIO(want), after)) == want
     with pytest.raises(snapmod.NotLayout):
         b"".join(snapmod.chunks_from(io.BytesIO(snapmod.dumps(after, indent=False)), after))
+
+
+def test_facts_of_another_shape_in_the_manifest_are_derived_again(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import orjson
+
+    from driftwatch.docs import MANIFEST
+
+    dsn = make_db(SCHEMA)
+    cfg = make_config(tmp_path)
+    out = tmp_path / "docs"
+    snap = _snap(dsn)
+    findings = audit(snap, cfg)
+    render(snap, findings, cfg, out)
+    doc = orjson.loads((out / MANIFEST).read_bytes())
+    digest, facts = doc["objects"]["tables"]["public.orders"]
+    doc["objects"]["tables"]["public.orders"] = [digest, {**facts, "extra": 1}]
+    del doc["objects"]["tables"]["public.customers"][1]["fks"]
+    (out / MANIFEST).write_bytes(orjson.dumps(doc))
+    again = render(snap, findings, cfg, out)
+    assert again.decoded == 2
+    full = tmp_path / "full"
+    render(snapmod.loads(snapmod.dumps(snap)), findings, cfg, full)
+    assert _tree(out) == _tree(full)

@@ -116,6 +116,17 @@ _OF = {
 }
 
 
+# The fields of each kind's facts: a manifest entry with other ones (edited, or written by
+# another version) is not taken.
+_FIELDS = {
+    "tables": frozenset({"kind", "rls", "policies", "comment", "fks", "linked"}),
+    "views": frozenset({"comment", "names"}),
+    "materialized_views": frozenset({"comment", "names"}),
+    "functions": frozenset({"comment", "returns", "security_definer"}),
+    "enums": frozenset({"comment", "labels"}),
+}
+
+
 def facts_of(kind: str, obj: Mapping[str, Any]) -> Facts:
     """The facts of one object of ``kind`` (a snapshot kind of ``KINDS``)."""
     return _OF[kind](obj)
@@ -134,6 +145,7 @@ def collect(
         group = data.get(kind) or {}
         old = previous.get(kind)
         old = old if isinstance(old, Mapping) else {}
+        fields = _FIELDS[kind]
         kf: dict[str, Facts] = {}
         kd: dict[str, str] = {}
         for key in group:
@@ -145,6 +157,7 @@ def collect(
                 and len(hit) == 2
                 and hit[0] == digest
                 and isinstance(hit[1], dict)
+                and hit[1].keys() == fields
             ):
                 kf[key] = hit[1]
             else:
