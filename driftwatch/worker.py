@@ -221,6 +221,10 @@ class Worker:
         cur = self._current()
         changed = prev is None or prev.digest != snap.digest
         self._stage("store", errors, lambda: self.stages.save(self.name, snap))
+        if prev is not None:  # (ticks, issue 20) the stages below decode only what changed
+            snap = self._stored_copy(snap, prev, errors)
+            if snap.data is not fresh.get("groups"):
+                fresh.clear()  # the decoded tree goes
         changes: Sequence[Change] = ()
         if prev is not None and changed:
             changes = self._stage("diff", errors, lambda: self.stages.changes(prev, snap)) or ()
@@ -280,7 +284,7 @@ class Worker:
                 )
                 log_event(self.log, "docs.generated", target=self.name, output=str(out))
 
-        self._last = self._stored_copy(snap, prev, errors)
+        self._last = snap if prev is not None else self._stored_copy(snap, prev, errors)
         now = self.clock()
         counts = Counter(ch.severity for ch in changes)
         counts["total"] = len(changes)
@@ -331,17 +335,21 @@ class Worker:
     def _stored_copy(
         self, snap: model.Snapshot, prev: model.Snapshot | None, errors: list[str]
     ) -> model.Snapshot:
-        """(ticks, issue 20) What the next tick compares with: the store's copy of ``snap``
-        when this tick stored it (its objects are read from the store when used), so a
-        running serve does not hold this tick's decoded tree while it reads the next one
-        (two trees: 2.7 × pg_dump's RSS at 10,000 tables); ``snap`` itself otherwise, and
-        when it is ``prev``'s objects (an unchanged catalog): nothing new to let go of."""
+        """(ticks, issue 20) The store's copy of ``snap`` when this tick stored it: its
+        objects are read from the store when used. The stages after the store (diff,
+        rules, docs) then decode only what changed, in the memory the catalog read's tree
+        leaves, and a running serve does not hold that tree while it reads the next one.
+        ``snap`` itself when the store failed or could not say, and when it is ``prev``'s
+        objects (an unchanged catalog): nothing new to let go of."""
         if "store" in errors or (prev is not None and snap.data is prev.data):
             return snap
+        started = time.monotonic()
         try:
             stored = self.stages.latest(self.name)
         except Exception:  # the store just took the snapshot: keep ours if it cannot say
-            return snap
+            stored = None
+        finally:
+            self._timings["store"] = self._timings.get("store", 0.0) + time.monotonic() - started
         return stored if stored is not None and stored.digest == snap.digest else snap
 
     def _previous_audit(self) -> auditcache.AuditCache | None:
