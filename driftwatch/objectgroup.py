@@ -81,6 +81,10 @@ class ObjectGroup(Mapping[str, Any]):
                 raise
         value = orjson.loads(self.canonical(key))
         self._values[key] = value
+        if key in self._digests:
+            # the bytes are the value's canonical JSON again whenever asked (``canonical``):
+            # not kept beside it, so decoding a whole stored snapshot holds one copy
+            self._canon.pop(key, None)
         return value
 
     def __iter__(self) -> Iterator[str]:

@@ -284,7 +284,9 @@ class Worker:
                 )
                 log_event(self.log, "docs.generated", target=self.name, output=str(out))
 
-        self._last = snap if prev is not None else self._stored_copy(snap, prev, errors)
+        # (ticks, issue 20) what the next tick compares with: an undecoded copy, unless
+        # nothing was decoded (an unchanged catalog, audited from the cache)
+        self._last = self._stored_copy(snap, prev if reaudited == 0 else None, errors)
         now = self.clock()
         counts = Counter(ch.severity for ch in changes)
         counts["total"] = len(changes)
