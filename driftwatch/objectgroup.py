@@ -111,10 +111,9 @@ class ObjectGroup(Mapping[str, Any]):
                 raise
         value = orjson.loads(self.canonical(key))
         self._values[key] = value
-        if self._fetch is not None and key in self._digests:
-            # bytes read from the store are not kept beside the decoded object (a command
-            # decoding every object would hold both): its digest and size stay known, and
-            # encoding the object gives the same canonical bytes again
+        if key in self._digests:
+            # the bytes are the value's canonical JSON again whenever asked (``canonical``):
+            # not kept beside it, so decoding a whole stored snapshot holds one copy
             self._canon.pop(key, None)
         return value
 

@@ -11,6 +11,7 @@ published service state are the worker's.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -455,6 +456,14 @@ class Pipeline:
             if step is not None:
                 report(step)
         self._keep_catalog_state(dsn, taken.value, run)
+        copied = False  # whether ``snap`` is the store's copy
+        if prev is not None and snap.data is not prev.data:
+            # the stages below work on the store's copy, which decodes only what they read,
+            # and the catalog read's tree goes (a tick's peak memory)
+            snap = self._stored_copy(snap, stored, report)
+            copied = snap is not taken.value.snap
+            if copied:
+                taken = Ok(taken.stage, dataclasses.replace(taken.value, snap=snap), taken.seconds)
         baseline, drift = self._drift(snap, run)
         previous_audit = self._previous_audit()
         audit = run("rules", lambda: self.stages.audit(snap, previous_audit))
@@ -466,12 +475,28 @@ class Pipeline:
                 body = cache.dumps()
                 run("rules", lambda: atomic_write(self._audit_file, body, parents=True))
         rendered, docs_at = self._docs(snap, findings, run)
-        self.last = snap
+        # what the next tick compares with: an undecoded copy, unless nothing was decoded
+        # (an unchanged catalog, or a store copy the audit's cache answered for)
+        unchanged = prev is not None and snap.data is prev.data
+        undecoded = copied and isinstance(audit, Ok) and audit.value.audited == 0
+        self.last = snap if unchanged or undecoded else self._stored_copy(snap, stored, report)
         recorded = finish_run(
             self.stages, self.name, snap, stored, started=started, clock=self.clock
         )
         report(recorded.run)
         return Tick(prev, taken, baseline, drift, audit, findings, rendered, docs_at, recorded)
+
+    def _stored_copy(self, snap: model.Snapshot, stored: Stored, report: Report) -> model.Snapshot:
+        """The store's copy of ``snap`` (its objects read from the store when used), or
+        ``snap`` itself when the store did not take it or cannot say."""
+        if not isinstance(stored.saved, Ok):
+            return snap
+        read = run_stage("store", lambda: self.stages.latest(self.name))
+        if not isinstance(read, Ok):
+            return snap  # the store just took the snapshot: keep ours if it cannot say
+        report(read)  # its time counts as the store's
+        copy = read.value
+        return copy if copy is not None and copy.digest == snap.digest else snap
 
     def record_failure(self, error: str, *, started: float) -> StageResult[None]:
         return record_failure(self.stages, self.name, error, started=started, clock=self.clock)

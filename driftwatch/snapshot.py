@@ -27,13 +27,15 @@ from driftwatch.errors import SnapshotFormatError
 from driftwatch.fileio import atomic_write, read_input
 from driftwatch.gctuning import collector_paused
 from driftwatch.jsonschema_gen import FORMAT, SCHEMA_PATH, V1_FORMAT, V1_SCHEMA_PATH
-from driftwatch.objectgroup import ObjectGroup, canonical_of, digest_bytes
+from driftwatch.objectgroup import ObjectGroup, canonical_of, digest_bytes, group_digest
 
 __all__ = [
     "FORMAT",
     "V1_FORMAT",
+    "NotLayout",
     "Spool",
     "canonical",
+    "chunks_from",
     "digest_of",
     "dumps",
     "loads",
@@ -197,6 +199,84 @@ def chunks(snap: model.Snapshot, *, indent: bool = True) -> Iterator[bytes]:
     yield _head(snap)
     for _, text in _object_lines(snap.data):
         yield text
+    yield _TAIL
+
+
+class NotLayout(ValueError):
+    """The previous file handed to ``chunks_from`` is not in driftwatch's layout."""
+
+
+_OLD_OBJECTS = b'  "objects": {\n'
+
+
+def _old_objects(fh: BinaryIO) -> Iterator[tuple[str, str, bytes]]:
+    """(kind, key, canonical JSON) of each object line of a file in ``chunks``' layout,
+    in file order; ``NotLayout`` at the first line that does not fit it."""
+    for line in fh:
+        if line == _OLD_OBJECTS:
+            break
+    else:
+        raise NotLayout("no objects")
+    kind: str | None = None
+    for line in fh:
+        if kind is not None and line.startswith(b'      "'):
+            end = line.find(b'": ', 7)
+            if end < 0:
+                raise NotLayout("object line")
+            body = line[end + 3 : -1]
+            yield kind, orjson.loads(line[6 : end + 1]), body[:-1] if body.endswith(b",") else body
+        elif kind is not None and line in (b"    },\n", b"    }\n"):
+            kind = None
+        elif line in (b"  }\n", b"}\n"):
+            continue
+        else:
+            k = _KIND_LINE.fullmatch(line[:-1])
+            if k is None or kind is not None:
+                raise NotLayout("kind line")
+            if not k[2]:
+                kind = orjson.loads(k[1])
+
+
+def chunks_from(previous: BinaryIO, snap: model.Snapshot) -> Iterator[bytes]:
+    """``chunks(snap)``, taking each object whose canonical JSON is unchanged from the
+    ``previous`` file of the same layout instead of encoding it: rewriting a big file
+    after a few changes reads it once and encodes only what changed. An object line of
+    ``previous`` is used only when its digest is the object's, so the result is exactly
+    ``chunks(snap)`` whatever ``previous`` holds; ``NotLayout`` (raised before anything
+    is yielded when the file's head is off, else midway) when it is not in the layout."""
+    old = _old_objects(previous)
+    cur = next(old, None)
+    data = snap.data
+    yield _head(snap)
+    if not data:
+        yield b"{}"
+    else:
+        yield b"{"
+    for i, kind in enumerate(sorted(data)):
+        sep = b"," if i else b""
+        name = orjson.dumps(kind)
+        group = data[kind]
+        if not group:
+            yield sep + b"\n    " + name + b": {}"
+            continue
+        yield sep + b"\n    " + name + b": {"
+        text: list[bytes] = []
+        for j, key in enumerate(sorted(group)):
+            while cur is not None and (cur[0], cur[1]) < (kind, key):
+                cur = next(old, None)
+            if cur is not None and cur[0] == kind and cur[1] == key:
+                value = cur[2]
+                if digest_bytes(value) != group_digest(group, key):
+                    value = canonical_of(group, key)
+            else:
+                value = canonical_of(group, key)
+            text += (b"," if j else b"", _LINE, orjson.dumps(key), b": ", value)
+            if len(text) >= 5 * LINES:
+                yield b"".join(text)
+                text = []
+        yield b"".join(text) + b"\n    }"
+    if data:
+        yield b"\n  }"
     yield _TAIL
 
 

@@ -222,3 +222,28 @@ def test_a_running_service_that_forgot_its_fingerprints_reads_them_from_its_file
         assert taken.value.snap.digest == _full(db)
     finally:
         svc.stop(timeout_s=5)
+
+
+def test_a_running_worker_keeps_the_stored_copy_not_the_decoded_tree(
+    tmp_path: Path, db: str
+) -> None:
+    """Between ticks the worker holds the store's copy of the last snapshot, no object
+    decoded, so the next tick's catalog read is not made beside a second tree."""
+    run_sql(db, "".join(f"create table public.other{n} (id int primary key);" for n in range(6)))
+    svc = make_cfg_service(tmp_path, [{"name": "app", "dsn": db, "schedule": "1h"}])
+    try:
+        worker = svc.workers["app"]
+        assert worker.run().ok
+        last = worker._last
+        assert last is not None and isinstance(last.data["tables"], ObjectGroup)
+        assert last.data["tables"].decoded() == 0
+        run_sql(db, "alter table public.projects add column archived boolean")
+        assert worker.run().ok and worker._last is not None
+        assert worker._last.digest != last.digest
+        tables = worker._last.data["tables"]
+        assert isinstance(tables, ObjectGroup) and tables.decoded() == 0 < len(tables)
+        with Store(svc.cfg.effective_store_url) as store:
+            latest = store.latest_snapshot("app")
+            assert latest is not None and latest.digest == worker._last.digest
+    finally:
+        svc.stop(timeout_s=5)

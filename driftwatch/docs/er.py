@@ -17,29 +17,19 @@ if TYPE_CHECKING:
     from driftwatch.docs.site import Site
 
 
-def _cardinality(child: model.Table, con: model.Constraint) -> str:
-    cols = set(con.columns)
-    unique = any(
-        c.type in ("primary_key", "unique") and set(c.columns) == cols
-        for c in child.constraints.values()
-    )
-    nullable = any(child.columns[c].nullable for c in con.columns if c in child.columns)
-    left = "|o" if unique else "}o"
-    right = "o|" if nullable else "||"
-    return f"{left}--{right}"
-
-
 def neighbours(site: Site, key: str) -> list[str]:
     """Qualified names of the tables directly linked to ``key`` by a foreign key."""
-    table = site.snapshot.objects.tables[key]
-    out = {c.references.table for c in table.constraints.values() if c.references}
+    out = {fk[1] for fk in site.fact("table", key)["fks"]}
     inc = {fk.source for fk in site.incoming.get(key, [])}
     return sorted((out | inc) - {key})
 
 
-def er_diagram(site: Site, key: str, max_neighbours: int) -> dict[str, object]:
-    tables = site.snapshot.objects.tables
-    table = tables[key]
+def er_diagram(
+    site: Site, key: str, max_neighbours: int, table: model.Table | None = None
+) -> dict[str, object]:
+    """The diagram of table ``key`` (``table``: the table, when already decoded)."""
+    if table is None:
+        table = site.table(key)
     near = neighbours(site, key)
     drawn = near[: max(0, max_neighbours)]
     drawn_set = set(drawn) | {key}
@@ -59,22 +49,13 @@ def er_diagram(site: Site, key: str, max_neighbours: int) -> dict[str, object]:
         lines.append(f"        {mermaid_word(col.type)} {mermaid_word(cname)}{suffix}")
     lines.append("    }")
     rels: list[tuple[str, str, str, str]] = []
-    for cname, con in sorted(table.constraints.items()):
-        ref = con.references
-        if ref is None or ref.table not in drawn_set:
-            continue
-        rels.append((names[key], _cardinality(table, con), names[ref.table], cname))
+    for cname, target, _cols, _tcols, _on_delete, card in site.fact("table", key)["fks"]:
+        if target in drawn_set:
+            rels.append((names[key], card, names[target], cname))
     for inc in site.incoming.get(key, []):
         if inc.source == key or inc.source not in drawn_set:
             continue  # self-references are drawn once, above
-        rels.append(
-            (
-                names[inc.source],
-                _cardinality(tables[inc.source], inc.constraint),
-                names[key],
-                inc.name,
-            )
-        )
+        rels.append((names[inc.source], inc.cardinality, names[key], inc.name))
     for child, card, parent, label in rels:
         lines.append(f'    {child} {card} {parent} : "{mermaid_label(label)}"')
     return {"mermaid": "\n".join(lines), "omitted": len(near) - len(drawn)}

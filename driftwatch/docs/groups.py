@@ -9,7 +9,9 @@ Groups are tried in file order and the first match wins; tables matching none la
 from __future__ import annotations
 
 import fnmatch
+import re
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,3 +90,38 @@ def group_of(qualified: str, groups: tuple[TableGroup, ...]) -> str:
         if g.matches(qualified):
             return g.name
     return OTHER
+
+
+def _compiled(patterns: Iterable[str]) -> re.Pattern[str] | None:
+    parts = [fnmatch.translate(p) for p in patterns]
+    return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
+
+
+def classify(
+    keys: Iterable[str],
+    groups: tuple[TableGroup, ...],
+    split: Callable[[str], tuple[str, str]] = idents.split_key,
+) -> dict[str, str]:
+    """``group_of`` of every key, with each group's patterns compiled to one expression
+    per form (bare name, ``schema.table``) and each key split once."""
+    compiled = [
+        (
+            g.name,
+            _compiled(p for p in g.patterns if "." not in p),
+            _compiled(p for p in g.patterns if "." in p),
+        )
+        for g in groups
+    ]
+    out: dict[str, str] = {}
+    for key in keys:
+        bare = split(key)[1] or key
+        out[key] = next(
+            (
+                name
+                for name, by_bare, by_qualified in compiled
+                if (by_bare is not None and by_bare.match(bare))
+                or (by_qualified is not None and by_qualified.match(key))
+            ),
+            OTHER,
+        )
+    return out

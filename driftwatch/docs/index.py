@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from driftwatch import model
 from driftwatch.docs import pages as pagesmod
 from driftwatch.docs.groups import OTHER
 from driftwatch.docs.naming import relative_link, unique_stems
@@ -51,25 +52,17 @@ class Listing:
     pages: list[Link] = field(default_factory=list)
 
 
-def first_line(text: str | None) -> str:
-    if not text or not text.strip():
-        return ""
-    return text.strip().splitlines()[0]
-
-
 def _count(site: Site, page_id: str) -> int:
     return len(site.findings.get(page_id, []))
 
 
 def _schema_of(site: Site) -> dict[str, str]:
     """page id → schema, for every page of the site."""
-    schemas = set(site.snapshot.objects.schemas)
-    return {pid: split_qualified(pid.partition(":")[2], schemas)[0] for pid in site.paths}
+    return {pid: split_qualified(pid.partition(":")[2], set())[0] for pid in site.paths}
 
 
 def _listings(site: Site, schema: str, ids: list[str]) -> list[Listing]:
     """The listings of one schema: tables by group (file order, "Other" last), then the rest."""
-    objs = site.snapshot.objects
     by_group: dict[str, list[str]] = defaultdict(list)
     for pid in ids:
         kind, _, key = pid.partition(":")
@@ -91,23 +84,20 @@ def _listings(site: Site, schema: str, ids: list[str]) -> list[Listing]:
             g.patterns if g else (),
         )
         for key in keys:
-            t = objs.tables[key]
+            t = site.fact("table", key)
             listing.rows.append(
                 {
                     "target": site.paths[f"table:{key}"],
                     "label": key,
-                    "kind": t.kind,
-                    "rls": t.rls,
-                    "policies": len(t.policies),
+                    "kind": t["kind"],
+                    "rls": model.Rls(*t["rls"]),
+                    "policies": t["policies"],
                     "findings": _count(site, f"table:{key}"),
-                    "comment": first_line(t.comment),
+                    "comment": t["comment"],
                 }
             )
         out.append(listing)
-    for kind, title, mapping in (
-        ("views", "Views", objs.views),
-        ("materialized_views", "Materialized views", objs.materialized_views),
-    ):
+    for kind, title in (("views", "Views"), ("materialized_views", "Materialized views")):
         single = kind[:-1]
         keys = sorted(pid.partition(":")[2] for pid in ids if pid.startswith(f"{single}:"))
         if keys:
@@ -118,7 +108,7 @@ def _listings(site: Site, schema: str, ids: list[str]) -> list[Listing]:
                         "target": site.paths[f"{single}:{key}"],
                         "label": key,
                         "findings": _count(site, f"{single}:{key}"),
-                        "comment": first_line(mapping[key].comment),
+                        "comment": site.fact(single, key)["comment"],
                     }
                 )
             out.append(listing)
@@ -126,27 +116,25 @@ def _listings(site: Site, schema: str, ids: list[str]) -> list[Listing]:
     if fkeys:
         listing = Listing("functions", "Functions", "functions")
         for key in fkeys:
-            f = objs.functions[key]
+            f = site.fact("function", key)
             listing.rows.append(
                 {
                     "target": site.paths[f"function:{key}"],
                     "label": key,
-                    "returns": f.returns or "",
-                    "security_definer": f.security_definer,
+                    "returns": f["returns"],
+                    "security_definer": f["security_definer"],
                     "findings": _count(site, f"function:{key}"),
-                    "comment": first_line(f.comment),
+                    "comment": f["comment"],
                 }
             )
         out.append(listing)
-    schemas = set(objs.schemas)
-    enums = sorted(k for k in objs.enums if split_qualified(k, schemas)[0] == schema)
+    enum_facts = site.facts["enums"]
+    enums = sorted(k for k in enum_facts if split_qualified(k, set())[0] == schema)
     if enums:
         listing = Listing("enums", "Enums", "enums")
         for key in enums:
-            e = objs.enums[key]
-            listing.rows.append(
-                {"label": key, "labels": ", ".join(e.labels), "comment": first_line(e.comment)}
-            )
+            e = enum_facts[key]
+            listing.rows.append({"label": key, "labels": e["labels"], "comment": e["comment"]})
         out.append(listing)
     for listing in out:
         listing.findings = sum(int(r.get("findings", 0)) for r in listing.rows)
@@ -235,15 +223,14 @@ def _incoming_pages(
             "incoming",
         )
         for fk in fks:
-            ref = fk.constraint.references
             listing.rows.append(
                 {
                     "label": fk.source,
                     "target": site.relation_path(fk.source),
                     "constraint": fk.name,
-                    "columns": ", ".join(fk.constraint.columns),
-                    "target_columns": ", ".join(ref.columns) if ref else "",
-                    "on_delete": ref.on_delete if ref else "",
+                    "columns": ", ".join(fk.columns),
+                    "target_columns": ", ".join(fk.target_columns),
+                    "on_delete": fk.on_delete,
                 }
             )
         crumbs = [(common["site_name"], INDEX), (schema, spath), (key, page)]
@@ -256,14 +243,13 @@ def index_pages(
 ) -> list[IndexPage]:
     """Every index page of the site: the top page, one per schema, and their listings."""
     snap = site.snapshot
-    objs = snap.objects
+    facts = site.facts
     schema_of = _schema_of(site)
     ids_by_schema: dict[str, list[str]] = defaultdict(list)
     for pid in sorted(site.paths):
         ids_by_schema[schema_of[pid]].append(pid)
-    schemas = set(objs.schemas)
-    for key in objs.enums:
-        ids_by_schema.setdefault(split_qualified(key, schemas)[0], [])
+    for key in facts["enums"]:
+        ids_by_schema.setdefault(split_qualified(key, set())[0], [])
     pages: list[IndexPage] = []
     schema_rows: list[dict[str, Any]] = []
     for schema in sorted(ids_by_schema):
@@ -286,7 +272,7 @@ def index_pages(
             "rls_off": sum(
                 1
                 for p in ids
-                if p.startswith("table:") and not objs.tables[p.partition(":")[2]].rls.enabled
+                if p.startswith("table:") and not facts["tables"][p.partition(":")[2]]["rls"][0]
             ),
             "findings": sum(_count(site, p) for p in ids),
         }
@@ -321,11 +307,11 @@ def index_pages(
                 "snapshot_href": SNAPSHOT,
                 "totals": {
                     "schemas": len(schema_rows),
-                    "tables": len(objs.tables),
-                    "views": len(objs.views),
-                    "materialized_views": len(objs.materialized_views),
-                    "functions": len(objs.functions),
-                    "enums": len(objs.enums),
+                    "tables": len(facts["tables"]),
+                    "views": len(facts["views"]),
+                    "materialized_views": len(facts["materialized_views"]),
+                    "functions": len(facts["functions"]),
+                    "enums": len(facts["enums"]),
                     "findings": sum(len(v) for v in site.findings.values())
                     + len(site.unplaced_findings),
                 },

@@ -46,7 +46,7 @@ class Extras:
 
 
 def build(site: Site, cfg: configmod.Config, out: Path, target: Path, extras: Extras) -> bytes:
-    objs = site.snapshot.objects
+    data = site.snapshot.data  # keys only: no object is decoded
     docs_dir = os.path.relpath(out.absolute(), target.absolute().parent)
     if docs_dir == ".":
         raise OutputError(
@@ -89,7 +89,7 @@ def build(site: Site, cfg: configmod.Config, out: Path, target: Path, extras: Ex
         ldir = page.path.rsplit("/", 1)[0]
         listing_pages.setdefault(ldir, []).append(page.path)
         titles[ldir] = str(page.context["title"])
-    schemas = set(objs.schemas)
+    schemas = set(data.get("schemas") or ())
     for schema, sdir in sorted(site.schema_dirs.items()):
         lines.append(f"  - {_q(schema)}:")
         lines.append(f"      - {_q('Overview')}: {_q(f'{sdir}/{INDEX}')}")
@@ -100,16 +100,17 @@ def build(site: Site, cfg: configmod.Config, out: Path, target: Path, extras: Ex
             continue
         members: dict[str, list[str]] = {g.name: [] for g in site.groups}
         members[OTHER] = []
-        for key in sorted(objs.tables):
+        for key in sorted(data.get("tables") or ()):
             if split_qualified(key, schemas)[0] == schema:
                 members[site.table_group[key]].append(key)
         for name, keys in members.items():
             section(name, [(k, site.paths[f"table:{k}"]) for k in keys], "      ")
-        for title, kind, mapping in (
-            ("Views", "view", objs.views),
-            ("Materialized views", "materialized_view", objs.materialized_views),
-            ("Functions", "function", objs.functions),
+        for title, kind, group in (
+            ("Views", "view", "views"),
+            ("Materialized views", "materialized_view", "materialized_views"),
+            ("Functions", "function", "functions"),
         ):
+            mapping = data.get(group) or ()
             keys = [k for k in sorted(mapping) if split_qualified(k, schemas)[0] == schema]
             section(title, [(k, site.paths[f"{kind}:{k}"]) for k in keys], "      ")
     if extras.rules_index:

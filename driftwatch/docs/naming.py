@@ -11,6 +11,7 @@ between pages need no URL quoting: encoded names only hold URL-safe characters.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import posixpath
 import re
@@ -18,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+_ALL_SAFE = re.compile(r"[A-Za-z0-9_-]+")
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{i}" for i in range(10)] + [f"lpt{i}" for i in range(10)]
 )
@@ -33,7 +35,7 @@ def short_hash(text: str) -> str:
 
 def encode(name: str) -> str:
     """``name`` as a file-name stem of URL-safe characters only (injective)."""
-    if name and all(c in _SAFE for c in name):
+    if _ALL_SAFE.fullmatch(name):
         return name
     out: list[str] = []
     for ch in name:
@@ -90,7 +92,18 @@ def is_safe_relpath(path: str) -> bool:
 
 def relative_link(from_page: str, to_path: str) -> str:
     """A relative link from the page at ``from_page`` to ``to_path`` (both DIR-relative)."""
-    return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+    to_dir, _, name = to_path.rpartition("/")
+    if name in ("", ".", ".."):
+        return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+    up = _relative_dir(posixpath.dirname(from_page) or ".", to_dir or ".")
+    return name if up == "." else f"{up}/{name}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _relative_dir(from_dir: str, to_dir: str) -> str:
+    """``posixpath.relpath`` of two directories: an index page links thousands of pages
+    of a handful of directories."""
+    return posixpath.relpath(to_dir, from_dir)
 
 
 # --------------------------------------------------------------------------- Markdown

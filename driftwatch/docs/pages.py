@@ -6,7 +6,6 @@ Values are raw (unescaped) strings; the templates escape them with the ``text`` 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,21 +141,18 @@ def incoming_rows(site: Site, page: str, fks: list[IncomingFk]) -> list[dict[str
         {
             "source": _link(site, page, fk.source),
             "constraint": fk.name,
-            "columns": ", ".join(fk.constraint.columns),
-            "target_columns": ", ".join(fk.constraint.references.columns)
-            if fk.constraint.references
-            else "",
-            "on_delete": fk.constraint.references.on_delete if fk.constraint.references else "",
+            "columns": ", ".join(fk.columns),
+            "target_columns": ", ".join(fk.target_columns),
+            "on_delete": fk.on_delete,
         }
         for fk in fks
     ]
 
 
 def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
-    objs = site.snapshot.objects
-    table = objs.tables[key]
+    table = site.table(key)
     page = site.paths[f"table:{key}"]
-    schema, name = split_qualified(key, set(objs.schemas))
+    schema, name = split_qualified(key, set())
     pk_cols: set[str] = set()
     uk_cols: set[str] = set()
     fk_by_col: dict[str, list[Link]] = {}
@@ -284,37 +280,22 @@ def table_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
         ],
         "grants": _grant_rows(table.grants) + column_grants,
         "findings": _finding_rows(site, opts, f"table:{key}", page),
-        "er": er_diagram(site, key, opts.er_neighbours),
+        "er": er_diagram(site, key, opts.er_neighbours, table),
     }
 
 
-_QUALIFIED = re.compile(
-    r'((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))\.((?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_$]*))'
-)
-
-
-def _unquote(ident: str) -> str:
-    return ident[1:-1].replace('""', '"') if ident.startswith('"') else ident
-
-
-def referenced_relations(site: Site, definition: str) -> list[str]:
-    """Relations named (schema-qualified, as PostgreSQL prints them) in a view body."""
-    found = set()
-    for m in _QUALIFIED.finditer(definition):
-        key = f"{_unquote(m.group(1))}.{_unquote(m.group(2))}"
-        if site.relation_path(key) is not None:
-            found.add(key)
-    return sorted(found)
+def referenced_relations(site: Site, kind: str, key: str) -> list[str]:
+    """Relations named (schema-qualified, as PostgreSQL prints them) in a view's body and
+    documented here, the view itself aside."""
+    names = site.fact(kind, key)["names"]
+    return [k for k in names if k != key and site.relation_path(k) is not None]
 
 
 def view_page(site: Site, opts: PageOptions, kind: str, key: str) -> dict[str, Any]:
-    objs = site.snapshot.objects
-    view: model.View | model.MaterializedView = (
-        objs.views[key] if kind == "view" else objs.materialized_views[key]
-    )
+    view: model.View | model.MaterializedView = site.obj(kind, key)
     page = site.paths[f"{kind}:{key}"]
-    schema, name = split_qualified(key, set(objs.schemas))
-    reads = [_link(site, page, k) for k in referenced_relations(site, view.definition) if k != key]
+    schema, name = split_qualified(key, set())
+    reads = [_link(site, page, k) for k in referenced_relations(site, kind, key)]
     return {
         "site_name": opts.site_name,
         "kind": "view" if kind == "view" else "materialized view",
@@ -348,10 +329,9 @@ def view_page(site: Site, opts: PageOptions, kind: str, key: str) -> dict[str, A
 
 
 def function_page(site: Site, opts: PageOptions, key: str) -> dict[str, Any]:
-    objs = site.snapshot.objects
-    fn = objs.functions[key]
+    fn: model.Function = site.obj("function", key)
     page = site.paths[f"function:{key}"]
-    schema, rest = split_qualified(key, set(objs.schemas))
+    schema, rest = split_qualified(key, set())
     return {
         "site_name": opts.site_name,
         "key": key,

@@ -1,12 +1,15 @@
 """Render the reference docs of a snapshot into a directory, incrementally.
 
-Every page has a *key*: a digest of everything that can change its bytes (its object,
-the foreign keys and paths of its neighbours, its findings, the templates and options).
+Every page has a *key*: a digest of everything that can change its bytes (its object's
+digest, the facts and paths of its neighbours, its findings, the templates and options).
 The manifest ``<DIR>/.driftwatch-docs.json`` remembers, per generated file, its key, its
-sha256 and size. A page whose key is unchanged and whose file is still there with the
-recorded size is not rendered at all; a rendered page is written (atomically) only if its
-bytes differ from the file on disk. Files listed in the old manifest but no longer
-generated are removed; files driftwatch did not generate are never touched.
+sha256 and size, and per object its digest and facts (``facts.py``). A page whose key is
+unchanged and whose file is still there with the recorded size is not rendered at all; a
+rendered page is written (atomically) only if its bytes differ from the file on disk.
+Keys are computed from digests and facts, so only the objects of changed pages are
+decoded; ``schema.json`` is rewritten from its previous version, encoding only the
+objects that changed (``snapshot.chunks_from``). Files listed in the old manifest but no
+longer generated are removed; files driftwatch did not generate are never touched.
 
 Interrupted (Ctrl-C: KeyboardInterrupt) while the pages are written,
 the run takes back the files it created, keeps the ones it rewrote in place (the old index
@@ -34,8 +37,8 @@ from driftwatch import config as configmod
 from driftwatch import model, progress
 from driftwatch import snapshot as snapmod
 from driftwatch.docs import assets
+from driftwatch.docs import facts as factsmod
 from driftwatch.docs import mkdocs as mkdocsmod
-from driftwatch.docs.er import _cardinality
 from driftwatch.docs.groups import load_groups
 from driftwatch.docs.index import index_pages
 from driftwatch.docs.naming import is_safe_relpath
@@ -46,17 +49,19 @@ from driftwatch.docs.pages import (
     table_page,
     view_page,
 )
-from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site
+from driftwatch.docs.site import INDEX, RULES_DIR, SNAPSHOT, Site, build_site, split_qualified
 from driftwatch.docs.templating import Templates
 from driftwatch.errors import ConfigError, DriftwatchError, OutputError
 from driftwatch.fileio import atomic_write, read_input
 from driftwatch.findings import Finding
+from driftwatch.gctuning import collector_paused
 from driftwatch.rules import REGISTRY
 from driftwatch.rules import _docs as rule_docs
 
 MANIFEST = ".driftwatch-docs.json"
 MANIFEST_FORMAT = "driftwatch.docs-manifest/1"
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
+FACTS_VERSION = "1"  # of the manifest's "objects" (``facts.py``): another one is ignored
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class RenderResult:
     removed: tuple[str, ...]
     unchanged: int
     rendered: int  # pages whose template actually ran
+    decoded: int = 0  # objects whose facts were derived again (not taken from the manifest)
 
     @property
     def summary(self) -> str:
@@ -88,14 +94,22 @@ def _sha(data: bytes) -> str:
 # --------------------------------------------------------------------------- manifest
 
 
-def read_manifest(out: Path) -> tuple[dict[str, Entry], str | None]:
-    """The previous run's files and snapshot digest; unreadable → nothing is ours."""
+@dataclass(frozen=True)
+class Manifest:
+    files: dict[str, Entry]
+    snapshot_digest: str | None
+    objects: dict[str, Any]  # kind → key → [digest, facts] (``facts.stored``)
+
+
+def read_manifest(out: Path) -> Manifest:
+    """The previous run's files, snapshot digest and object facts; unreadable → nothing
+    is ours."""
     try:
         doc = orjson.loads(read_input(out / MANIFEST, what="docs manifest", kind="file_size"))
     except (DriftwatchError, orjson.JSONDecodeError):
-        return {}, None
+        return Manifest({}, None, {})
     if not isinstance(doc, dict) or doc.get("format") != MANIFEST_FORMAT:
-        return {}, None
+        return Manifest({}, None, {})
     files: dict[str, Entry] = {}
     raw = doc.get("files")
     if isinstance(raw, dict):
@@ -110,18 +124,36 @@ def read_manifest(out: Path) -> tuple[dict[str, Entry], str | None]:
             ):
                 files[path] = Entry(e["sha256"], e["size"], e["key"])
     digest = doc.get("snapshot_digest")
-    return files, digest if isinstance(digest, str) else None
+    objects = doc.get("objects")
+    if not isinstance(objects, dict) or doc.get("objects_format") != FACTS_VERSION:
+        objects = {}
+    return Manifest(files, digest if isinstance(digest, str) else None, objects)
 
 
-def manifest_bytes(files: dict[str, Entry], snapshot_digest: str) -> bytes:
-    doc = {
+def manifest_bytes(
+    files: dict[str, Entry], snapshot_digest: str, objects: dict[str, Any] | None = None
+) -> bytes:
+    """The manifest, indented, with ``objects`` (when the facts are known) compact: they
+    are most of its bytes and nobody reads them but the next render."""
+    doc: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "snapshot_digest": snapshot_digest,
         "files": {
             p: {"sha256": e.sha256, "size": e.size, "key": e.key} for p, e in sorted(files.items())
         },
     }
-    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    if objects is not None:
+        doc["objects_format"] = FACTS_VERSION
+        doc["objects"] = None
+    body = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    if objects is None:
+        return body
+    at = body.index(_OBJECTS_SLOT)  # keys are sorted: the only top-level "objects" line
+    compact = orjson.dumps(objects, option=orjson.OPT_SORT_KEYS)
+    return b"".join((body[: at + len(_OBJECTS_SLOT) - 4], compact, body[at + len(_OBJECTS_SLOT) :]))
+
+
+_OBJECTS_SLOT = b'\n  "objects": null'
 
 
 # --------------------------------------------------------------------------- keys
@@ -131,36 +163,50 @@ def _h(*parts: Any) -> str:
     return _sha(orjson.dumps(parts, option=orjson.OPT_SORT_KEYS, default=model.to_data))
 
 
-def table_key(site: Site, base: str, key: str) -> str:
-    """Everything a table page shows, hashed, without building its rows.
+def _schema_dir(site: Site, key: str) -> str:
+    return site.schema_dirs[split_qualified(key, set())[0]]
 
-    Reads the snapshot's JSON-native tree, so no dataclass is converted on this path.
-    """
-    tables = site.snapshot.objects.tables
-    data = site.snapshot.data["tables"]
-    table = tables[key]
-    linked = {c.references.table for c in table.constraints.values() if c.references}
-    linked.update(table.inherits)
-    if table.partition_of:
-        linked.add(table.partition_of)
+
+def table_key(site: Site, base: str, key: str) -> str:
+    """Everything a table page shows, hashed, without decoding the table: its digest,
+    the foreign keys into it (as their tables' facts give them), the paths it links."""
+    fact = site.fact("table", key)
     incoming = [
         (
             fk.source,
             site.relation_path(fk.source),
             fk.name,
-            data[fk.source]["constraints"][fk.name],
-            _cardinality(tables[fk.source], fk.constraint),
+            fk.columns,
+            fk.target_columns,
+            fk.on_delete,
+            fk.cardinality,
         )
         for fk in site.incoming.get(key, [])
     ]
     return _h(
         base,
         site.paths[f"table:{key}"],
-        data[key],
+        _schema_dir(site, key),
+        site.digests["tables"][key],
+        fact,
         incoming,
-        sorted((t, site.relation_path(t)) for t in linked),
+        [(t, site.relation_path(t)) for t in fact["linked"]],
         site.table_group.get(key),
         site.findings.get(f"table:{key}", []),
+    )
+
+
+def other_key(site: Site, base: str, kind: str, key: str) -> str:
+    """The same for a view, materialized view or function page: its digest, the
+    relations its body names (a view's) with their paths, its findings."""
+    names = site.fact(kind, key).get("names", [])
+    return _h(
+        base,
+        site.paths[f"{kind}:{key}"],
+        _schema_dir(site, key),
+        site.digests[f"{kind}s"][key],
+        [(k, site.relation_path(k)) for k in names],
+        site.findings.get(f"{kind}:{key}", []),
     )
 
 
@@ -183,7 +229,7 @@ class _Writer:
         if e is None or e.key != key:
             return False
         try:
-            st = os.stat(self.out / path)
+            st = os.stat(os.path.join(self.out, path))
         except OSError:
             return False
         if st.st_size != e.size:
@@ -263,13 +309,44 @@ def page_options(cfg: configmod.Config) -> PageOptions:
 
 
 def _other_pages(site: Site) -> Iterator[tuple[str, str, str]]:
-    objs = site.snapshot.objects
-    for key in sorted(objs.views):
+    for key in sorted(site.facts["views"]):
         yield "view", key, "view.md.j2"
-    for key in sorted(objs.materialized_views):
+    for key in sorted(site.facts["materialized_views"]):
         yield "materialized_view", key, "view.md.j2"
-    for key in sorted(objs.functions):
+    for key in sorted(site.facts["functions"]):
         yield "function", key, "function.md.j2"
+
+
+def _put_snapshot(w: _Writer, snap: model.Snapshot) -> None:
+    """Write ``schema.json``: from the previous one (``snapshot.chunks_from``) when the
+    manifest lists it, streamed either way, so its 43 MB (at 10k tables) are never held."""
+    target = w.out / SNAPSHOT
+    if SNAPSHOT not in w.old and target.exists():
+        w.put(SNAPSHOT, snap.digest, snapmod.dumps(snap))  # a file of the user's? put() checks
+        return
+    h = hashlib.sha256()
+    size = 0
+
+    def counted(chunks: Iterator[bytes]) -> Iterator[bytes]:
+        nonlocal size
+        for chunk in chunks:
+            h.update(chunk)
+            size += len(chunk)
+            yield chunk
+
+    created = not target.exists()
+    try:
+        if created or target.is_symlink() or not target.is_file():
+            raise snapmod.NotLayout("no previous file")
+        with open(target, "rb") as fh:
+            atomic_write(target, counted(snapmod.chunks_from(fh, snap)), parents=True)
+    except (ValueError, OSError):
+        h, size = hashlib.sha256(), 0
+        atomic_write(target, counted(snapmod.chunks(snap)), parents=True)
+    if created:
+        w.created.append(SNAPSHOT)
+    w.written.append(SNAPSHOT)
+    w.new[SNAPSHOT] = Entry(h.hexdigest(), size, snap.digest)
 
 
 @contextlib.contextmanager
@@ -288,14 +365,14 @@ def _sigint_held() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _take_back(out: Path, w: _Writer, old_digest: str | None) -> None:
+def _take_back(out: Path, w: _Writer, old: Manifest) -> None:
     """After an interrupt: remove the files this run created and record what is left, so
     the old index and the manifest describe exactly the pages on disk."""
     _remove_stale(out, {p: Entry("", 0, "") for p in w.created}, {})
     kept = {p: e for p, e in w.old.items() if (out / p).is_file()}
     kept.update({p: e for p, e in w.new.items() if p in w.old})
     if kept or (out / MANIFEST).exists():
-        atomic_write(out / MANIFEST, manifest_bytes(kept, old_digest or ""))
+        atomic_write(out / MANIFEST, manifest_bytes(kept, old.snapshot_digest or "", old.objects))
 
 
 def render(
@@ -312,7 +389,13 @@ def render(
         raise OutputError(f"docs output {out} exists and is not a directory")
     with_mkdocs = mkdocs if mkdocs is not None else cfg.docs.mkdocs
     groups = load_groups(cfg.docs.groups)
-    site = build_site(snap, groups, sorted(findings))
+    # The planning builds tens of thousands of small acyclic objects next to a big live
+    # snapshot: without the collector's full passes over both (0.3 s at 10k tables).
+    with collector_paused():
+        manifest = read_manifest(out)
+        old, old_digest = manifest.files, manifest.snapshot_digest
+        facts, digests, decoded = factsmod.collect(snap.data, manifest.objects)
+        site = build_site(snap, groups, sorted(findings), (facts, digests))
     templates = Templates(cfg.docs.templates)
     opts = page_options(cfg)
     mermaid = assets.mermaid_js(cfg) if with_mkdocs else None
@@ -322,14 +405,11 @@ def render(
         model.to_data(opts),
         [(g.name, g.patterns, g.description) for g in groups],
     )
-    old, old_digest = read_manifest(out)
     w = _Writer(out, old)
-    objs = snap.objects
-    total = len(objs.tables) + len(objs.views) + len(objs.materialized_views)
-    total += len(objs.functions)
+    total = sum(len(facts[k]) for k in ("tables", "views", "materialized_views", "functions"))
     try:
         with progress.bar("docs", total=total, unit="page") as bar:
-            for key in sorted(objs.tables):
+            for key in sorted(facts["tables"]):
                 path = site.paths[f"table:{key}"]
                 k = table_key(site, base, key)
                 if not w.still_valid(path, k):
@@ -338,13 +418,13 @@ def render(
                 bar.update()
             for kind, key, template in _other_pages(site):
                 path = site.paths[f"{kind}:{key}"]
-                ctx = (
-                    function_page(site, opts, key)
-                    if kind == "function"
-                    else view_page(site, opts, kind, key)
-                )
-                k = _h(base, path, ctx)
+                k = other_key(site, base, kind, key)
                 if not w.still_valid(path, k):
+                    ctx = (
+                        function_page(site, opts, key)
+                        if kind == "function"
+                        else view_page(site, opts, kind, key)
+                    )
                     w.rendered += 1
                     w.put(path, k, templates.render(template, ctx))
                 bar.update()
@@ -356,13 +436,11 @@ def render(
                 for name, src in mermaid.items():
                     data = src.read_bytes()
                     w.put(name, _sha(data), data)
-            if old_digest == snap.digest and w.still_valid(SNAPSHOT, snap.digest):
-                pass
-            else:
-                w.put(SNAPSHOT, snap.digest, snapmod.dumps(snap))
+            if old_digest != snap.digest or not w.still_valid(SNAPSHOT, snap.digest):
+                _put_snapshot(w, snap)
     except KeyboardInterrupt:
         with _sigint_held():
-            _take_back(out, w, old_digest)
+            _take_back(out, w, manifest)
         raise
 
     with _sigint_held():
@@ -379,7 +457,8 @@ def render(
             for f in site.unplaced_findings
         ]
         rules_href = f"{RULES_DIR}/README.md" if not opts.rule_docs else None
-        ipages = index_pages(site, common, other, rules_href)
+        with collector_paused():
+            ipages = index_pages(site, common, other, rules_href)
         for page in ipages:
             k = _h(base, page.path, page.context)
             if not w.still_valid(page.path, k):
@@ -404,7 +483,12 @@ def render(
                 written.append(str(target))
             else:
                 w.unchanged += 1
+            del extras
+        del ipages  # the listings' rows, before the manifest is encoded
 
-        if old != w.new or old_digest != snap.digest:
-            atomic_write(out / MANIFEST, manifest_bytes(w.new, snap.digest), parents=True)
-    return RenderResult(tuple(written), tuple(removed), w.unchanged, w.rendered)
+        with collector_paused():
+            objects = factsmod.stored(facts, digests)
+            if old != w.new or old_digest != snap.digest or objects != manifest.objects:
+                body = manifest_bytes(w.new, snap.digest, objects)
+                atomic_write(out / MANIFEST, body, parents=True)
+    return RenderResult(tuple(written), tuple(removed), w.unchanged, w.rendered, decoded)

@@ -2,17 +2,21 @@
 
 ``Site`` holds the DIR-relative path of every page (tables, views, materialized views,
 functions), the table group of every table, the foreign keys pointing *into* each table,
-and the open findings of each page. Page rows (``pages.py``) and the incremental planner
-(``render.py``) only read from it.
+the open findings of each page and every object's facts and digest (``facts.py``). Page
+rows (``pages.py``) and the incremental planner (``render.py``) only read from it; the
+object of a page is decoded when its page is rendered (``Site.obj``), not before.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from driftwatch import idents, model
-from driftwatch.docs.groups import TableGroup, group_of
+from driftwatch.docs import facts as factsmod
+from driftwatch.docs.groups import TableGroup, classify
 from driftwatch.docs.naming import encode, short_hash, unique_stems
 from driftwatch.findings import Finding, severity_rank
 
@@ -36,7 +40,19 @@ def incoming_listing_dir(table_page: str) -> str:
 class IncomingFk:
     source: str  # qualified referencing table
     name: str  # constraint name
-    constraint: model.Constraint
+    columns: tuple[str, ...]  # of the referencing table
+    target_columns: tuple[str, ...]
+    on_delete: str
+    cardinality: str  # Mermaid crow's foot (``facts.cardinality``)
+
+
+_MODEL: dict[str, type[Any]] = {
+    "table": model.Table,
+    "view": model.View,
+    "materialized_view": model.MaterializedView,
+    "function": model.Function,
+}
+_DATA_KIND = {page: kind for kind, page in factsmod.KINDS.items()}
 
 
 @dataclass(frozen=True)
@@ -49,6 +65,21 @@ class Site:
     findings: dict[str, list[Finding]]  # page id → findings, sorted
     unplaced_findings: list[Finding] = field(default_factory=list)
     schema_dirs: dict[str, str] = field(default_factory=dict)  # schema → its directory
+    facts: dict[str, dict[str, factsmod.Facts]] = field(default_factory=dict)  # kind → key →
+    digests: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → key → digest
+
+    def obj(self, kind: str, key: str) -> Any:
+        """The model object of a page (``kind`` as in page ids), decoded now: a render
+        decodes only the objects of the pages it renders."""
+        return model.from_data(_MODEL[kind], self.snapshot.data[_DATA_KIND[kind]][key])
+
+    def table(self, key: str) -> model.Table:
+        table: model.Table = self.obj("table", key)
+        return table
+
+    def fact(self, kind: str, key: str) -> factsmod.Facts:
+        """Facts of an object (``kind`` as in page ids, or ``enum``)."""
+        return self.facts[_DATA_KIND[kind]][key]
 
     def path(self, kind: str, key: str) -> str | None:
         return self.paths.get(f"{kind}:{key}")
@@ -65,7 +96,11 @@ class Site:
 def split_qualified(key: str, schemas: set[str]) -> tuple[str, str]:
     """``schema.name`` → (schema, name), both raw: keys quote their identifiers as
     ``quote_ident`` does (``"a.b".c``), so the split is exact (``schemas`` is unused)."""
-    return idents.split_key(key)
+    return _split(key)
+
+
+# A render splits each key several times (paths, listings, page keys, groups, mkdocs).
+_split = functools.lru_cache(maxsize=1 << 15)(idents.split_key)
 
 
 def function_name(rest: str) -> str:
@@ -74,21 +109,23 @@ def function_name(rest: str) -> str:
 
 
 def build_site(
-    snap: model.Snapshot, groups: tuple[TableGroup, ...], findings: list[Finding]
+    snap: model.Snapshot,
+    groups: tuple[TableGroup, ...],
+    findings: list[Finding],
+    known: tuple[dict[str, dict[str, factsmod.Facts]], dict[str, dict[str, str]]] | None = None,
 ) -> Site:
-    objs = snap.objects
-    schemas = set(objs.schemas)
+    """The site of ``snap``; ``known`` is ``facts.collect``'s facts and digests, which are
+    collected here (decoding every object) when not given."""
+    data = snap.data
+    facts, digests = known if known is not None else factsmod.collect(data, {})[:2]
+    schemas = set(data.get("schemas") or ())
     relations: dict[str, list[tuple[str, str, str]]] = defaultdict(list)  # schema → (kind,key,name)
     functions: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for kind, mapping in (
-        ("table", objs.tables),
-        ("view", objs.views),
-        ("materialized_view", objs.materialized_views),
-    ):
-        for key in mapping:
+    for kind in ("table", "view", "materialized_view"):
+        for key in data.get(_DATA_KIND[kind]) or {}:
             schema, name = split_qualified(key, schemas)
             relations[schema].append((kind, key, name))
-    for key in objs.functions:
+    for key in data.get("functions") or {}:
         schema, rest = split_qualified(key, schemas)
         functions[schema].append((key, function_name(rest)))
 
@@ -111,16 +148,28 @@ def build_site(
             paths[f"function:{key}"] = f"{sdir}/{FUNCTIONS_DIR}/{stem}.md"
 
     incoming: dict[str, list[IncomingFk]] = defaultdict(list)
-    for key, table in objs.tables.items():
-        for cname, con in table.constraints.items():
-            if con.references is not None:
-                incoming[con.references.table].append(IncomingFk(key, cname, con))
+    for key, tf in facts["tables"].items():
+        for cname, target, cols, tcols, on_delete, card in tf["fks"]:
+            incoming[target].append(
+                IncomingFk(key, cname, tuple(cols), tuple(tcols), on_delete, card)
+            )
     for lst in incoming.values():
         lst.sort(key=lambda f: (f.source, f.name))
 
-    table_group = {key: group_of(key, groups) for key in objs.tables}
+    table_group = classify(facts["tables"], groups, _split)
     by_page, unplaced = place_findings(findings, paths)
-    return Site(snap, groups, paths, table_group, dict(incoming), by_page, unplaced, schema_dirs)
+    return Site(
+        snap,
+        groups,
+        paths,
+        table_group,
+        dict(incoming),
+        by_page,
+        unplaced,
+        schema_dirs,
+        facts,
+        digests,
+    )
 
 
 def place_findings(
