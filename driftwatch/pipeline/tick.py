@@ -1,334 +1,38 @@
-"""The stages of one target's tick: snapshot, baseline drift, audit, docs, store and diff.
-
-Every stage returns a ``StageResult``: ``Ok`` with its value or ``Failed`` with the reason,
-both naming the stage and timing it. A stage never raises, so one failing stage leaves the
-others running and its previous result in place. ``Pipeline.tick`` runs a target's stages
-in order and keeps what the next tick compares against (the last snapshot, the audit cache,
-what the docs were rendered from); ``record_snapshot`` stores a snapshot with its run, for
-the ``serve`` worker and ``driftwatch snapshot --target`` alike. Logging, metrics and the
-published service state are the worker's.
-"""
+"""One target's tick: snapshot, store and diff, baseline drift, audit, docs, run record,
+in that order, with what the next tick compares against (the last snapshot, its catalog
+fingerprints, the audit cache, what the docs were rendered from). Logging, metrics and
+the published service state are the worker's."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import re
-import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, NoReturn, Protocol, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from driftwatch import config as configmod
-from driftwatch import docs, model, snapshot_specs
+from driftwatch import model
 from driftwatch import snapshot as snapmod
 from driftwatch.config import derive
-from driftwatch.diff import Change, DiffOptions, diff
-from driftwatch.dsn import redact
-from driftwatch.errors import DriftwatchError
+from driftwatch.diff import Change
 from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
 from driftwatch.introspect import IncrementalStats, SnapshotOptions, catalog_state, take_incremental
+from driftwatch.pipeline.history import Recorded, Stored, finish_run, record_failure, store_snapshot
+from driftwatch.pipeline.results import Ok, Report, Stage, StageResult, run_stage
+from driftwatch.pipeline.stages import Stages
 from driftwatch.rules import _cache as auditcache
-from driftwatch.store import Store
 
 T = TypeVar("T")
 
 RELATION_KINDS = auditcache.RELATION_KINDS
 
 Drift: TypeAlias = dict[tuple[str, str], int]  # (kind, change) -> objects differing
-
-
-# ---------------------------------------------------------------------- stage results
-
-
-@dataclass(frozen=True)
-class Ok(Generic[T]):
-    """A stage that completed, with its value."""
-
-    stage: str
-    value: T
-    seconds: float = 0.0
-
-    def unwrap(self) -> T:
-        return self.value
-
-
-@dataclass(frozen=True)
-class Failed:
-    """A stage that raised: the exception, its one-line reason (DSNs redacted)."""
-
-    stage: str
-    reason: str
-    error: Exception = field(repr=False, compare=False)
-    seconds: float = 0.0
-
-    def unwrap(self) -> NoReturn:
-        raise self.error
-
-
-StageResult: TypeAlias = Ok[T] | Failed
-Report: TypeAlias = Callable[[StageResult[Any]], None]
-
-
-def run_stage(stage: str, fn: Callable[[], T]) -> StageResult[T]:
-    """Run one stage, timed; an exception becomes a ``Failed`` result."""
-    t0 = time.monotonic()
-    try:
-        value = fn()
-    except Exception as exc:  # a stage failing is a result, not an error of the tick
-        return Failed(stage, reason(exc), exc, time.monotonic() - t0)
-    return Ok(stage, value, time.monotonic() - t0)
-
-
-def reason(exc: BaseException) -> str:
-    """One line saying what went wrong, with credentials redacted."""
-    if isinstance(exc, DriftwatchError):
-        return exc.message
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return redact(f"{type(exc).__name__}: {text}")
-
-
-# ---------------------------------------------------------------------- the stages' parts
-
-
-class History(Protocol):
-    """Where snapshots and runs are recorded, and the diff that counts a run's changes."""
-
-    def save(self, target: str, snap: model.Snapshot) -> None: ...
-
-    def record_run(
-        self,
-        target: str,
-        *,
-        started: float,
-        finished: float,
-        error: str | None = None,
-        digest: str | None = None,
-        counts: Mapping[str, int] | None = None,
-    ) -> None: ...
-
-    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]: ...
-
-
-class Stages(History, Protocol):
-    """The parts a tick runs, each owned by its own module; ``DefaultStages`` wires them."""
-
-    def latest(self, target: str) -> model.Snapshot | None: ...
-
-    def render_docs(
-        self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]
-    ) -> int | None: ...
-
-    def baseline(
-        self, spec: str, live: model.Snapshot, options: SnapshotOptions
-    ) -> model.Snapshot: ...
-
-    def audit(
-        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
-    ) -> auditcache.AuditResult: ...
-
-    def close(self) -> None: ...
-
-
-class StoreHistory:
-    """The history store, with the diff options a run's change counts use."""
-
-    def __init__(self, store: Store, diff_options: DiffOptions) -> None:
-        self.store = store
-        self.diff_options = diff_options
-
-    def latest(self, target: str) -> model.Snapshot | None:
-        return self.store.latest_snapshot(target)
-
-    def save(self, target: str, snap: model.Snapshot) -> None:
-        self.store.save_snapshot(target, snap)
-
-    def record_run(
-        self,
-        target: str,
-        *,
-        started: float,
-        finished: float,
-        error: str | None = None,
-        digest: str | None = None,
-        counts: Mapping[str, int] | None = None,
-    ) -> None:
-        self.store.record_run(
-            target,
-            started=dt.datetime.fromtimestamp(started, dt.UTC),
-            finished=dt.datetime.fromtimestamp(finished, dt.UTC),
-            status="error" if error else "ok",
-            error=error,
-            digest=digest,
-            counts=counts,
-        )
-
-    def changes(self, old: model.Snapshot, new: model.Snapshot) -> Sequence[Change]:
-        return diff(old, new, self.diff_options).changes
-
-
-def cli_history(store: Store, cfg: configmod.Config | None) -> StoreHistory:
-    """The history ``driftwatch snapshot --target`` records into."""
-    options = derive.diff_options(cfg or configmod.Config())  # [diff] applies, as in diff
-    return StoreHistory(store, options)
-
-
-class DefaultStages(StoreHistory):
-    """The real parts: the history store, the diff engine, the docs renderer, baseline
-    sources and the audit rules."""
-
-    def __init__(self, cfg: configmod.Config) -> None:
-        options = derive.diff_options(cfg)  # [diff] applies, as in driftwatch diff
-        super().__init__(Store.from_config(cfg), options)  # [store] retention applies
-        self.cfg = cfg
-        self._baselines: dict[str, tuple[Any, model.Snapshot]] = {}
-        self._baseline_lock = threading.Lock()
-
-    def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> int:
-        return docs.render(snap, list(findings), self.cfg, out).rendered
-
-    def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:
-        """The baseline to measure drift against. ``migrations:DIR`` is replayed with the
-        target's snapshot options on the live server's major version (and cached)."""
-        major = live.server_major
-        key = (_source_key(spec), major, options)
-        with self._baseline_lock:
-            hit = self._baselines.get(spec)
-            if hit is not None and hit[0] == key:
-                return hit[1]
-        snap = snapshot_specs.resolve(spec, self.cfg, options=options, target_major=major)
-        with self._baseline_lock:
-            self._baselines[spec] = (key, snap)
-        return snap
-
-    def audit(
-        self, snap: model.Snapshot, previous: auditcache.AuditCache | None
-    ) -> auditcache.AuditResult:
-        return auditcache.audit(snap, self.cfg, previous)
-
-    def close(self) -> None:
-        self.store.close()
-
-
-def _source_key(spec: str) -> tuple[Any, ...]:
-    """What must be unchanged for a cached baseline to be reused: files' size and mtime."""
-    path = Path(spec.removeprefix("migrations:"))
-    try:
-        if path.is_dir():
-            return tuple(
-                sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in path.rglob("*"))
-            )
-        st = path.stat()
-        return (st.st_size, st.st_mtime_ns)
-    except OSError:
-        return ()
-
-
-# ---------------------------------------------------------------------- recording a snapshot
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What ``record_snapshot`` did, step by step (a failed step does not stop the next)."""
-
-    saved: StageResult[None]
-    changes: StageResult[Sequence[Change]] | None  # None: no previous snapshot, or unchanged
-    run: StageResult[None]
-    finished: float  # the run's end, as recorded
-
-    @property
-    def steps(self) -> tuple[StageResult[Any], ...]:
-        return tuple(s for s in (self.saved, self.changes, self.run) if s is not None)
-
-    def unwrap(self) -> Sequence[Change]:
-        """The changes against the previous snapshot; raises the first failed step's error."""
-        for step in self.steps:
-            step.unwrap()
-        return self.changes.unwrap() if self.changes is not None else ()
-
-
-@dataclass(frozen=True)
-class Stored:
-    """The first half of recording: the snapshot saved, its changes against the previous."""
-
-    saved: StageResult[None]
-    changes: StageResult[Sequence[Change]] | None  # None: no previous snapshot, or unchanged
-
-
-def store_snapshot(
-    history: History, target: str, snap: model.Snapshot, *, previous: model.Snapshot | None
-) -> Stored:
-    """Store ``snap`` as the newest state of ``target`` and diff it against ``previous``
-    (the latest stored snapshot before it). A tick does this first, so a later stage that
-    fails or crashes does not lose the snapshot."""
-    saved = run_stage("store", lambda: history.save(target, snap))
-    changes: StageResult[Sequence[Change]] | None = None
-    if previous is not None and previous.digest != snap.digest:
-        old = previous
-        changes = run_stage("diff", lambda: history.changes(old, snap))
-    return Stored(saved, changes)
-
-
-def finish_run(
-    history: History,
-    target: str,
-    snap: model.Snapshot,
-    stored: Stored,
-    *,
-    started: float,
-    clock: Callable[[], float] = time.time,
-) -> Recorded:
-    """Record the run of a stored snapshot, with the counts of its changes."""
-    found = stored.changes.value if isinstance(stored.changes, Ok) else ()
-    counts: Counter[str] = Counter(ch.severity for ch in found)
-    counts["total"] = len(found)
-    finished = clock()
-    run = run_stage(
-        "store",
-        lambda: history.record_run(
-            target, started=started, finished=finished, digest=snap.digest, counts=counts
-        ),
-    )
-    return Recorded(stored.saved, stored.changes, run, finished)
-
-
-def record_snapshot(
-    history: History,
-    target: str,
-    snap: model.Snapshot,
-    *,
-    previous: model.Snapshot | None,
-    started: float,
-    clock: Callable[[], float] = time.time,
-) -> Recorded:
-    """Store ``snap``, diff it against ``previous`` and record the run, in one go (what
-    ``driftwatch snapshot --target`` does; a tick runs its stages in between)."""
-    stored = store_snapshot(history, target, snap, previous=previous)
-    return finish_run(history, target, snap, stored, started=started, clock=clock)
-
-
-def record_failure(
-    history: History,
-    target: str,
-    error: str,
-    *,
-    started: float,
-    clock: Callable[[], float] = time.time,
-) -> StageResult[None]:
-    """Record a run whose snapshot failed."""
-    finished = clock()
-    return run_stage(
-        "store",
-        lambda: history.record_run(target, started=started, finished=finished, error=error),
-    )
-
-
-# ---------------------------------------------------------------------- one target's tick
 
 
 @dataclass(frozen=True)
@@ -393,7 +97,7 @@ class _Runner:
     def __init__(self, report: Report) -> None:
         self.report = report
 
-    def __call__(self, stage: str, fn: Callable[[], T]) -> StageResult[T]:
+    def __call__(self, stage: Stage, fn: Callable[[], T]) -> StageResult[T]:
         result = run_stage(stage, fn)
         self.report(result)
         return result
