@@ -229,12 +229,6 @@ class ObjectGroup(Mapping[str, Any]):
         got = self._fetch(sorted({self._digests[k] for k in missing}))
         return {k: got[self._digests[k]] for k in missing if self._digests[k] in got}
 
-    def release(self) -> None:
-        """Drop the bytes of objects the store can give again (their digests stay known)."""
-        if self._fetch is not None:
-            for key in [k for k in self._canon if k in self._digests]:
-                del self._canon[key]
-
     def known_digest(self, key: str) -> str | None:
         """The object's digest if already known (nothing read, encoded or hashed)."""
         return self._digests.get(key)

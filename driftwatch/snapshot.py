@@ -132,7 +132,6 @@ def hashed(data: Mapping[str, Any]) -> tuple[str, dict[str, ObjectGroup]]:
                 h.update((b"," if j else b"") + orjson.dumps(key) + b":" + v)
                 if group.known_digest(key) is None:
                     group.learn(key, digest_bytes(v), len(v))
-            group.release()  # what was read from the store for this stays there
             groups[kind] = group
             h.update(b"}")
             continue

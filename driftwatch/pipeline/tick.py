@@ -23,6 +23,7 @@ from driftwatch.diff import Change
 from driftwatch.fileio import atomic_write
 from driftwatch.findings import Finding
 from driftwatch.introspect import IncrementalStats, SnapshotOptions, catalog_state, take_incremental
+from driftwatch.objectgroup import ObjectGroup
 from driftwatch.pipeline.history import Recorded, Stored, finish_run, record_failure, store_snapshot
 from driftwatch.pipeline.results import Ok, Report, Stage, StageResult, run_stage
 from driftwatch.pipeline.stages import Stages
@@ -183,7 +184,11 @@ class Pipeline:
         # (an unchanged catalog, or a store copy the audit's cache answered for)
         unchanged = prev is not None and snap.data is prev.data
         undecoded = copied and isinstance(audit, Ok) and audit.value.audited == 0
-        self.last = snap if unchanged or undecoded else self._stored_copy(snap, stored, report)
+        if unchanged:
+            self.last = snap
+        else:
+            kept = snap if undecoded else self._stored_copy(snap, stored, report)
+            self.last = self._held(kept, report)
         recorded = finish_run(
             self.stages, self.name, snap, stored, started=started, clock=self.clock
         )
@@ -201,6 +206,21 @@ class Pipeline:
         report(read)  # its time counts as the store's
         copy = read.value
         return copy if copy is not None and copy.digest == snap.digest else snap
+
+    def _held(self, snap: model.Snapshot, report: Report) -> model.Snapshot:
+        """``snap`` with the canonical bytes of every object it reads from the store held
+        (not decoded): the next tick splices and diffs against it without the store, so
+        a store outage costs the store stage only. ``snap`` as it is if the read fails."""
+
+        def fetch() -> None:
+            for group in snap.data.values():
+                if isinstance(group, ObjectGroup):
+                    group.prefetch(group)
+
+        read = run_stage("store", fetch)
+        if isinstance(read, Ok):
+            report(read)  # its time counts as the store's
+        return snap
 
     def record_failure(self, error: str, *, started: float) -> StageResult[None]:
         return record_failure(self.stages, self.name, error, started=started, clock=self.clock)
