@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from driftwatch import config as configmod
-from driftwatch import docs, model, snapshot_specs
+from driftwatch import model, snapshot_specs
 from driftwatch.config import derive
 from driftwatch.findings import Finding
 from driftwatch.introspect import SnapshotOptions
@@ -50,6 +50,8 @@ class DefaultStages(StoreHistory):
         self._baseline_lock = threading.Lock()
 
     def render_docs(self, snap: model.Snapshot, out: Path, findings: Sequence[Finding]) -> int:
+        from driftwatch import docs  # jinja2 and the renderer: only when something changed
+
         return docs.render(snap, list(findings), self.cfg, out).rendered
 
     def baseline(self, spec: str, live: model.Snapshot, options: SnapshotOptions) -> model.Snapshot:

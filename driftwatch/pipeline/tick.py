@@ -133,6 +133,8 @@ class Pipeline:
         self._catalog_file = self._docs_marker.with_suffix(".catalog")
         self._audit_cache: auditcache.AuditCache | None = None
         self._audit_loaded = False
+        # no tick follows (``serve --once``): nothing is kept in memory for a next one
+        self.final = False
 
     @property
     def name(self) -> str:
@@ -184,7 +186,7 @@ class Pipeline:
         # (an unchanged catalog, or a store copy the audit's cache answered for)
         unchanged = prev is not None and snap.data is prev.data
         undecoded = copied and isinstance(audit, Ok) and audit.value.audited == 0
-        if unchanged:
+        if unchanged or self.final:
             self.last = snap
         else:
             kept = snap if undecoded else self._stored_copy(snap, stored, report)

@@ -169,8 +169,11 @@ class Service:
         return outcome
 
     def run_once(self) -> list[RunOutcome]:
-        """Run every target once (in parallel, bounded) and return the outcomes by name."""
+        """Run every target once (in parallel, bounded) and return the outcomes by name.
+        No tick follows, so the pipelines keep nothing for one."""
         names = list(self.workers)
+        for worker in self.workers.values():
+            worker.pipeline.final = True
         with FuturesPool(max_workers=min(len(names), MAX_PARALLEL_RUNS)) as pool:
             return [o for o in pool.map(self._run, names) if o is not None]
 
