@@ -8,8 +8,9 @@ one module (``driftwatch.errors``, the CLI's command) does not import the whole 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from driftwatch import lazy
 
 # The one place the version is written (pyproject.toml reads it); a literal rather than
 # importlib.metadata, which costs 20 ms at every start of the CLI.
@@ -76,14 +77,9 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # Only the API's names: any other miss stays an AttributeError, which is also what
-    # lets ``from driftwatch import model`` fall through to importing the submodule.
-    if name == "__version__" or name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("driftwatch.api"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.attributes(
+    __name__, {n: "driftwatch.api" for n in __all__ if n != "__version__"}
+)
 
 
 def __dir__() -> list[str]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from driftwatch import lazy
 from driftwatch import snapshot as snapmod
 from driftwatch.config import Config
 from driftwatch.errors import (
@@ -83,13 +83,7 @@ _ENGINE_TYPES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _ENGINE_TYPES.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.attributes(__name__, _ENGINE_TYPES)
 
 
 def __dir__() -> list[str]:

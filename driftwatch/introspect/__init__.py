@@ -6,9 +6,9 @@ The readers (and psycopg with them) load on first use, so that importing the opt
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from driftwatch import lazy
 from driftwatch.introspect.options import DEFAULT_EXCLUDED_SCHEMAS, SnapshotOptions
 
 if TYPE_CHECKING:
@@ -30,10 +30,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.attributes(__name__, _LAZY)
