@@ -8,9 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor as FuturesPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
+from typing import TYPE_CHECKING
 
 from driftwatch import config as configmod
 from driftwatch import gctuning
@@ -18,7 +16,7 @@ from driftwatch.config import load as configload
 from driftwatch.dsn import validate as validate_dsn
 from driftwatch.errors import ConfigError, UsageError
 from driftwatch.findings import SEVERITIES
-from driftwatch.fleet import coordinator_for, expand_targets
+from driftwatch.fleet import expand_targets
 from driftwatch.logs import LOGGER_NAME, log_event
 from driftwatch.metrics import build_registry
 from driftwatch.pipeline import DefaultStages, Stages
@@ -27,6 +25,11 @@ from driftwatch.service.backoff import Backoff
 from driftwatch.service.http import HttpEndpoints, HttpLimits, MetricsAuth, parse_listen
 from driftwatch.service.state import ResultsRegistry
 from driftwatch.worker import RunOutcome, Worker
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from driftwatch.fleet.coordinator import Coordinator
 
 MAX_PARALLEL_RUNS = 8
 
@@ -124,13 +127,17 @@ class Service:
                 log=self.log,
             )
             self.backoffs[t.name] = Backoff(interval, self.settings.backoff_max_s)
-        self.fleet = coordinator_for(  # None unless [fleet] enabled
-            cfg,
-            self.schedules,
-            jitter_max_s=self.settings.jitter_max_s,
-            results=self.results,
-            log=self.log,
-        )
+        self.fleet: Coordinator | None = None
+        if cfg.fleet.enabled:  # leases in the store database (loaded only for a fleet)
+            from driftwatch.fleet import coordinator_for
+
+            self.fleet = coordinator_for(
+                cfg,
+                self.schedules,
+                jitter_max_s=self.settings.jitter_max_s,
+                results=self.results,
+                log=self.log,
+            )
         self.http: HttpEndpoints | None = None
         self.scheduler: BackgroundScheduler | None = None
         self._stopping = threading.Event()
@@ -204,6 +211,9 @@ class Service:
                 address=self.http.address,
                 metrics_auth="on" if self.settings.auth.enabled else "off",
             )
+        from apscheduler.executors.pool import ThreadPoolExecutor  # not for serve --once
+        from apscheduler.schedulers.background import BackgroundScheduler
+
         workers = max(1, min(len(self.workers), MAX_PARALLEL_RUNS))
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(max_workers=workers)}
