@@ -190,7 +190,7 @@ def compare(
     field of it (``ignore_kinds`` are change kinds, ``driftwatch.diff.KINDS``; the other
     ignores are globs). Named ``compare`` because ``driftwatch.diff`` is the engine's
     package. Raises ``UsageError`` for an unknown change kind."""
-    from driftwatch.diff import KINDS, DiffOptions, diff
+    from driftwatch.diff import DiffOptions, diff, unknown_kinds
 
     opts = _replaced(
         options or DiffOptions(),
@@ -202,9 +202,9 @@ def compare(
             "detect_renames": detect_renames,
         },
     )
-    unknown = sorted(set(opts.ignore_kinds) - set(KINDS))
-    if unknown:
-        raise UsageError(f"unknown change kind(s) {', '.join(unknown)} (known: {', '.join(KINDS)})")
+    problem = unknown_kinds(opts.ignore_kinds)
+    if problem:
+        raise UsageError(problem)
     return diff(old, new, opts)
 
 

@@ -56,12 +56,12 @@ def diff_options(
     ignore_kinds: Sequence[str] = (),
 ) -> DiffOptions:
     """``[diff]`` and the app roles of ``[tenancy]``, with a command's flags added to them."""
-    from driftwatch.diff import KINDS, DiffOptions  # the diff engine loads the audit's rules
+    from driftwatch.diff import DiffOptions, unknown_kinds
 
     kinds = tuple(cfg.diff.ignore_kinds) + tuple(ignore_kinds)
-    unknown = sorted(set(kinds) - set(KINDS))
-    if unknown:
-        raise UsageError(f"unknown change kind(s) {', '.join(unknown)} (known: {', '.join(KINDS)})")
+    problem = unknown_kinds(kinds)
+    if problem:
+        raise UsageError(problem)
     return DiffOptions(
         strict_order=strict_order or cfg.diff.strict_order,
         app_roles=tuple(cfg.tenancy.app_roles),

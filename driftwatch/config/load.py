@@ -116,14 +116,11 @@ def check(cfg: Config) -> None:
     ``[rules]``/``[tenancy]`` settings (``load`` and ``serve`` make them; the audit makes
     the rules' own again, for a config built in code)."""
     from driftwatch import rules  # the registry imports every rule: only when checking
-    from driftwatch.diff import KINDS
+    from driftwatch.diff import unknown_kinds
 
-    unknown = sorted(set(cfg.diff.ignore_kinds) - set(KINDS))
-    if unknown:
-        raise ConfigError(
-            f"diff.ignore_kinds: unknown change kind(s) {', '.join(unknown)}"
-            f" (known: {', '.join(KINDS)})"
-        )
+    problem = unknown_kinds(cfg.diff.ignore_kinds)
+    if problem:
+        raise ConfigError(f"diff.ignore_kinds: {problem}")
     rules.check_config(cfg)
 
 

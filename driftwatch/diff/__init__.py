@@ -16,6 +16,7 @@ from driftwatch.diff.changes import (
     Ignored,
     Kind,
     Severity,
+    unknown_kinds,
 )
 from driftwatch.diff.common import DiffOptions
 from driftwatch.diff.engine import diff
@@ -34,4 +35,5 @@ __all__ = [
     "Kind",
     "Severity",
     "diff",
+    "unknown_kinds",
 ]

@@ -69,6 +69,17 @@ Kind = Literal[
     "event_trigger",
 ]
 KINDS: tuple[Kind, ...] = typing.get_args(Kind)
+
+
+def unknown_kinds(kinds: Iterable[str]) -> str | None:
+    """What is wrong with ``kinds`` as change kinds (``--ignore-kind``, ``[diff]
+    ignore_kinds``): the unknown ones and the known ones, in one line; None when none is."""
+    unknown = sorted(set(kinds) - set(KINDS))
+    if not unknown:
+        return None
+    return f"unknown change kind(s) {', '.join(unknown)} (known: {', '.join(KINDS)})"
+
+
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 _CHANGE_RANK = {change: rank for rank, change in enumerate(CHANGE_TYPES)}
 
