@@ -163,8 +163,9 @@ class Pipeline:
             if step is not None:
                 report(step)
         self._keep_catalog_state(dsn, taken.value, run)
+        unchanged = prev is not None and snap.data is prev.data  # the catalog's, reused
         copied = False  # whether ``snap`` is the store's copy
-        if prev is not None and snap.data is not prev.data:
+        if prev is not None and not unchanged:
             # the stages below work on the store's copy, which decodes only what they read,
             # and the catalog read's tree goes (a tick's peak memory)
             snap = self._stored_copy(snap, stored, report)
@@ -184,7 +185,6 @@ class Pipeline:
         rendered, docs_at = self._docs(snap, findings, run)
         # what the next tick compares with: an undecoded copy, unless nothing was decoded
         # (an unchanged catalog, or a store copy the audit's cache answered for)
-        unchanged = prev is not None and snap.data is prev.data
         undecoded = copied and isinstance(audit, Ok) and audit.value.audited == 0
         if unchanged or self.final:
             self.last = snap
