@@ -110,8 +110,7 @@ def loads(raw: bytes, dsn: str, digest: str) -> CatalogState | None:
                 return None
             relations[oid] = Relation(str(kind), str(key), str(fingerprint))
             roles[oid] = tuple(named)
-        fields = doc["meta"]
-        meta = model.Meta(**{**fields, "schemas": tuple(fields["schemas"])})
+        meta = model.from_data(model.Meta, doc["meta"])
         shared = doc["shared"]
         if not isinstance(shared, str):
             return None
