@@ -22,10 +22,9 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 import psycopg
-from psycopg.rows import DictRow, dict_row
+from psycopg.rows import DictRow
 
-from driftwatch import model, progress
-from driftwatch.gctuning import collector_paused
+from driftwatch import model
 from driftwatch.introspect import loader, queries, rows, session
 from driftwatch.introspect.assemble import Assembler, roles_named
 from driftwatch.introspect.catalog_state import CatalogState, Relation, remember, state_of
@@ -119,13 +118,7 @@ def _take(
     hasher: loader.Hasher,
     reuse_unknown: bool,
 ) -> tuple[model.Snapshot, IncrementalStats]:
-    session.begin(conn)
-    with (
-        collector_paused(),
-        conn.transaction(),
-        conn.cursor(row_factory=dict_row) as cur,
-        progress.bar("snapshot", total=len(queries.PLAN), unit="query") as bar,
-    ):
+    with loader.read_transaction(conn) as (cur, bar):
         unknown = reuse_unknown and earlier is None  # reusable by catalog fingerprint alone
         opened = loader.open_read(cur, opts, fingerprint=earlier is not None or unknown)
         meta, major = opened.meta, opened.major

@@ -10,8 +10,9 @@ identical whichever role runs driftwatch.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar, cast
 
@@ -165,6 +166,20 @@ def finish(
     return snap, extra
 
 
+@contextmanager
+def read_transaction(conn: Connection) -> Iterator[tuple[psycopg.Cursor[DictRow], progress.Bar]]:
+    """The snapshot's read-only REPEATABLE READ transaction (``session.begin``), with the
+    cyclic collector paused, a cursor of dict rows and the progress bar over the plan."""
+    session.begin(conn)
+    with (
+        collector_paused(),
+        conn.transaction(),
+        conn.cursor(row_factory=dict_row) as cur,
+        progress.bar("snapshot", total=len(queries.PLAN), unit="query") as bar,
+    ):
+        yield cur, bar
+
+
 def _snapshot(
     conn: Connection,
     opts: SnapshotOptions,
@@ -173,13 +188,7 @@ def _snapshot(
     reuse: model.Snapshot | None,
     hasher: Hasher,
 ) -> model.Snapshot:
-    session.begin(conn)
-    with (
-        collector_paused(),
-        conn.transaction(),
-        conn.cursor(row_factory=dict_row) as cur,
-        progress.bar("snapshot", total=len(queries.PLAN), unit="query") as bar,
-    ):
+    with read_transaction(conn) as (cur, bar):
         # Without an earlier snapshot to reuse, the fingerprint is only recorded: it is
         # read at the end (same snapshot, same result) while the client hashes the tree.
         opened = open_read(cur, opts, fingerprint=reuse is not None)
