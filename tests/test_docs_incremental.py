@@ -25,7 +25,7 @@ from driftwatch.rules import audit
 SCHEMA = """
 do $$ begin
   if not exists (select 1 from pg_roles where rolname = 'authenticated') then
-    create role authenticated nologin; end if;
+    create role authenticated nologin noinherit; end if;
 end $$;
 create schema app;
 create table public.organizations (id uuid primary key, name text not null);
