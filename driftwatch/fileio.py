@@ -27,10 +27,12 @@ import fcntl
 import os
 import stat
 import tempfile
+import tomllib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
-from driftwatch.errors import DriftwatchError, InputError, OutputError
+from driftwatch.errors import ConfigError, DriftwatchError, InputError, OutputError
 
 Data = bytes | Iterable[bytes]
 
@@ -195,3 +197,14 @@ def read_limited(
     if len(data) > limit:
         raise too_big
     return data
+
+
+def toml_of(raw: bytes, where: str | Path) -> dict[str, Any]:
+    """The TOML document in ``raw`` (a config or table-groups file read with the limits
+    above); anything that does not parse is a ConfigError naming ``where``."""
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: invalid TOML: nested too deeply") from None

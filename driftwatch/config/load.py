@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import tomllib
 import types
 import typing
 from pathlib import Path
@@ -142,15 +141,10 @@ def load(path: str | Path | None = None) -> Config:
             return Config()
         path = DEFAULT_CONFIG_PATH
     path = Path(path)
-    from driftwatch.fileio import read_limited
+    from driftwatch.fileio import read_limited, toml_of
 
     raw = read_limited(path, what="config file", limit=CONFIG_MAX_BYTES, error=ConfigError)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+    data = toml_of(raw, path)
     cfg = from_dict(data, source=str(path))
     check(cfg)
     groups = cfg.docs.groups

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 from driftwatch import idents
 from driftwatch.errors import ConfigError
-from driftwatch.fileio import read_input
+from driftwatch.fileio import read_input, toml_of
 
 OTHER = "Other"
 
@@ -76,12 +75,7 @@ def load_groups(path: str | Path | None) -> tuple[TableGroup, ...]:
     if not p.is_file():
         return ()
     raw = read_input(p, what="table groups file", kind="file_size", error=ConfigError)
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: invalid TOML: {exc}") from None
-    except RecursionError:
-        raise ConfigError(f"{p}: invalid TOML: nested too deeply") from None
+    data = toml_of(raw, p)
     return parse_groups(data, str(p))
 
 
